@@ -1,0 +1,83 @@
+import { ToolError } from "../mcp/tool-error";
+import type { Services } from "../services";
+import type { AssetRecord } from "../store/asset-record";
+import { sha256Hex } from "../store/hash";
+import { fetchImageFromUrl } from "./guarded-fetch";
+import { decodeBase64Image, sniffImageType } from "./image-bytes";
+import { classifyImageInput } from "./image-input";
+
+/** An input image known by content hash; not yet stored unless it came from the store. */
+export interface ResolvedImage {
+  sha256: string;
+  bytes: Uint8Array;
+  mime: string;
+  width: number;
+  height: number;
+  /** The stored record when the input was an asset id (or identical bytes were already stored). */
+  record?: AssetRecord;
+  sourceUrl?: string;
+}
+
+/**
+ * Turns one image input (asset id, https URL, base64/data URL) into bytes with their
+ * hash and dimensions. Nothing is written here: a call that fails later leaves no trace,
+ * and `persistInputs` stores new inputs only once the call has succeeded.
+ */
+export async function resolveImage(value: string, services: Services, signal: AbortSignal, field: string): Promise<ResolvedImage> {
+  try {
+    return await resolve(value, services, signal);
+  } catch (error) {
+    // Name the field, so a call with many images says which one was wrong.
+    throw error instanceof ToolError ? new ToolError(`${field}: ${error.message}`, error.code) : error;
+  }
+}
+
+async function resolve(value: string, services: Services, signal: AbortSignal): Promise<ResolvedImage> {
+  const input = classifyImageInput(value);
+  const { config, library } = services;
+  if (input.kind === "asset") {
+    const record = await library.get(input.sha256);
+    if (!record) throw new ToolError(`no asset ${input.sha256} is stored here. Use list_assets to find ids.`, "not_found");
+    if (record.kind !== "image") throw new ToolError(`asset ${input.sha256} is ${record.kind === "analysis" ? "an analysis" : `a ${record.kind}`}, not an image.`);
+    const bytes = await library.readBytes(record);
+    if (!bytes) throw new ToolError(`asset ${input.sha256} has a record but its blob is missing; run verify_asset.`, "integrity");
+    const info = record.width && record.height ? { width: record.width, height: record.height } : await services.images.info(bytes);
+    return { sha256: record.sha256, bytes, mime: record.mime, width: info.width, height: info.height, record };
+  }
+  let bytes: Uint8Array;
+  let sourceUrl: string | undefined;
+  if (input.kind === "url") {
+    const fetched = await fetchImageFromUrl(input.url, { maxBytes: config.maxInputImageBytes, timeoutMs: config.urlFetchTimeoutMs, signal });
+    bytes = fetched.bytes;
+    sourceUrl = fetched.finalUrl;
+  } else {
+    bytes = decodeBase64Image(input.text, config.maxInputImageBytes);
+  }
+  const type = sniffImageType(bytes);
+  if (!type) throw new ToolError("the bytes are not an image this server can read.");
+  const info = await services.images.info(bytes);
+  const sha256 = await sha256Hex(bytes);
+  return { sha256, bytes, mime: type.mime, width: info.width, height: info.height, record: await library.get(sha256), sourceUrl };
+}
+
+export async function resolveImages(values: string[], services: Services, signal: AbortSignal, field: string): Promise<ResolvedImage[]> {
+  return Promise.all(values.map((value, i) => resolveImage(value, services, signal, values.length > 1 ? `${field}[${i}]` : field)));
+}
+
+/** Stores inputs that were not assets yet, so a result's lineage points at records that exist. */
+export async function persistInputs(images: ResolvedImage[], services: Services): Promise<AssetRecord[]> {
+  return Promise.all(
+    images.map(async (image) => {
+      if (image.record) return image.record;
+      const { record } = await services.library.put({
+        bytes: image.bytes,
+        kind: "image",
+        mime: image.mime,
+        width: image.width,
+        height: image.height,
+        origin: { tool: "input", sourceUrl: image.sourceUrl },
+      });
+      return record;
+    }),
+  );
+}
