@@ -1,0 +1,169 @@
+/**
+ * All pixel work the server does, through the Cloudflare Images binding (no image libraries in
+ * the bundle). Every method reads the image's real size and format with `info()` first, so bytes
+ * that are not an image fail with a clear tool error before any transform runs.
+ */
+import { ToolError } from "../mcp/tool-error";
+import { bindingCapabilities, type ImagingCapabilities } from "./binding-capabilities";
+import { bindingErrorText, bytesToStream, transformImage } from "./binding-io";
+import { describeColorType, isPng, pngHasAlpha, readPngHeader } from "./png-header";
+
+export type { ImagingCapabilities, OutputFormat } from "./binding-capabilities";
+
+export interface ImageInfo {
+  /** MIME type as the binding reports it: image/png, image/jpeg, image/webp, image/gif or image/avif. */
+  format: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+export type WebImageFormat = "png" | "jpeg" | "webp";
+export type WebImageMime = `image/${WebImageFormat}`;
+
+export interface RenderedImage<Mime extends string> {
+  bytes: Uint8Array;
+  mime: Mime;
+  width: number;
+  height: number;
+}
+
+export interface FittedImage extends RenderedImage<WebImageMime> {
+  /** false when the image already fitted: then `bytes` may be the input itself. */
+  resized: boolean;
+}
+
+export const PREVIEW_MAX_EDGE = 512;
+const PREVIEW_QUALITY = 80;
+const WEB_IMAGE_MIMES: ReadonlySet<string> = new Set<WebImageMime>(["image/png", "image/jpeg", "image/webp"]);
+
+export class ImageService {
+  constructor(private readonly binding: ImagesBinding) {}
+
+  async info(bytes: Uint8Array): Promise<ImageInfo> {
+    if (bytes.length === 0) throw new ToolError("the image is empty (0 bytes).", "invalid_input");
+    let response: ImageInfoResponse;
+    try {
+      response = await this.binding.info(bytesToStream(bytes));
+    } catch (error) {
+      throw notAnImage(bytes, error);
+    }
+    if (!("width" in response)) {
+      throw new ToolError("the image is an SVG, a vector document: rasterize it to PNG first, then pass the PNG.", "unsupported");
+    }
+    return { format: response.format, width: response.width, height: response.height, bytes: bytes.length };
+  }
+
+  /** A WebP no larger than `maxEdge` on its long side, never upscaled: what tool results show inline. */
+  async renderPreview(bytes: Uint8Array, maxEdge = PREVIEW_MAX_EDGE): Promise<RenderedImage<"image/webp">> {
+    requirePositiveInteger("maxEdge", maxEdge);
+    const source = await this.info(bytes);
+    const shrink = Math.max(source.width, source.height) > maxEdge;
+    const transforms: ImageTransform[] = shrink ? [{ width: maxEdge, height: maxEdge, fit: "scale-down" }] : [];
+    // anim: false keeps one frame: a preview is a still.
+    const output = await this.transform(bytes, transforms, { format: "image/webp", quality: PREVIEW_QUALITY, anim: false });
+    const size = shrink ? await this.info(output) : source;
+    return { bytes: output, mime: "image/webp", width: size.width, height: size.height };
+  }
+
+  /**
+   * Downscales to fit within maxWidth x maxHeight (aspect kept) when the image is larger. An image
+   * that already fits comes back untouched if it is PNG, JPEG or WebP, and is converted to
+   * `format` otherwise (GIF, AVIF), so callers always get a format vision models accept.
+   */
+  async fitWithin(bytes: Uint8Array, maxWidth: number, maxHeight: number, format: WebImageFormat): Promise<FittedImage> {
+    requirePositiveInteger("maxWidth", maxWidth);
+    requirePositiveInteger("maxHeight", maxHeight);
+    const source = await this.info(bytes);
+    const fits = source.width <= maxWidth && source.height <= maxHeight;
+    if (fits && isWebImageMime(source.format)) {
+      return { bytes, mime: source.format, width: source.width, height: source.height, resized: false };
+    }
+    const mime: WebImageMime = `image/${format}`;
+    const transforms: ImageTransform[] = fits ? [] : [{ width: maxWidth, height: maxHeight, fit: "scale-down" }];
+    const output = await this.transform(bytes, transforms, { format: mime, anim: false });
+    const size = fits ? source : await this.info(output);
+    return { bytes: output, mime, width: size.width, height: size.height, resized: !fits };
+  }
+
+  /** The image as PNG; a PNG comes back as is. */
+  async toPng(bytes: Uint8Array): Promise<Uint8Array> {
+    if (isPng(bytes)) return bytes;
+    await this.info(bytes); // a clear error for bytes that are not an image
+    return this.transform(bytes, [], { format: "image/png", anim: false });
+  }
+
+  /**
+   * An edit mask as OpenAI wants it: a PNG with an alpha channel (fully transparent where the image
+   * should change) and exactly the first input image's size. Other formats are converted to PNG.
+   * A mask without transparency is refused rather than converted: turning a black-and-white mask
+   * into alpha is pixel work the binding cannot do, and an opaque mask would change nothing.
+   * A mask of another size is refused too, never resized: stretching it would move the edit area.
+   */
+  async prepareMask(maskBytes: Uint8Array, expected: { width: number; height: number }): Promise<Uint8Array> {
+    const mask = await this.info(maskBytes);
+    requireSameSize(mask, expected);
+    const png = await this.toPng(maskBytes);
+    const header = readPngHeader(png);
+    if (!header) {
+      throw new ToolError(`the mask (${mask.format}) could not be converted to a readable PNG; export it as a PNG with an alpha channel.`, "invalid_input");
+    }
+    requireSameSize(header, expected); // a conversion may apply EXIF orientation
+    if (!pngHasAlpha(header)) throw maskWithoutAlpha(mask.format, describeColorType(header.colorType));
+    return png;
+  }
+
+  /** What the binding really does where this isolate runs; probed once per isolate. */
+  capabilities(): Promise<ImagingCapabilities> {
+    return bindingCapabilities(this.binding);
+  }
+
+  private async transform(bytes: Uint8Array, transforms: ImageTransform[], output: ImageOutputOptions): Promise<Uint8Array> {
+    try {
+      return (await transformImage(this.binding, bytes, transforms, output)).bytes;
+    } catch (error) {
+      throw new ToolError(`the Images binding could not produce ${output.format}: ${bindingErrorText(error)}`, "upstream_error");
+    }
+  }
+}
+
+function isWebImageMime(mime: string): mime is WebImageMime {
+  return WEB_IMAGE_MIMES.has(mime);
+}
+
+function notAnImage(bytes: Uint8Array, error: unknown): ToolError {
+  const leading = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
+  return new ToolError(
+    `the ${bytes.length} bytes given are not an image the Images binding can read (leading bytes ${leading}; ` +
+      `binding says: ${bindingErrorText(error)}). Pass a PNG, JPEG, WebP, GIF or AVIF file.`,
+    "invalid_input",
+  );
+}
+
+function requireSameSize(mask: { width: number; height: number }, expected: { width: number; height: number }): void {
+  if (mask.width === expected.width && mask.height === expected.height) return;
+  const want = `${expected.width}x${expected.height}`;
+  throw new ToolError(
+    `the mask is ${mask.width}x${mask.height} but the first input image is ${want}: a mask must have exactly the image's size. ` +
+      `Export the mask at ${want} and try again (masks are not resized here, since stretching one would move the area to edit).`,
+    "invalid_input",
+  );
+}
+
+function maskWithoutAlpha(format: string, colorType: string): ToolError {
+  const what =
+    format === "image/jpeg"
+      ? "the mask is a JPEG, which cannot carry transparency"
+      : format === "image/png"
+        ? `the mask is a PNG without an alpha channel (${colorType})`
+        : `the mask (${format}, converted to PNG) has no alpha channel`;
+  return new ToolError(
+    `${what}. An edit mask marks the area to change with fully transparent pixels (alpha 0), so this one would change nothing. ` +
+      "Export the mask as a PNG with an alpha channel: transparent where the image should change, opaque elsewhere.",
+    "invalid_input",
+  );
+}
+
+function requirePositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new ToolError(`${name} must be a positive whole number of pixels, got ${value}.`, "invalid_input");
+}
