@@ -13,7 +13,7 @@ export default defineConfig({
                 DEPLOY_ENV: "test",
                 OPENAI_API_KEY: "sk-test-key",
                 OPENAI_BASE_URL: `${inject<string>("fakeOpenAIUrl")}/v1`,
-                MCP_AUTH_TOKENS: "test-token-1,test-token-2",
+                MCP_AUTH_TOKENS: "test-token-one-0123456789,test-token-two-0123456789",
                 SIGNING_KEY: "test-signing-key-0123456789abcdef",
               },
             },

@@ -1,7 +1,59 @@
+import { MediaMcpAgent, type SessionProps } from "./agent";
+import { ConfigError, readConfig, type Config } from "./config";
+import { authenticate } from "./http/auth";
+import { limitBody } from "./http/body-limit";
+import { serveDownload } from "./http/downloads";
+import { hostAllowed, originAllowed } from "./http/origin";
+import { createServices } from "./services";
+import { SERVER_NAME, SERVER_VERSION } from "./version";
+
+export { MediaMcpAgent };
+
+const sessionRoute = MediaMcpAgent.serve("/mcp", { binding: "MCP_SESSION" });
+const sseRoute = MediaMcpAgent.serveSSE("/sse", { binding: "MCP_SESSION" });
+
+function plain(status: number, message: string): Response {
+  return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/** Host, Origin, token and body-size checks that every MCP request passes before any route sees it. */
+async function gate(request: Request, config: Config): Promise<Request | Response> {
+  if (!hostAllowed(request, config)) return plain(403, "This local server answers only requests addressed to localhost.");
+  if (!originAllowed(request, config)) {
+    return plain(403, `Origin ${request.headers.get("origin")} is not allowed. Add it to ALLOWED_ORIGINS to let that web page connect.`);
+  }
+  const auth = await authenticate(request, config);
+  if (!auth.ok) return auth.response;
+  return limitBody(request);
+}
+
+function isMcpPath(path: string): boolean {
+  return path === "/mcp" || path === "/sse" || path === "/sse/message";
+}
+
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const r = await fetch(new URL("/v1/models", (env as any).OPENAI_BASE_URL).toString().replace("/v1/v1", "/v1"));
-    return new Response("hi " + (await r.text()));
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/health") return Response.json({ ok: true, name: SERVER_NAME, version: SERVER_VERSION });
+
+    let config: Config;
+    try {
+      config = readConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return plain(500, error.message);
+      throw error;
+    }
+
+    if (url.pathname.startsWith("/assets/")) {
+      return serveDownload(request, config, createServices(env, config, url.origin).library);
+    }
+    if (!isMcpPath(url.pathname)) return plain(404, "Not found. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).");
+
+    const gated = await gate(request, config);
+    if (gated instanceof Response) return gated;
+    // McpAgent.serve hands ctx.props to the session Durable Object as this.props.
+    const props: SessionProps = { baseUrl: url.origin };
+    Object.assign(ctx.props as object, props);
+    return url.pathname === "/mcp" ? sessionRoute.fetch(gated, env, ctx) : sseRoute.fetch(gated, env, ctx);
   },
-};
-export class MediaMcpAgent {}
+} satisfies ExportedHandler<Env>;

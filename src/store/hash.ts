@@ -1,6 +1,7 @@
 /** SHA-256 of bytes as lowercase hex: the identity of every asset. */
-export async function sha256Hex(bytes: ArrayBuffer | ArrayBufferView<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // Our bytes never live in a SharedArrayBuffer; the cast only narrows the buffer type.
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return toHex(new Uint8Array(digest));
 }
 

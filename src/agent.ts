@@ -1,0 +1,28 @@
+import { McpAgent } from "agents/mcp";
+import { readConfig } from "./config";
+import { buildServerV1 } from "./mcp/adapter-v1";
+import { CappedEventStore } from "./mcp/capped-event-store";
+import { REGISTRY } from "./registry";
+import { createServices, type Services } from "./services";
+
+export interface SessionProps extends Record<string, unknown> {
+  /** Public origin the client reached us on, for signed download links. */
+  baseUrl: string;
+}
+
+/** One Durable Object per MCP session (2025-era clients): the SDK v1 server over the shared definitions. */
+export class MediaMcpAgent extends McpAgent<Env, unknown, SessionProps> {
+  server = buildServerV1(REGISTRY, () => this.services());
+
+  async init(): Promise<void> {
+    // Everything is registered when the server is built; nothing to load per session.
+  }
+
+  protected override getEventStore() {
+    return new CappedEventStore(this.ctx.storage);
+  }
+
+  private services(): Services {
+    return createServices(this.env, readConfig(this.env), this.props?.baseUrl ?? "http://localhost:8787");
+  }
+}

@@ -1,0 +1,100 @@
+import { z } from "zod";
+
+/** Body size the Worker accepts on MCP routes; McpAgent itself refuses more than 4 MiB. */
+export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
+
+const DEV_SIGNING_KEY = "development-only-signing-key-do-not-deploy";
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? "").split(",").map((part) => part.trim()).filter(Boolean));
+
+const positiveNumber = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return fallback;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed <= 0) {
+        ctx.addIssue({ code: "custom", message: `must be a positive number, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const EnvSchema = z.object({
+  DEPLOY_ENV: z.enum(["production", "development", "test"]).default("production"),
+  MCP_AUTH_TOKENS: csv.refine((tokens) => tokens.every((t) => t.length >= 16), {
+    message: "every token must be at least 16 characters (generate one with `openssl rand -hex 32`)",
+  }),
+  SIGNING_KEY: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -hex 32`)").optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://api.openai.com/v1" }).optional(),
+  OPENAI_ORG_ID: z.string().optional(),
+  ALLOWED_ORIGINS: csv,
+  DEFAULT_IMAGE_MODEL: z.string().optional(),
+  DEFAULT_VISION_MODEL: z.string().optional(),
+  SIGNED_URL_TTL_SECONDS: positiveNumber(3600),
+  TOOL_DEADLINE_SECONDS: positiveNumber(300),
+  MAX_ANALYSIS_COST_USD: positiveNumber(0.5),
+  MAX_INPUT_IMAGE_BYTES: positiveNumber(20 * 1024 * 1024),
+  URL_FETCH_TIMEOUT_MS: positiveNumber(15_000),
+});
+
+export interface Config {
+  deployEnv: "production" | "development" | "test";
+  authTokens: string[];
+  /** True when no token is set and the deploy is local: everyone on this machine may connect. */
+  openAccess: boolean;
+  signingKey: string;
+  openai: { apiKey?: string; baseUrl: string; organization?: string };
+  allowedOrigins: string[];
+  defaultImageModel?: string;
+  defaultVisionModel?: string;
+  signedUrlTtlSeconds: number;
+  toolDeadlineMs: number;
+  maxAnalysisCostUsd: number;
+  maxInputImageBytes: number;
+  urlFetchTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const HOW_TO_SET = "Set it with `wrangler secret put NAME` (deployed) or in `.dev.vars` (local; see .dev.vars.example).";
+
+/** Reads and validates configuration from the Worker's env; throws one message naming every bad variable. */
+export function readConfig(env: Env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. ${HOW_TO_SET}`);
+  }
+  const vars = parsed.data;
+  const local = vars.DEPLOY_ENV !== "production";
+  if (!vars.SIGNING_KEY && !local) {
+    throw new ConfigError(`SIGNING_KEY is not set: download links cannot be signed. ${HOW_TO_SET.replace("NAME", "SIGNING_KEY")}`);
+  }
+  return {
+    deployEnv: vars.DEPLOY_ENV,
+    authTokens: vars.MCP_AUTH_TOKENS,
+    openAccess: local && vars.MCP_AUTH_TOKENS.length === 0,
+    signingKey: vars.SIGNING_KEY ?? DEV_SIGNING_KEY,
+    openai: {
+      apiKey: vars.OPENAI_API_KEY,
+      baseUrl: (vars.OPENAI_BASE_URL ?? "https://api.openai.com/v1").replace(/\/+$/, ""),
+      organization: vars.OPENAI_ORG_ID,
+    },
+    allowedOrigins: vars.ALLOWED_ORIGINS,
+    defaultImageModel: vars.DEFAULT_IMAGE_MODEL,
+    defaultVisionModel: vars.DEFAULT_VISION_MODEL,
+    signedUrlTtlSeconds: vars.SIGNED_URL_TTL_SECONDS,
+    toolDeadlineMs: vars.TOOL_DEADLINE_SECONDS * 1000,
+    maxAnalysisCostUsd: vars.MAX_ANALYSIS_COST_USD,
+    maxInputImageBytes: vars.MAX_INPUT_IMAGE_BYTES,
+    urlFetchTimeoutMs: vars.URL_FETCH_TIMEOUT_MS,
+  };
+}

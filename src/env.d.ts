@@ -1,0 +1,17 @@
+// Secrets and optional settings: not in wrangler.toml, so `wrangler types` cannot see them.
+// Set them with `wrangler secret put NAME` (deployed) or in `.dev.vars` (local).
+interface Env {
+  MCP_AUTH_TOKENS?: string;
+  SIGNING_KEY?: string;
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_ORG_ID?: string;
+  ALLOWED_ORIGINS?: string;
+  DEFAULT_IMAGE_MODEL?: string;
+  DEFAULT_VISION_MODEL?: string;
+  SIGNED_URL_TTL_SECONDS?: string;
+  TOOL_DEADLINE_SECONDS?: string;
+  MAX_ANALYSIS_COST_USD?: string;
+  MAX_INPUT_IMAGE_BYTES?: string;
+  URL_FETCH_TIMEOUT_MS?: string;
+}

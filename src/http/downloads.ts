@@ -1,0 +1,64 @@
+import type { Config } from "../config";
+import { SHA256_PATTERN } from "../store/hash";
+import type { AssetLibrary } from "../store/asset-library";
+import { checkDownloadSignature, signDownloadUrl } from "./signing";
+import { parseRange } from "./range";
+
+const DOWNLOAD_PATH = /^\/assets\/([^/.]+)\.([a-z0-9]+)$/;
+
+export function downloadPath(sha256: string, ext: string): string {
+  return `/assets/${sha256}.${ext}`;
+}
+
+export async function signedDownloadUrl(base: string, sha256: string, ext: string, config: Config, now = Date.now()): Promise<{ url: string; expiresAt: string }> {
+  const expires = Math.floor(now / 1000) + config.signedUrlTtlSeconds;
+  const url = await signDownloadUrl(base, downloadPath(sha256, ext), config.signingKey, expires);
+  return { url, expiresAt: new Date(expires * 1000).toISOString() };
+}
+
+function plain(status: number, message: string, headers: HeadersInit = {}): Response {
+  return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
+}
+
+/** GET/HEAD `/assets/<sha256>.<ext>?exp=…&sig=…`: a signed, expiring, cacheable download from R2. */
+export async function serveDownload(request: Request, config: Config, library: AssetLibrary): Promise<Response> {
+  if (request.method !== "GET" && request.method !== "HEAD") return plain(405, "Only GET and HEAD are allowed here.", { allow: "GET, HEAD" });
+  const url = new URL(request.url);
+  const match = DOWNLOAD_PATH.exec(url.pathname);
+  const sha256 = match?.[1] ?? "";
+  if (!match || !SHA256_PATTERN.test(sha256)) {
+    return plain(404, "Not an asset path: expected /assets/<64 lowercase hex sha256>.<ext>.");
+  }
+  const signature = await checkDownloadSignature(url, config.signingKey, Math.floor(Date.now() / 1000));
+  if (!signature.ok) return plain(403, signature.reason);
+
+  const record = await library.get(sha256);
+  if (!record || record.ext !== match[2]) return plain(404, `No asset ${sha256}.${match[2]} is stored here.`);
+
+  const etag = `"${sha256}"`;
+  const headers = new Headers({
+    "content-type": record.mime,
+    etag,
+    "cache-control": "public, max-age=31536000, immutable",
+    "accept-ranges": "bytes",
+    "x-content-type-options": "nosniff",
+    "content-disposition": `inline; filename="${sha256}.${record.ext}"`,
+  });
+  const ifNoneMatch = request.headers.get("if-none-match");
+  if (ifNoneMatch && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+
+  const range = parseRange(request.headers.get("range"), record.bytes);
+  if (range === "unsatisfiable") return plain(416, "Requested range is outside the asset.", { "content-range": `bytes */${record.bytes}` });
+  const object = await library.open(record, range ? { range } : undefined);
+  if (!object || !("body" in object)) return plain(404, `Asset ${sha256} has a record but its blob is missing; run verify_asset.`);
+
+  if (range) {
+    headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${record.bytes}`);
+    headers.set("content-length", String(range.length));
+  } else {
+    headers.set("content-length", String(record.bytes));
+  }
+  return new Response(request.method === "HEAD" ? null : object.body, { status: range ? 206 : 200, headers });
+}

@@ -1,0 +1,112 @@
+import type OpenAI from "openai";
+import { toFile } from "openai";
+import type { ImageEditParamsBase, ImageEditStreamEvent, ImageGenerateParamsBase, ImageGenStreamEvent, ImagesResponse } from "openai/resources/images";
+import { callOpenAI } from "./errors";
+import { imageRequestFields, type NormalizedImageParams } from "./image-params";
+
+export interface UpstreamImageFile {
+  bytes: Uint8Array;
+  mime: string;
+  name: string;
+}
+
+export type ImageUsage = NonNullable<ImagesResponse["usage"]>;
+
+export interface ImageCallResult {
+  images: Uint8Array[];
+  usage?: ImageUsage;
+  /** What the API says it produced (it resolves `auto`). */
+  size?: string;
+  quality?: string;
+  background?: string;
+  outputFormat: string;
+}
+
+export interface ImageCallOptions {
+  signal: AbortSignal;
+  /** Partial previews to ask for (0–3); only worth their cost when someone watches progress. */
+  partialImages: number;
+  onEvent?: (event: { type: "partial" | "completed"; index: number }) => void | Promise<void>;
+}
+
+function decode(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+/** Adds usage from several `completed` events (one per image when n > 1). */
+function addUsage(total: ImageUsage | undefined, next: ImageUsage | undefined): ImageUsage | undefined {
+  if (!next) return total;
+  if (!total) return structuredClone(next);
+  return {
+    ...total,
+    input_tokens: total.input_tokens + next.input_tokens,
+    output_tokens: total.output_tokens + next.output_tokens,
+    total_tokens: total.total_tokens + next.total_tokens,
+    input_tokens_details: {
+      image_tokens: total.input_tokens_details.image_tokens + next.input_tokens_details.image_tokens,
+      text_tokens: total.input_tokens_details.text_tokens + next.input_tokens_details.text_tokens,
+    },
+  };
+}
+
+/**
+ * Reads an image event stream to the end. Each `completed` event carries one final
+ * image and the usage for it; partial images only report progress and are dropped.
+ */
+async function collect(stream: AsyncIterable<ImageGenStreamEvent | ImageEditStreamEvent>, options: ImageCallOptions, fallbackFormat: string): Promise<ImageCallResult> {
+  const result: ImageCallResult = { images: [], outputFormat: fallbackFormat };
+  let completed = 0;
+  let usageFromEvents: ImageUsage | undefined;
+  for await (const event of stream) {
+    if (event.type === "image_generation.partial_image" || event.type === "image_edit.partial_image") {
+      await options.onEvent?.({ type: "partial", index: event.partial_image_index });
+      continue;
+    }
+    if (event.type === "image_generation.completed" || event.type === "image_edit.completed") {
+      result.images.push(decode(event.b64_json));
+      usageFromEvents = addUsage(usageFromEvents, event.usage as ImageUsage);
+      result.size = event.size;
+      result.quality = event.quality;
+      result.background = event.background;
+      result.outputFormat = event.output_format;
+      await options.onEvent?.({ type: "completed", index: completed++ });
+    }
+  }
+  result.usage = usageFromEvents;
+  return result;
+}
+
+/** The JSON fields both endpoints share: the prompt and every parameter that is set. */
+function requestBody(params: NormalizedImageParams, prompt: string) {
+  // Values were validated against the catalog; the SDK's literal unions are narrower than our record type.
+  return { prompt, ...imageRequestFields(params) } as unknown as ImageGenerateParamsBase & { model: string };
+}
+
+export async function generateImages(client: OpenAI, params: NormalizedImageParams, prompt: string, options: ImageCallOptions): Promise<ImageCallResult> {
+  return callOpenAI(async () => {
+    const stream = await client.images.generate(
+      { ...requestBody(params, prompt), stream: true, partial_images: options.partialImages },
+      { signal: options.signal },
+    );
+    return collect(stream, options, params.output_format);
+  });
+}
+
+export async function editImages(
+  client: OpenAI,
+  params: NormalizedImageParams,
+  prompt: string,
+  inputs: { images: UpstreamImageFile[]; mask?: UpstreamImageFile },
+  options: ImageCallOptions,
+): Promise<ImageCallResult> {
+  return callOpenAI(async () => {
+    const images = await Promise.all(inputs.images.map((file) => toFile(file.bytes, file.name, { type: file.mime })));
+    const mask = inputs.mask ? await toFile(inputs.mask.bytes, inputs.mask.name, { type: inputs.mask.mime }) : undefined;
+    const { moderation: _generateOnly, ...editParams } = requestBody(params, prompt);
+    const stream = await client.images.edit(
+      { ...(editParams as ImageEditParamsBase), image: images, ...(mask ? { mask } : {}), stream: true, partial_images: options.partialImages },
+      { signal: options.signal },
+    );
+    return collect(stream, options, params.output_format);
+  });
+}

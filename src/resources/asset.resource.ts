@@ -1,0 +1,46 @@
+import type { ResourceTemplateDefinition } from "../mcp/definitions";
+import { base64 } from "../mcp/content";
+import { ToolError } from "../mcp/tool-error";
+import { kindFromPrefix, kindPrefix } from "../store/asset-kinds";
+import { SHA256_PATTERN } from "../store/hash";
+
+const LISTED = 100;
+
+/** `asset://images/<sha256>` and friends: every stored asset, readable as a blob with its MIME type. */
+export const assetResource: ResourceTemplateDefinition = {
+  name: "asset",
+  uriTemplate: "asset://{kind}/{sha256}",
+  title: "Stored asset",
+  description: "An image, analysis or model stored by this server, addressed by the SHA-256 of its bytes. kind is images, analyses or models.",
+  async list(services) {
+    const page = await services.index.list({ limit: LISTED });
+    return page.assets.map((a) => ({
+      uri: `asset://${kindPrefix(a.kind)}/${a.sha256}`,
+      name: `${a.sha256}`,
+      title: `${a.kind} from ${a.tool}, ${a.createdAt}`,
+      mimeType: a.mime,
+      size: a.bytes,
+    }));
+  },
+  async read(uri, variables, services) {
+    const kind = kindFromPrefix(String(variables.kind));
+    const sha256 = String(variables.sha256).toLowerCase();
+    if (!kind || !SHA256_PATTERN.test(sha256)) {
+      throw new ToolError(`${uri} is not an asset URI: expected asset://images|analyses|models/<64 hex sha256>.`, "invalid_input");
+    }
+    const record = await services.library.get(sha256);
+    if (!record || record.kind !== kind) throw new ToolError(`No ${kind} asset ${sha256} is stored here.`, "not_found");
+    const bytes = await services.library.readBytes(record);
+    if (!bytes) throw new ToolError(`Asset ${sha256} has a record but its blob is missing; run verify_asset.`, "integrity");
+    return record.mime === "application/json"
+      ? { uri, mimeType: record.mime, text: new TextDecoder().decode(bytes) }
+      : { uri, mimeType: record.mime, blob: base64(bytes) };
+  },
+  complete: {
+    kind: async (value) => ["images", "analyses", "models"].filter((k) => k.startsWith(value)),
+    sha256: async (value, services) => {
+      const page = await services.index.list({ limit: 100 });
+      return page.assets.map((a) => a.sha256).filter((id) => id.startsWith(value.toLowerCase())).slice(0, 20);
+    },
+  },
+};

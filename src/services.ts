@@ -1,0 +1,30 @@
+import type { Config } from "./config";
+import { ImageService } from "./imaging/image-service";
+import { AssetIndex } from "./store/asset-index";
+import { AssetLibrary } from "./store/asset-library";
+import { BlobStore } from "./store/blob-store";
+import { RequestCache } from "./store/request-cache";
+
+/** The services a tool handler uses, built from bindings per request (no global state). */
+export interface Services {
+  config: Config;
+  library: AssetLibrary;
+  index: AssetIndex;
+  cache: RequestCache;
+  images: ImageService;
+  /** Public origin of this Worker, for signed download links. */
+  baseUrl: string;
+}
+
+export function createServices(env: Env, config: Config, baseUrl: string): Services {
+  const index = new AssetIndex(env.INDEX);
+  const cache = new RequestCache(env.INDEX);
+  return {
+    config,
+    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache),
+    index,
+    cache,
+    images: new ImageService(env.IMAGES),
+    baseUrl,
+  };
+}

@@ -1,0 +1,43 @@
+/** What a cached request resolves to: the assets it made and the result fields that don't change on replay. */
+export interface CachedResult<T = unknown> {
+  assetIds: string[];
+  result: T;
+  createdAt: string;
+}
+
+/** Identical requests in flight in this isolate share one promise (one upstream call). */
+const inFlight = new Map<string, Promise<unknown>>();
+
+/**
+ * `req:<hash>` in KV points at the result of a request. The hash covers everything that
+ * decides the result (see `requestHash`), so a hit can be served without calling OpenAI.
+ */
+export class RequestCache {
+  constructor(private readonly kv: KVNamespace) {}
+
+  async get<T>(hash: string): Promise<CachedResult<T> | undefined> {
+    return (await this.kv.get<CachedResult<T>>(`req:${hash}`, "json")) ?? undefined;
+  }
+
+  async put<T>(hash: string, entry: CachedResult<T>): Promise<void> {
+    await this.kv.put(`req:${hash}`, JSON.stringify(entry));
+  }
+
+  async delete(hash: string): Promise<boolean> {
+    const existed = (await this.kv.get(`req:${hash}`)) !== null;
+    if (existed) await this.kv.delete(`req:${hash}`);
+    return existed;
+  }
+
+  /**
+   * Runs `compute` once for concurrent callers with the same hash; later callers await
+   * the first caller's promise. The entry is dropped when it settles, success or not.
+   */
+  shareInFlight<T>(hash: string, compute: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
+    const existing = inFlight.get(hash);
+    if (existing) return { promise: existing as Promise<T>, joined: true };
+    const promise = compute().finally(() => inFlight.delete(hash));
+    inFlight.set(hash, promise);
+    return { promise, joined: false };
+  }
+}

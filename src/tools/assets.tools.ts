@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { defineTool } from "../mcp/definitions";
+import { ToolError } from "../mcp/tool-error";
+import { ASSET_KINDS } from "../store/asset-kinds";
+import { AssetId, requireAsset } from "./asset-id";
+import { assetContent, assetUri, AssetView, ReturnMode, viewOf } from "./asset-view";
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+
+const AssetSummaryOut = z.object({
+  id: z.string(),
+  kind: z.enum(ASSET_KINDS),
+  mimeType: z.string(),
+  bytes: z.number().int(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  tool: z.string().describe("The tool that made or stored it."),
+  createdAt: z.string(),
+  uri: z.string(),
+});
+
+const isoTime = z.iso.datetime({ offset: true, error: "must be an ISO 8601 time such as 2026-11-24T10:00:00Z" });
+
+export const listAssets = defineTool({
+  name: "list_assets",
+  title: "List stored assets",
+  description:
+    "Lists stored assets (generated or edited images, uploaded inputs, analyses), newest first, with ids, sizes and the tool that made each. Filter by kind, tool and creation time; pass the returned cursor to get the next page. Use get_asset to see or download one.",
+  input: z.object({
+    kind: z.enum(ASSET_KINDS).optional().describe("Only assets of this kind."),
+    tool: z.string().max(64).optional().describe("Only assets made by this tool, e.g. generate_image."),
+    since: isoTime.optional().describe("Only assets created at or after this ISO time."),
+    until: isoTime.optional().describe("Only assets created at or before this ISO time."),
+    limit: z.number().int().min(1).max(100).default(20).describe("Page size, 1–100."),
+    cursor: z.string().max(1024).optional().describe("Cursor from the previous page."),
+  }),
+  output: z.object({
+    assets: z.array(AssetSummaryOut),
+    cursor: z.string().optional().describe("Present when more assets may follow."),
+  }),
+  annotations: READ_ONLY,
+  async run(args, { services }) {
+    if (args.since && args.until && args.since > args.until) {
+      throw new ToolError("since is later than until: no asset can match. Swap them or drop one.");
+    }
+    const page = await services.index.list(args);
+    const assets = page.assets.map((a) => ({
+      id: a.sha256,
+      kind: a.kind,
+      mimeType: a.mime,
+      bytes: a.bytes,
+      width: a.width,
+      height: a.height,
+      tool: a.tool,
+      createdAt: a.createdAt,
+      uri: assetUri(a),
+    }));
+    const more = page.cursor ? " More follow: pass the cursor." : "";
+    return { structured: { assets, cursor: page.cursor }, summary: `${assets.length} asset(s).${more}` };
+  },
+});
+
+export const getAsset = defineTool({
+  name: "get_asset",
+  title: "Get an asset",
+  description:
+    "Returns one stored asset's record (kind, type, size, dimensions, what made it, lineage), a resource link, a signed download URL and, for images, a small preview you can see. Set return to `full` for the whole file as base64 (large; prefer the download URL).",
+  input: z.object({
+    id: AssetId,
+    return: ReturnMode.default("preview"),
+  }),
+  output: z.object({
+    asset: AssetView,
+    origin: z.object({
+      tool: z.string(),
+      model: z.string().optional(),
+      prompt: z.string().optional(),
+      parameters: z.record(z.string(), z.unknown()).optional(),
+      parents: z.array(z.string()).optional(),
+      sourceUrl: z.string().optional(),
+    }),
+  }),
+  annotations: READ_ONLY,
+  async run(args, { services }) {
+    const record = await requireAsset(args.id, services);
+    const { requestHash: _internal, ...origin } = record.origin;
+    const asset = await viewOf(record, services);
+    const dims = record.width ? `, ${record.width}×${record.height}` : "";
+    return {
+      structured: { asset, origin },
+      summary: `${record.kind} ${record.sha256} (${record.mime}, ${record.bytes} bytes${dims}), made by ${record.origin.tool}.`,
+      content: await assetContent(record, services, args.return),
+    };
+  },
+});
+
+export const verifyAsset = defineTool({
+  name: "verify_asset",
+  title: "Verify an asset",
+  description:
+    "Re-reads an asset's bytes from storage, re-hashes them and compares with its id and record. Reports `ok`, `corrupted` (bytes changed) or `missing` (no record, or the record's blob is gone), and records the time of a successful check.",
+  input: z.object({ id: AssetId }),
+  output: z.object({
+    id: z.string(),
+    status: z.enum(["ok", "corrupted", "missing"]),
+    detail: z.string(),
+    checkedAt: z.string(),
+    lastVerifiedAt: z.string().optional(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(args, { services }) {
+    const report = await services.library.verify(args.id);
+    return {
+      structured: { id: report.sha256, status: report.status, detail: report.detail, checkedAt: report.checkedAt, lastVerifiedAt: report.record?.lastVerifiedAt },
+      summary: `${report.status.toUpperCase()}: ${report.detail}`,
+    };
+  },
+});
+
+export const deleteAsset = defineTool({
+  name: "delete_asset",
+  title: "Delete an asset",
+  description:
+    "Permanently deletes an asset: its bytes in R2, its index record, and any cached request result that returned it (a repeated request then calls OpenAI again). Asks the user to confirm when the client supports it; otherwise pass confirm: true after the user agreed.",
+  input: z.object({
+    id: AssetId,
+    confirm: z.boolean().default(false).describe("Set true only after the user agreed, for clients that cannot ask."),
+  }),
+  output: z.object({
+    id: z.string(),
+    deleted: z.boolean(),
+    removed: z.object({ blob: z.boolean(), record: z.boolean(), cacheEntries: z.number().int() }),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(args, { services, confirm }) {
+    const record = await requireAsset(args.id, services);
+    if (!args.confirm) {
+      const answer = await confirm(`Delete ${record.kind} ${record.sha256} (${record.mime}, ${record.bytes} bytes, made by ${record.origin.tool})? This cannot be undone.`);
+      if (answer === "declined") {
+        return {
+          structured: { id: record.sha256, deleted: false, removed: { blob: false, record: false, cacheEntries: 0 } },
+          summary: "Not deleted: the user declined.",
+        };
+      }
+      if (answer === "unavailable") {
+        throw new ToolError("delete_asset needs confirmation and this client cannot ask the user. Ask the user yourself, then call again with confirm: true.");
+      }
+    }
+    const report = await services.library.delete(record);
+    return {
+      structured: { id: record.sha256, deleted: true, removed: { blob: report.removedBlob, record: report.removedRecord, cacheEntries: report.removedCacheEntries } },
+      summary: `Deleted ${record.sha256}: blob ${report.removedBlob ? "removed" : "was already gone"}, record removed, ${report.removedCacheEntries} cache entr${report.removedCacheEntries === 1 ? "y" : "ies"} removed.`,
+    };
+  },
+});

@@ -1,0 +1,148 @@
+import type OpenAI from "openai";
+import { z } from "zod";
+import type { ToolContext, ToolOutput } from "../mcp/definitions";
+import type { ContentBlock } from "../mcp/content";
+import { ToolError } from "../mcp/tool-error";
+import { openaiClient } from "../openai/client";
+import { imageCostUsd, type ImageUsage } from "../openai/cost";
+import type { ImageCallOptions, ImageCallResult } from "../openai/image-api";
+import type { NormalizedImageParams } from "../openai/image-params";
+import { countTokens } from "../openai/tokenizer";
+import { requestHash } from "../store/hash";
+import type { AssetRecord } from "../store/asset-record";
+import { assetContent, AssetView, viewOf, type ReturnMode } from "./asset-view";
+import { runCachedJob } from "./cached-job";
+import { CostOut, ImageParametersOut, UsageOut } from "./image-params.schema";
+import { progressReporter } from "./progress";
+
+/** Partial previews per image when the client watches progress; each costs extra output tokens, so none otherwise. */
+const PARTIAL_IMAGES_WITH_PROGRESS = 2;
+
+/** The fields that replay from the cache unchanged. */
+interface ImageJobResult {
+  usage: ImageUsage | null;
+  costUsd: number;
+  pricesFrom: z.infer<typeof CostOut>["pricesFrom"];
+  resolved: { size?: string; quality?: string; background?: string };
+}
+
+export const ImageResultOut = z.object({
+  images: z.array(AssetView),
+  parameters: ImageParametersOut,
+  resolved: z.object({ size: z.string().optional(), quality: z.string().optional(), background: z.string().optional() }).describe("What OpenAI chose for `auto` values."),
+  prompt: z.object({ characters: z.number().int(), tokens: z.number().int() }),
+  parents: z.array(z.string()).describe("Asset ids of the input images and mask (edits)."),
+  cached: z.boolean().describe("True when answered from the cache: no OpenAI call, no cost."),
+  sharedInFlight: z.boolean().describe("True when an identical request was already running and this call shared its result."),
+  usage: UsageOut,
+  cost: CostOut,
+  notices: z.array(z.string()),
+});
+export type ImageResult = z.infer<typeof ImageResultOut>;
+
+export interface ImageJob {
+  tool: "generate_image" | "edit_image";
+  params: NormalizedImageParams;
+  prompt: string;
+  /** Content hashes of inputs, in order: they, not URLs, identify the request. */
+  parents: string[];
+  fresh: boolean;
+  returnMode: ReturnMode;
+  notices: string[];
+  /** The upstream call. */
+  call(client: OpenAI, options: ImageCallOptions): Promise<ImageCallResult>;
+  /** Runs after a successful upstream call, before results are stored (edits store their new inputs here). */
+  beforeStore?(): Promise<void>;
+}
+
+function usageOut(usage: ImageUsage | null): z.infer<typeof UsageOut> {
+  if (!usage) return null;
+  return {
+    inputTokens: usage.input_tokens,
+    inputTextTokens: usage.input_tokens_details?.text_tokens ?? 0,
+    inputImageTokens: usage.input_tokens_details?.image_tokens ?? 0,
+    outputTokens: usage.output_tokens,
+    totalTokens: usage.total_tokens ?? usage.input_tokens + usage.output_tokens,
+  };
+}
+
+/** Stores each returned image as its own asset, with dimensions read back by the Images binding. */
+async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResult, hash: string): Promise<AssetRecord[]> {
+  const mime = `image/${call.outputFormat}`;
+  return Promise.all(
+    call.images.map(async (bytes) => {
+      const info = await ctx.services.images.info(bytes);
+      const { record } = await ctx.services.library.put({
+        bytes,
+        kind: "image",
+        mime,
+        width: info.width,
+        height: info.height,
+        origin: { tool: job.tool, model: job.params.model, prompt: job.prompt, parameters: { ...job.params }, parents: job.parents, requestHash: hash },
+      });
+      return record;
+    }),
+  );
+}
+
+/** Runs an image job through the cache and returns the tool's result: summary, structured output, previews and links. */
+export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<ToolOutput<ImageResult>> {
+  const promptTokens = await countTokens(job.prompt);
+  const hash = await requestHash(job.tool, { params: job.params, prompt: job.prompt, parents: job.parents });
+  const outcome = await runCachedJob<ImageJobResult>(ctx, hash, job.fresh, async () => {
+    const client = openaiClient(ctx.services.config);
+    const partialImages = ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
+    const progress = progressReporter(ctx, job.params.n * (partialImages + 1), job.tool);
+    let call: ImageCallResult;
+    try {
+      call = await job.call(client, {
+        signal: ctx.signal,
+        partialImages,
+        onEvent: (event) => progress.step(event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${job.params.n} done`),
+      });
+    } finally {
+      progress.stop();
+    }
+    if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
+    if (call.images.length === 0) throw new ToolError("OpenAI finished without returning an image; nothing was charged to the cache. Try again.", "upstream_error");
+    await job.beforeStore?.();
+    const records = await storeImages(ctx, job, call, hash);
+    const cost = call.usage ? imageCostUsd(job.params.model, call.usage) : undefined;
+    return {
+      records,
+      result: {
+        usage: call.usage ?? null,
+        costUsd: cost?.usd ?? 0,
+        pricesFrom: cost?.pricesFrom ?? { source: "no usage returned", checkedOn: "", estimate: true },
+        resolved: { size: call.size, quality: call.quality, background: call.background },
+      },
+    };
+  });
+
+  const views = await Promise.all(outcome.records.map((record) => viewOf(record, ctx.services)));
+  const content: ContentBlock[] = [];
+  for (const record of outcome.records) content.push(...(await assetContent(record, ctx.services, job.returnMode)));
+  const { result } = outcome;
+  const costNow = outcome.cached ? 0 : result.costUsd;
+  const structured: ImageResult = {
+    images: views,
+    parameters: job.params,
+    resolved: result.resolved,
+    prompt: { characters: job.prompt.length, tokens: promptTokens },
+    parents: job.parents,
+    cached: outcome.cached,
+    sharedInFlight: outcome.shared,
+    usage: usageOut(result.usage),
+    cost: { usd: costNow, originalUsd: result.costUsd, pricesFrom: result.pricesFrom },
+    notices: job.notices,
+  };
+  const first = views[0];
+  const dims = first?.width ? ` ${first.width}×${first.height}` : "";
+  const how = outcome.cached ? "from the cache (no cost)" : `for $${costNow.toFixed(4)}${result.pricesFrom.estimate ? " (estimated price)" : ""}`;
+  const verb = job.tool === "edit_image" ? "Edited" : "Generated";
+  return {
+    structured,
+    summary: `${verb} ${views.length} ${job.params.output_format}${dims} image(s) with ${job.params.model} ${how}. Asset id${views.length > 1 ? "s" : ""}: ${views.map((v) => v.id).join(", ")}.`,
+    content,
+  };
+}

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { defineTool } from "../mcp/definitions";
+import { ToolError } from "../mcp/tool-error";
+import { DEFAULT_IMAGE_MODEL, DEFAULT_VISION_MODEL } from "../openai/catalog";
+import { countTokens, encoderIsWarm } from "../openai/tokenizer";
+import { ASSET_KINDS, type AssetKind } from "../store/asset-kinds";
+import { SERVER_NAME, SERVER_VERSION } from "../version";
+
+const MAX_COUNT_CHARS = 1_000_000;
+
+export const countTokensTool = defineTool({
+  name: "count_tokens",
+  title: "Count tokens",
+  description:
+    "Counts the tokens of a text with OpenAI's o200k_base encoding (used by the gpt-image, gpt-4o and later models), e.g. to check a prompt against a limit before generating. Text only; up to 1,000,000 characters.",
+  input: z.object({
+    text: z.string().max(MAX_COUNT_CHARS, `text is longer than ${MAX_COUNT_CHARS} characters: split it and count the parts.`).describe("The text to count."),
+  }),
+  output: z.object({
+    tokens: z.number().int(),
+    characters: z.number().int(),
+    encoding: z.literal("o200k_base"),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(args) {
+    const tokens = await countTokens(args.text);
+    return {
+      structured: { tokens, characters: args.text.length, encoding: "o200k_base" as const },
+      summary: `${tokens} tokens (o200k_base) in ${args.text.length} characters.`,
+    };
+  },
+});
+
+const Capability = z.object({ available: z.boolean(), detail: z.string() });
+
+export const serverStatus = defineTool({
+  name: "server_status",
+  title: "Server status",
+  description:
+    "Reports this server's version, which capabilities are configured (and why not, when one is not), the default models, what the image binding can do where the server runs, the protocol era of this connection, and how many assets are stored, with bytes, by kind.",
+  input: z.object({}),
+  output: z.object({
+    server: z.object({ name: z.string(), version: z.string(), deployEnv: z.string() }),
+    era: z.object({ protocol: z.enum(["2025-session", "2026-stateless"]), sessionMemory: z.boolean(), detail: z.string() }),
+    capabilities: z.object({
+      imageGeneration: Capability,
+      vision: Capability,
+      imageProcessing: Capability.extend({ unavailableOperations: z.array(z.string()) }),
+      tokenCounting: Capability,
+    }),
+    defaults: z.object({ imageModel: z.string(), visionModel: z.string() }),
+    assets: z.record(z.enum(ASSET_KINDS), z.object({ count: z.number().int(), bytes: z.number().int() })),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(_args, { services, era }) {
+    const { config } = services;
+    const openaiReady = Boolean(config.openai.apiKey);
+    const openaiDetail = openaiReady
+      ? `OpenAI key set; endpoint ${config.openai.baseUrl}.`
+      : "OPENAI_API_KEY is not set: set it with `wrangler secret put OPENAI_API_KEY` (or in .dev.vars locally).";
+    const imaging = await services.images.capabilities();
+    const assets = Object.fromEntries(ASSET_KINDS.map((k) => [k, { count: 0, bytes: 0 }])) as Record<AssetKind, { count: number; bytes: number }>;
+    for await (const summary of services.index.all()) {
+      const bucket = assets[summary.kind];
+      if (!bucket) throw new ToolError(`Index holds an asset of unknown kind ${summary.kind}.`, "integrity");
+      bucket.count += 1;
+      bucket.bytes += summary.bytes;
+    }
+    const structured = {
+      server: { name: SERVER_NAME, version: SERVER_VERSION, deployEnv: config.deployEnv },
+      era: {
+        protocol: era,
+        sessionMemory: era === "2025-session",
+        detail:
+          era === "2025-session"
+            ? "Session-based MCP (2025 revisions): one Durable Object per session; confirmations use elicitation; identical in-flight requests in the session share one upstream call."
+            : "Stateless MCP (2026-07-28): no session; all state lives in R2 and KV; confirmations use the input_required round trip or confirm: true.",
+      },
+      capabilities: {
+        imageGeneration: { available: openaiReady, detail: openaiDetail },
+        vision: { available: openaiReady, detail: openaiDetail },
+        imageProcessing: {
+          available: true,
+          detail: `Cloudflare Images binding: resize ${imaging.resize ? "yes" : "no"}, formats ${imaging.convert.join(", ")}.`,
+          unavailableOperations: imaging.unavailable,
+        },
+        tokenCounting: { available: true, detail: `o200k_base via js-tiktoken; encoder ${encoderIsWarm() ? "loaded" : "loads on first use"}.` },
+      },
+      defaults: {
+        imageModel: config.defaultImageModel ?? DEFAULT_IMAGE_MODEL,
+        visionModel: config.defaultVisionModel ?? DEFAULT_VISION_MODEL,
+      },
+      assets,
+    };
+    const total = Object.values(assets).reduce((n, a) => n + a.count, 0);
+    return {
+      structured,
+      summary: `${SERVER_NAME} ${SERVER_VERSION} (${config.deployEnv}); OpenAI ${openaiReady ? "configured" : "NOT configured"}; ${total} asset(s) stored.`,
+    };
+  },
+});

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { readConfig, type Config } from "../../src/config";
+import { authenticate } from "../../src/http/auth";
+import { limitBody } from "../../src/http/body-limit";
+import { hostAllowed, originAllowed } from "../../src/http/origin";
+import { parseRange } from "../../src/http/range";
+import { checkDownloadSignature, signDownloadUrl } from "../../src/http/signing";
+
+const baseEnv = { INDEX: {}, ASSETS: {}, IMAGES: {}, MCP_SESSION: {} } as unknown as Env;
+const config = (vars: Partial<Record<string, string>>): Config => readConfig({ ...baseEnv, ...vars } as Env);
+const prodConfig = () => config({ DEPLOY_ENV: "production", MCP_AUTH_TOKENS: "a".repeat(20) + ",b".padEnd(21, "b"), SIGNING_KEY: "k".repeat(32) });
+
+describe("configuration", () => {
+  it("names each bad variable and how to set it", () => {
+    expect(() => config({ DEPLOY_ENV: "production", MCP_AUTH_TOKENS: "short", SIGNING_KEY: "k".repeat(32) })).toThrow(/MCP_AUTH_TOKENS: every token must be at least 16 characters.*wrangler secret put/);
+    expect(() => config({ DEPLOY_ENV: "production", SIGNING_KEY: "short" })).toThrow(/SIGNING_KEY: must be at least 32 characters/);
+    expect(() => config({ DEPLOY_ENV: "production" })).toThrow(/SIGNING_KEY is not set/);
+    expect(() => config({ DEPLOY_ENV: "development", OPENAI_BASE_URL: "ftp://x" })).toThrow(/OPENAI_BASE_URL/);
+    expect(() => config({ DEPLOY_ENV: "development", TOOL_DEADLINE_SECONDS: "-3" })).toThrow(/TOOL_DEADLINE_SECONDS: must be a positive number/);
+    expect(() => config({ DEPLOY_ENV: "staging" })).toThrow(/DEPLOY_ENV/);
+  });
+
+  it("runs locally with no setup, open to this machine only", () => {
+    const local = config({ DEPLOY_ENV: "development" });
+    expect(local.openAccess).toBe(true);
+    expect(local.openai.baseUrl).toBe("https://api.openai.com/v1");
+    expect(prodConfig().openAccess).toBe(false);
+  });
+});
+
+describe("bearer auth", () => {
+  const request = (authorization?: string) => new Request("https://w.example/mcp", { headers: authorization ? { authorization } : {} });
+
+  it("accepts any configured token and refuses others with WWW-Authenticate", async () => {
+    const cfg = prodConfig();
+    expect((await authenticate(request(`Bearer ${"a".repeat(20)}`), cfg)).ok).toBe(true);
+    expect((await authenticate(request(`bearer ${cfg.authTokens[1]}`), cfg)).ok).toBe(true);
+    for (const header of [undefined, "Basic abc", `Bearer ${"a".repeat(19)}`, "Bearer "]) {
+      const result = await authenticate(request(header), cfg);
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.response.status).toBe(401);
+        expect(result.response.headers.get("www-authenticate")).toMatch(/^Bearer realm="mcp"/);
+      }
+    }
+  });
+
+  it("refuses everything, saying why, when a deployed server has no token", async () => {
+    const cfg = config({ DEPLOY_ENV: "production", SIGNING_KEY: "k".repeat(32) });
+    const result = await authenticate(request("Bearer anything-at-all-here"), cfg);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.response.status).toBe(503);
+      expect(await result.response.text()).toContain("MCP_AUTH_TOKENS");
+    }
+  });
+});
+
+describe("origin and host checks", () => {
+  const req = (url: string, origin?: string) => new Request(url, { headers: origin ? { origin } : {} });
+
+  it("lets non-browser clients and allowed origins through, refuses others", () => {
+    const cfg = config({ DEPLOY_ENV: "production", MCP_AUTH_TOKENS: "t".repeat(16), SIGNING_KEY: "k".repeat(32), ALLOWED_ORIGINS: "https://app.example" });
+    expect(originAllowed(req("https://w.example/mcp"), cfg)).toBe(true);
+    expect(originAllowed(req("https://w.example/mcp", "https://w.example"), cfg)).toBe(true);
+    expect(originAllowed(req("https://w.example/mcp", "https://app.example"), cfg)).toBe(true);
+    expect(originAllowed(req("https://w.example/mcp", "https://evil.example"), cfg)).toBe(false);
+    expect(originAllowed(req("https://w.example/mcp", "http://localhost:6274"), cfg)).toBe(false);
+    expect(originAllowed(req("https://w.example/mcp", "null"), cfg)).toBe(false);
+  });
+
+  it("locally allows localhost tools and refuses rebinding hosts", () => {
+    const cfg = config({ DEPLOY_ENV: "development" });
+    expect(originAllowed(req("http://localhost:8787/mcp", "http://localhost:6274"), cfg)).toBe(true);
+    expect(hostAllowed(req("http://localhost:8787/mcp"), cfg)).toBe(true);
+    expect(hostAllowed(req("http://127.0.0.1:8787/mcp"), cfg)).toBe(true);
+    expect(hostAllowed(req("http://rebind.evil.example:8787/mcp"), cfg)).toBe(false);
+  });
+});
+
+describe("signed download URLs", () => {
+  const secret = "s".repeat(32);
+  it("verifies its own signature and refuses forged, tampered and expired ones", async () => {
+    const url = new URL(await signDownloadUrl("https://w.example", `/assets/${"a".repeat(64)}.png`, secret, 2000));
+    expect(await checkDownloadSignature(url, secret, 1000)).toEqual({ ok: true });
+    expect((await checkDownloadSignature(url, secret, 2001)) as { reason: string }).toMatchObject({ ok: false, reason: expect.stringContaining("expired") });
+    expect(await checkDownloadSignature(url, "t".repeat(32), 1000)).toMatchObject({ ok: false, reason: expect.stringContaining("not valid") });
+    const moved = new URL(url);
+    moved.pathname = `/assets/${"b".repeat(64)}.png`;
+    expect((await checkDownloadSignature(moved, secret, 1000)).ok).toBe(false);
+    const extended = new URL(url);
+    extended.searchParams.set("exp", "999999");
+    expect((await checkDownloadSignature(extended, secret, 1000)).ok).toBe(false);
+    const unsigned = new URL(url);
+    unsigned.search = "";
+    expect(await checkDownloadSignature(unsigned, secret, 1000)).toMatchObject({ ok: false, reason: expect.stringContaining("not signed") });
+    const garbage = new URL(url);
+    garbage.searchParams.set("sig", "!!!");
+    expect((await checkDownloadSignature(garbage, secret, 1000)).ok).toBe(false);
+  });
+});
+
+describe("Range parsing", () => {
+  it("handles start-end, open-ended and suffix ranges", () => {
+    expect(parseRange(null, 100)).toBeUndefined();
+    expect(parseRange("bytes=0-9", 100)).toEqual({ offset: 0, length: 10 });
+    expect(parseRange("bytes=90-", 100)).toEqual({ offset: 90, length: 10 });
+    expect(parseRange("bytes=-5", 100)).toEqual({ offset: 95, length: 5 });
+    expect(parseRange("bytes=50-500", 100)).toEqual({ offset: 50, length: 50 });
+    expect(parseRange("bytes=100-", 100)).toBe("unsatisfiable");
+    expect(parseRange("bytes=5-2", 100)).toBe("unsatisfiable");
+    expect(parseRange("bytes=0-1,5-6", 100)).toBeUndefined();
+    expect(parseRange("items=0-1", 100)).toBeUndefined();
+  });
+});
+
+describe("body limit", () => {
+  it("refuses declared and streamed bodies over the limit with a JSON-RPC error", async () => {
+    const declared = await limitBody(new Request("https://w/mcp", { method: "POST", body: "x".repeat(20), headers: { "content-length": "20" } }), 10);
+    expect(declared).toBeInstanceOf(Response);
+    expect((declared as Response).status).toBe(413);
+    const stream = new ReadableStream({ start(c) { c.enqueue(new Uint8Array(8)); c.enqueue(new Uint8Array(8)); c.close(); } });
+    const streamed = await limitBody(new Request("https://w/mcp", { method: "POST", body: stream, duplex: "half" } as RequestInit), 10);
+    expect((streamed as Response).status).toBe(413);
+    expect(((await (streamed as Response).json()) as { error: { message: string } }).error.message).toContain("asset id");
+    const small = await limitBody(new Request("https://w/mcp", { method: "POST", body: "ok" }), 10);
+    expect(small).toBeInstanceOf(Request);
+    expect(await (small as Request).text()).toBe("ok");
+  });
+});

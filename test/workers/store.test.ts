@@ -1,0 +1,117 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { AssetIndex } from "../../src/store/asset-index";
+import { AssetLibrary } from "../../src/store/asset-library";
+import { BlobStore } from "../../src/store/blob-store";
+import { canonicalJson, requestHash, sha256Hex } from "../../src/store/hash";
+import { RequestCache } from "../../src/store/request-cache";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+function makeLibrary(kv: KVNamespace = env.INDEX, clock = () => new Date()) {
+  const index = new AssetIndex(kv);
+  const cache = new RequestCache(kv);
+  return { library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, clock), index, cache };
+}
+
+describe("hashing", () => {
+  it("hashes bytes to lowercase hex SHA-256", async () => {
+    expect(await sha256Hex(bytes("abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  it("canonical JSON ignores key order and undefined members", async () => {
+    expect(canonicalJson({ b: 1, a: { d: undefined, c: [2, { z: 1, y: 2 }] } })).toBe('{"a":{"c":[2,{"y":2,"z":1}]},"b":1}');
+    expect(await requestHash("op", { a: 1, b: 2 })).toBe(await requestHash("op", { b: 2, a: 1 }));
+    expect(await requestHash("op", { a: 1 })).not.toBe(await requestHash("other", { a: 1 }));
+  });
+});
+
+describe("AssetLibrary", () => {
+  it("stores bytes under their hash with a prefix per kind, once", async () => {
+    const { library } = makeLibrary();
+    const data = bytes("hello image");
+    const first = await library.put({ bytes: data, kind: "image", mime: "image/png", width: 2, height: 3, origin: { tool: "test" } });
+    const second = await library.put({ bytes: data, kind: "image", mime: "image/png", origin: { tool: "other" } });
+    expect(first.created).toBe(true);
+    expect(second.created).toBe(false);
+    expect(second.record).toEqual(first.record);
+    const key = `images/${await sha256Hex(data)}.png`;
+    const object = await env.ASSETS.get(key);
+    expect(object).not.toBeNull();
+    expect(object?.checksums.sha256).toBeDefined();
+    expect((await env.ASSETS.list({ prefix: "images/" })).objects).toHaveLength(1);
+  });
+
+  it("removes the blob it wrote when the record cannot be written", async () => {
+    const failingKv = new Proxy(env.INDEX, {
+      get(target, prop) {
+        if (prop === "put") return async () => { throw new Error("KV down"); };
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { library } = makeLibrary(failingKv);
+    const data = bytes("orphan candidate");
+    await expect(library.put({ bytes: data, kind: "image", mime: "image/png", origin: { tool: "t" } })).rejects.toThrow("KV down");
+    expect(await env.ASSETS.head(`images/${await sha256Hex(data)}.png`)).toBeNull();
+  });
+
+  it("verifies ok, then reports corruption after the blob is tampered with, and missing after it is gone", async () => {
+    const { library } = makeLibrary();
+    const { record } = await library.put({ bytes: bytes("original"), kind: "analysis", mime: "application/json", origin: { tool: "t" } });
+    const ok = await library.verify(record.sha256);
+    expect(ok.status).toBe("ok");
+    expect((await library.get(record.sha256))?.lastVerifiedAt).toBe(ok.checkedAt);
+
+    await env.ASSETS.put(library.keyOf(record), bytes("tampered"));
+    const corrupted = await library.verify(record.sha256);
+    expect(corrupted.status).toBe("corrupted");
+    expect(corrupted.detail).toContain(await sha256Hex(bytes("tampered")));
+
+    await env.ASSETS.delete(library.keyOf(record));
+    expect((await library.verify(record.sha256)).status).toBe("missing");
+    expect((await library.verify("0".repeat(64))).status).toBe("missing");
+  });
+
+  it("deletes the record before the blob, and the cache entry that returned it", async () => {
+    const { library, cache, index } = makeLibrary();
+    const hash = await requestHash("generate", { prompt: "x" });
+    const { record } = await library.put({ bytes: bytes("to delete"), kind: "image", mime: "image/webp", origin: { tool: "t", requestHash: hash } });
+    await cache.put(hash, { assetIds: [record.sha256], result: {}, createdAt: new Date().toISOString() });
+    const report = await library.delete(record);
+    expect(report).toEqual({ sha256: record.sha256, removedBlob: true, removedRecord: true, removedCacheEntries: 1 });
+    expect(await library.get(record.sha256)).toBeUndefined();
+    expect(await cache.get(hash)).toBeUndefined();
+    expect((await index.list({ limit: 10 })).assets.map((a) => a.sha256)).not.toContain(record.sha256);
+    expect(await env.ASSETS.head(library.keyOf(record))).toBeNull();
+  });
+});
+
+describe("RequestCache", () => {
+  it("shares one computation among concurrent identical requests", async () => {
+    const cache = new RequestCache(env.INDEX);
+    let calls = 0;
+    const compute = async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 20));
+      return "result";
+    };
+    const a = cache.shareInFlight("h1", compute);
+    const b = cache.shareInFlight("h1", compute);
+    expect(a.joined).toBe(false);
+    expect(b.joined).toBe(true);
+    expect(await Promise.all([a.promise, b.promise])).toEqual(["result", "result"]);
+    expect(calls).toBe(1);
+    // Settled entries are dropped: the next call computes again.
+    await cache.shareInFlight("h1", compute).promise;
+    expect(calls).toBe(2);
+  });
+
+  it("round-trips entries through KV", async () => {
+    const cache = new RequestCache(env.INDEX);
+    await cache.put("h2", { assetIds: ["a"], result: { n: 1 }, createdAt: "t" });
+    expect(await cache.get("h2")).toEqual({ assetIds: ["a"], result: { n: 1 }, createdAt: "t" });
+    expect(await cache.delete("h2")).toBe(true);
+    expect(await cache.delete("h2")).toBe(false);
+  });
+});
