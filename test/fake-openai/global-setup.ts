@@ -1,11 +1,17 @@
-import { createServer } from "node:http";
+// Vitest global setup: one fake OpenAI for the whole run; tests read its URL with
+// `inject("fakeOpenAIUrl")` (the API is under `${url}/v1`).
+
 import type { TestProject } from "vitest/node";
+import { startFakeOpenAI } from "./server.ts";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    fakeOpenAIUrl: string;
+  }
+}
 
 export default async function setup(project: TestProject) {
-  const server = createServer((_req, res) => { res.end("ok"); });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("no port");
-  project.provide("fakeOpenAIUrl", `http://127.0.0.1:${address.port}`);
-  return () => new Promise<void>((r) => server.close(() => r()));
+  const running = await startFakeOpenAI(0);
+  project.provide("fakeOpenAIUrl", running.url);
+  return () => running.close();
 }

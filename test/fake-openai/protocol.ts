@@ -1,0 +1,91 @@
+// Wire types of the fake's control API (/__fake/*). Types only: this module is imported by
+// control.ts, which also runs inside workerd, so it must never import node: modules.
+
+export type FaultKind =
+  | "rate_limit"
+  | "server_error"
+  | "timeout"
+  | "slow"
+  | "moderation"
+  | "malformed"
+  | "drop"
+  | "invalid_key";
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "rate_limit",
+  "server_error",
+  "timeout",
+  "slow",
+  "moderation",
+  "malformed",
+  "drop",
+  "invalid_key",
+];
+
+export interface FaultSpec {
+  kind: FaultKind;
+  /** Exact request path, e.g. "/v1/images/generations". Omitted: any /v1 path. */
+  path?: string;
+  /** How many matching requests this fault hits. Default 1. */
+  times?: number;
+  /** rate_limit: seconds sent in `retry-after` (and as ms in `retry-after-ms`). Default 1. */
+  retryAfter?: number;
+  /** slow: how long to wait before answering normally. Default 1000. */
+  delayMs?: number;
+  /** server_error: the 5xx status to send. Default 500. */
+  status?: number;
+}
+
+export interface ScriptSpec {
+  /** Only "/v1/responses" can be scripted. */
+  path: string;
+  /** The exact text the next response(s) answer with, whatever the input or schema. */
+  outputText: string;
+  /** How many responses use it. Default 1. */
+  times?: number;
+}
+
+export interface FakeSettings {
+  /** Latency added before every /v1 answer, to model upstream time in benchmarks. */
+  delayMs: number;
+}
+
+export interface RecordedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface RecordedRequest {
+  /** x-request-id the fake answered with. */
+  requestId: string;
+  method: string;
+  path: string;
+  /** Lowercased names; authorization redacted to "Bearer ***". */
+  headers: Record<string, string>;
+  /** Parsed JSON body. Strings over 4096 chars are shortened to head + length + sha256. */
+  json?: unknown;
+  /** Multipart text fields (repeated fields keep their last value). */
+  fields?: Record<string, string>;
+  files?: RecordedFile[];
+  /** Epoch milliseconds when the request arrived. */
+  at: number;
+  /** The fault that hit this request, if any. */
+  fault?: FaultKind;
+  /** HTTP status answered (absent while in flight, or when the socket was dropped). */
+  status?: number;
+}
+
+export interface FakeStats {
+  total: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** Requests per path since the last reset, e.g. { "/v1/responses": 3 }. */
+  byPath: Record<string, number>;
+  /** Answers per HTTP status, e.g. { "200": 5, "429": 1 }. */
+  byStatus: Record<string, number>;
+  faultsPending: number;
+  scriptsPending: number;
+}
