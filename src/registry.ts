@@ -1,11 +1,13 @@
 import type { Registry } from "./mcp/adapter-v1";
 import { assetResource } from "./resources/asset.resource";
 import { deleteAsset, getAsset, listAssets, verifyAsset } from "./tools/assets.tools";
+import { editImage, generateImage } from "./tools/images.tools";
 import { countTokensTool, serverStatus } from "./tools/status.tools";
+import { analyzeImage, checkImage } from "./tools/vision.tools";
 
 /** Every tool, resource template and prompt, defined once and registered by both protocol adapters. */
 export const REGISTRY: Registry = {
-  tools: [listAssets, getAsset, verifyAsset, deleteAsset, countTokensTool, serverStatus],
+  tools: [generateImage, editImage, analyzeImage, checkImage, listAssets, getAsset, verifyAsset, deleteAsset, countTokensTool, serverStatus],
   resourceTemplates: [assetResource],
   prompts: [],
 };

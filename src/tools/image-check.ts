@@ -1,0 +1,75 @@
+import { z } from "zod";
+import type { ToolContext } from "../mcp/definitions";
+import type { ResolvedImage } from "../inputs/resolve-images";
+import type { ImageDetail } from "../openai/catalog";
+import { analyzeImages, type Analysis } from "./vision-analysis";
+
+/** The verdict's schema: strict-compatible, so OpenAI enforces it and we validate it again. */
+export const VERDICT_SCHEMA = {
+  type: "object" as const,
+  properties: {
+    matches: { type: "boolean", description: "True when the image fulfils the prompt in every important respect." },
+    score: { type: "number", minimum: 0, maximum: 1, description: "How well the image matches the prompt, 0 to 1." },
+    differences: { type: "array", items: { type: "string" }, description: "Concrete mismatches: missing or extra elements, wrong colours, wrong or misspelled text, wrong style or composition." },
+    summary: { type: "string", description: "One sentence verdict." },
+  },
+  required: ["matches", "score", "differences", "summary"],
+  additionalProperties: false,
+};
+
+export const VerdictOut = z.object({
+  imageId: z.string(),
+  matches: z.boolean(),
+  score: z.number(),
+  differences: z.array(z.string()),
+  summary: z.string(),
+  model: z.string(),
+  costUsd: z.number(),
+  cached: z.boolean(),
+  analysisId: z.string().describe("The stored verdict (an analysis asset)."),
+});
+export type Verdict = z.infer<typeof VerdictOut>;
+
+function question(prompt: string): string {
+  return [
+    "Does this image match the prompt below? Judge only what the prompt asks for.",
+    "List every concrete difference (missing or extra elements, wrong colours, wrong or misspelled text, wrong style, composition or count).",
+    "",
+    "Prompt:",
+    prompt,
+  ].join("\n");
+}
+
+/** Asks a vision model whether an image matches its prompt; returns a structured verdict. */
+export async function checkImageAgainstPrompt(
+  ctx: ToolContext,
+  image: ResolvedImage,
+  prompt: string,
+  options: { model?: string; detail?: ImageDetail; fresh?: boolean } = {},
+): Promise<{ verdict: Verdict; analysis: Analysis }> {
+  const { structured: analysis } = await analyzeImages(ctx, {
+    tool: "check_image",
+    images: [image],
+    question: question(prompt),
+    detail: options.detail ?? "auto",
+    model: options.model,
+    maxOutputTokens: 800,
+    schema: VERDICT_SCHEMA,
+    fresh: options.fresh ?? false,
+  });
+  const answer = analysis.answerJson as { matches: boolean; score: number; differences: string[]; summary: string };
+  return {
+    analysis,
+    verdict: {
+      imageId: image.sha256,
+      matches: answer.matches,
+      score: answer.score,
+      differences: answer.differences,
+      summary: answer.summary,
+      model: analysis.model,
+      costUsd: analysis.cost.usd,
+      cached: analysis.cached,
+      analysisId: analysis.analysis.id,
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { defineTool } from "../mcp/definitions";
+import { ToolError } from "../mcp/tool-error";
+import { requireImageModel } from "../openai/catalog";
+import { editImages, generateImages, type UpstreamImageFile } from "../openai/image-api";
+import { checkPromptLength, imageParamNotices, normalizeImageParams, type NormalizedImageParams } from "../openai/image-params";
+import { imageInputSchema } from "../inputs/image-input";
+import { persistInputs, resolveImage, resolveImages, type ResolvedImage } from "../inputs/resolve-images";
+import type { Services } from "../services";
+import { extensionFor } from "../store/asset-kinds";
+import { imageOutputFields } from "./image-params.schema";
+import { ImageResultOut, produceImages } from "./image-production";
+import { VerdictOut } from "./image-check";
+import { withVerification } from "./verify-result";
+
+const PAID = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+const EDITABLE_MIMES = new Set(["image/png", "image/jpeg", "image/webp"]);
+const PROMPT_LIMIT = 32_000;
+
+const promptField = z
+  .string()
+  .trim()
+  .min(1, "prompt: must not be empty; describe the image you want.")
+  .max(PROMPT_LIMIT, `prompt: longer than ${PROMPT_LIMIT} characters; shorten it.`);
+
+function normalize(args: Record<string, unknown>, operation: "generate" | "edit", services: Services, prompt: string): NormalizedImageParams {
+  const now = new Date();
+  const params = normalizeImageParams(args, { operation, now, defaultModel: services.config.defaultImageModel });
+  checkPromptLength(params, prompt, now);
+  return params;
+}
+
+export const generateImage = defineTool({
+  name: "generate_image",
+  title: "Generate an image",
+  description:
+    "Creates images from a text prompt with OpenAI's image models and stores each one. Returns a small WebP preview you can see, an asset id, a resource link and a signed download URL, plus token usage and cost in USD. An identical earlier request is answered from the cache at no cost (cached: true) unless fresh is true. For changes to an existing image use edit_image; to check the result against the prompt set verify: true.",
+  input: z.object({
+    prompt: promptField.describe("What to draw. Be specific about subject, style, composition, text to render and colours. Up to 32,000 characters."),
+    moderation: z.enum(["auto", "low"]).optional().describe("Content filtering strictness: auto (default) or low."),
+    ...imageOutputFields,
+  }),
+  output: ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") }),
+  annotations: PAID,
+  async run(args, ctx) {
+    const params = normalize(args, "generate", ctx.services, args.prompt);
+    const output = await produceImages(ctx, {
+      tool: "generate_image",
+      params,
+      prompt: args.prompt,
+      parents: [],
+      fresh: args.fresh,
+      returnMode: args.return,
+      notices: imageParamNotices(params, new Date()),
+      call: (client, options) => generateImages(client, params, args.prompt, options),
+    });
+    return args.verify ? withVerification(ctx, output, args.prompt) : output;
+  },
+});
+
+/** OpenAI edits take PNG, JPEG or WebP; other inputs (GIF, AVIF…) are converted to PNG by the Images binding. */
+async function asUploadable(image: ResolvedImage, services: Services, name: string): Promise<UpstreamImageFile> {
+  if (EDITABLE_MIMES.has(image.mime)) return { bytes: image.bytes, mime: image.mime, name: `${name}.${extensionFor(image.mime)}` };
+  return { bytes: await services.images.toPng(image.bytes), mime: "image/png", name: `${name}.png` };
+}
+
+export const editImage = defineTool({
+  name: "edit_image",
+  title: "Edit images",
+  description:
+    "Edits or combines up to 16 images following a prompt (change a detail, restyle, put a product into a scene, merge references), optionally limited to the transparent area of a mask. Images are given as asset ids from earlier results (best), https URLs, or base64/data URLs for small files; each input is stored as an asset and the result records them as its parents. Returns previews, asset ids, links, usage and cost; identical requests come from the cache unless fresh is true.",
+  input: z.object({
+    prompt: promptField.describe("What to change or make from the input images. Up to 32,000 characters."),
+    images: z.array(imageInputSchema).min(1, "images: give at least one image to edit.").max(16, "images: at most 16 images per edit.").describe("The images to edit (the first one sets the size a mask must have)."),
+    mask: imageInputSchema.optional().describe("Optional PNG with an alpha channel, same size as the first image: transparent pixels mark where to edit."),
+    input_fidelity: z.enum(["low", "high"]).optional().describe("How closely to keep input details (only models that support it)."),
+    ...imageOutputFields,
+  }),
+  output: ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") }),
+  annotations: PAID,
+  async run(args, ctx) {
+    const { services, signal } = ctx;
+    const params = normalize(args, "edit", services, args.prompt);
+    const model = requireImageModel(params.model, new Date());
+    if (!model.edits.supported) throw new ToolError(`model: ${model.id} cannot edit images. Use one of the gpt-image-2 family.`);
+    if (args.images.length > model.edits.maxInputImages) {
+      throw new ToolError(`images: ${model.id} takes at most ${model.edits.maxInputImages} input images; ${args.images.length} were given.`);
+    }
+    const images = await resolveImages(args.images, services, signal, "images");
+    const first = images[0]!;
+    const mask = args.mask ? await resolveImage(args.mask, services, signal, "mask") : undefined;
+    const maskPng = mask ? await services.images.prepareMask(mask.bytes, { width: first.width, height: first.height }).catch((error: unknown) => {
+      throw error instanceof ToolError ? new ToolError(`mask: ${error.message}`, error.code) : error;
+    }) : undefined;
+    const inputs = mask ? [...images, mask] : images;
+    const output = await produceImages(ctx, {
+      tool: "edit_image",
+      params,
+      prompt: args.prompt,
+      parents: inputs.map((i) => i.sha256),
+      fresh: args.fresh,
+      returnMode: args.return,
+      notices: imageParamNotices(params, new Date()),
+      call: async (client, options) => {
+        const files = await Promise.all(images.map((image, i) => asUploadable(image, services, `image-${i + 1}`)));
+        const maskFile = maskPng ? { bytes: maskPng, mime: "image/png", name: "mask.png" } : undefined;
+        return editImages(client, params, args.prompt, { images: files, mask: maskFile }, options);
+      },
+      beforeStore: async () => {
+        await persistInputs(inputs, services);
+      },
+    });
+    return args.verify ? withVerification(ctx, output, args.prompt) : output;
+  },
+});

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { defineTool } from "../mcp/definitions";
+import { imageInputSchema } from "../inputs/image-input";
+import { resolveImage, resolveImages } from "../inputs/resolve-images";
+import { checkImageAgainstPrompt, VerdictOut } from "./image-check";
+import { requireObjectSchema } from "./json-schema-answer";
+import { analyzeImages, AnalysisOut } from "./vision-analysis";
+
+const PAID_READ = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+const DEFAULT_QUESTION =
+  "Describe the image thoroughly: subject, setting, composition, every piece of text (verbatim), colours, style, and anything unusual or worth noting.";
+
+const detailField = z
+  .enum(["low", "high", "auto", "original"])
+  .default("auto")
+  .describe("How closely the model looks: low (cheap, coarse), high, auto (default), original (full resolution, most tokens; newer models only).");
+const modelField = z.string().max(64).optional().describe("Vision model (default gpt-6.1-terra unless the server sets another).");
+const freshField = z.boolean().default(false).describe("Skip the cache and ask again.");
+
+export const analyzeImage = defineTool({
+  name: "analyze_image",
+  title: "Analyse images",
+  description:
+    "Answers a question about one or more images with an OpenAI vision model: describe, compare, find differences, read text, review a UI screenshot or a photo. Images are asset ids (best), https URLs, or base64/data URLs for small files; large images are downscaled to what the model uses. Give `schema` (a JSON Schema for an object) to get the answer as validated JSON. The cost is estimated first and refused above the server's cap; the answer is stored as an analysis asset and repeated questions come from the cache.",
+  input: z.object({
+    images: z.array(imageInputSchema).min(1, "images: give at least one image.").max(16, "images: at most 16 images per analysis.").describe("The images to look at, in order."),
+    question: z.string().trim().min(1).max(32_000).default(DEFAULT_QUESTION).describe("The instruction or question; default: a thorough description."),
+    detail: detailField,
+    model: modelField,
+    max_output_tokens: z.number().int().min(16).max(32_000).default(1200).describe("Cap on the answer's length in tokens."),
+    schema: z.record(z.string(), z.unknown()).optional().describe("Optional JSON Schema (type object) the answer must follow."),
+    fresh: freshField,
+  }),
+  output: AnalysisOut,
+  annotations: PAID_READ,
+  async run(args, ctx) {
+    const schema = args.schema ? requireObjectSchema(args.schema) : undefined;
+    const images = await resolveImages(args.images, ctx.services, ctx.signal, "images");
+    return analyzeImages(ctx, {
+      tool: "analyze_image",
+      images,
+      question: args.question,
+      detail: args.detail,
+      model: args.model,
+      maxOutputTokens: args.max_output_tokens,
+      schema,
+      fresh: args.fresh,
+    });
+  },
+});
+
+export const checkImage = defineTool({
+  name: "check_image",
+  title: "Check an image against a prompt",
+  description:
+    "Asks a vision model whether an image matches the prompt it was made from, and returns a structured verdict: matches (yes/no), a score from 0 to 1, and the concrete differences. Use it to decide whether to regenerate or edit. generate_image and edit_image can run it for you with verify: true.",
+  input: z.object({
+    image: imageInputSchema,
+    prompt: z.string().trim().min(1).max(32_000).describe("The prompt the image should satisfy."),
+    detail: detailField,
+    model: modelField,
+    fresh: freshField,
+  }),
+  output: VerdictOut,
+  annotations: PAID_READ,
+  async run(args, ctx) {
+    const image = await resolveImage(args.image, ctx.services, ctx.signal, "image");
+    const { verdict } = await checkImageAgainstPrompt(ctx, image, args.prompt, { model: args.model, detail: args.detail, fresh: args.fresh });
+    return {
+      structured: verdict,
+      summary: `${verdict.matches ? "Matches" : "Does NOT match"} the prompt (score ${verdict.score.toFixed(2)}). ${verdict.summary}${verdict.differences.length ? ` Differences: ${verdict.differences.join("; ")}` : ""}`,
+    };
+  },
+});

@@ -1,0 +1,310 @@
+import { env } from "cloudflare:workers";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { beforeEach, describe, expect, inject, it } from "vitest";
+import { readConfig } from "../../src/config";
+import { runTool } from "../../src/mcp/run-tool";
+import { createServices } from "../../src/services";
+import { sha256Hex } from "../../src/store/hash";
+import { generateImage } from "../../src/tools/images.tools";
+import { FakeOpenAIControl } from "../fake-openai/control";
+import { testServices } from "../support/assets";
+import { call, connect, structured, textOf } from "../support/mcp";
+import { solidPng } from "../support/png";
+
+const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
+beforeEach(() => fake.reset());
+
+type ImageOut = {
+  images: Array<{ id: string; width: number; height: number; mimeType: string; downloadUrl: string; uri: string }>;
+  parameters: Record<string, unknown>;
+  cached: boolean;
+  sharedInFlight: boolean;
+  cost: { usd: number; originalUsd: number };
+  usage: { inputTokens: number; outputTokens: number } | null;
+  prompt: { characters: number; tokens: number };
+  parents: string[];
+  notices: string[];
+};
+
+const dataUrl = (bytes: Uint8Array, mime = "image/png") => `data:${mime};base64,${btoa(String.fromCharCode(...bytes))}`;
+
+async function assetCount(): Promise<number> {
+  let n = 0;
+  for await (const _ of testServices().index.all()) n++;
+  return n;
+}
+
+async function upstream(path: string) {
+  return (await fake.requests()).filter((r) => r.path === path);
+}
+
+describe("generate_image", () => {
+  it("sends the exact request with defaults filled and returns preview, link, URL, usage and cost", async () => {
+    const client = await connect();
+    const result = await call(client, "generate_image", { prompt: "a red fox in snow, watercolour" });
+    const out = structured<ImageOut>(result);
+    const [request] = await upstream("/v1/images/generations");
+    expect(request?.json).toEqual({
+      prompt: "a red fox in snow, watercolour",
+      model: "gpt-image-2",
+      size: "auto",
+      quality: "auto",
+      background: "auto",
+      output_format: "png",
+      moderation: "auto",
+      n: 1,
+      stream: true,
+      partial_images: 0,
+    });
+    expect(out.images).toHaveLength(1);
+    expect(out.images[0]).toMatchObject({ width: 1024, height: 1024, mimeType: "image/png" });
+    expect(out.cached).toBe(false);
+    expect(out.cost.usd).toBeGreaterThan(0);
+    expect(out.usage?.outputTokens).toBeGreaterThan(0);
+    expect(out.prompt.tokens).toBeGreaterThan(3);
+    const preview = result.content.find((b) => b.type === "image") as { data: string; mimeType: string };
+    expect(preview.mimeType).toBe("image/webp");
+    const info = await env.IMAGES.info(new Blob([Uint8Array.from(atob(preview.data), (c) => c.charCodeAt(0))]).stream());
+    expect("width" in info && info.width).toBe(512);
+    expect(result.content.find((b) => b.type === "resource_link")).toMatchObject({ uri: out.images[0]!.uri });
+    const record = await testServices().library.get(out.images[0]!.id);
+    expect(record?.origin).toMatchObject({ tool: "generate_image", model: "gpt-image-2", prompt: "a red fox in snow, watercolour" });
+    // The stored bytes are what OpenAI sent, under their own hash.
+    const bytes = await testServices().library.readBytes(record!);
+    expect(await sha256Hex(bytes!)).toBe(out.images[0]!.id);
+    await client.close();
+  });
+
+  it("maps every parameter onto the upstream request", async () => {
+    const client = await connect();
+    const out = structured<ImageOut>(
+      await call(client, "generate_image", {
+        prompt: "isometric castle",
+        model: "gpt-image-2.5-sunburst",
+        size: "1280x720",
+        quality: "xhigh",
+        background: "transparent",
+        output_format: "webp",
+        output_compression: 60,
+        moderation: "low",
+        n: 2,
+        return: "none",
+      }),
+    );
+    const [request] = await upstream("/v1/images/generations");
+    expect(request?.json).toMatchObject({ model: "gpt-image-2.5-sunburst", size: "1280x720", quality: "xhigh", background: "transparent", output_format: "webp", output_compression: 60, moderation: "low", n: 2 });
+    expect(out.images).toHaveLength(2);
+    expect(new Set(out.images.map((i) => i.id)).size).toBe(2);
+    expect(out.images.every((i) => i.mimeType === "image/webp" && i.width === 1280 && i.height === 720)).toBe(true);
+    await client.close();
+  });
+
+  it("answers a repeated request from the cache, and calls OpenAI again with fresh: true", async () => {
+    const client = await connect();
+    const args = { prompt: "a lighthouse at dusk", quality: "low", size: "1024x1024" };
+    const first = structured<ImageOut>(await call(client, "generate_image", args));
+    const second = structured<ImageOut>(await call(client, "generate_image", { ...args, quality: "low" }));
+    expect(second.cached).toBe(true);
+    expect(second.cost.usd).toBe(0);
+    expect(second.cost.originalUsd).toBe(first.cost.usd);
+    expect(second.images.map((i) => i.id)).toEqual(first.images.map((i) => i.id));
+    expect(await upstream("/v1/images/generations")).toHaveLength(1);
+    const fresh = structured<ImageOut>(await call(client, "generate_image", { ...args, fresh: true }));
+    expect(fresh.cached).toBe(false);
+    expect(await upstream("/v1/images/generations")).toHaveLength(2);
+    await client.close();
+  });
+
+  it("calls OpenAI once for identical requests in flight at the same time", async () => {
+    await fake.addFault({ kind: "slow", path: "/v1/images/generations", delayMs: 400 });
+    const client = await connect();
+    const args = { prompt: "three identical birds", quality: "low" };
+    const [a, b, c] = await Promise.all([call(client, "generate_image", args), call(client, "generate_image", args), call(client, "generate_image", args)]);
+    const outs = [a, b, c].map((r) => structured<ImageOut>(r!));
+    expect(new Set(outs.map((o) => o.images[0]!.id)).size).toBe(1);
+    expect(outs.filter((o) => o.sharedInFlight)).toHaveLength(2);
+    expect(await upstream("/v1/images/generations")).toHaveLength(1);
+    await client.close();
+  });
+
+  it("sends progress notifications when the client asks, with partial images upstream", async () => {
+    const client = await connect();
+    const progress: number[] = [];
+    const result = (await client.callTool({ name: "generate_image", arguments: { prompt: "progress please" } }, undefined, {
+      onprogress: (p) => progress.push(p.progress),
+    })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    const [request] = await upstream("/v1/images/generations");
+    expect((request?.json as { partial_images: number }).partial_images).toBe(2);
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    await client.close();
+  });
+
+  it("refuses bad parameters naming the field and the allowed values, without calling OpenAI", async () => {
+    const client = await connect();
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ prompt: "" }, /prompt/],
+      [{ prompt: "x", size: "1000x1000" }, /size.*16/],
+      [{ prompt: "x", size: "3840x640" }, /size/],
+      [{ prompt: "x", background: "transparent", output_format: "jpeg" }, /transparent.*png|png.*webp/i],
+      [{ prompt: "x", output_compression: 50 }, /output_compression/],
+      [{ prompt: "x", model: "dall-e-3" }, /shut down.*gpt-image-2\.6/],
+      [{ prompt: "x", model: "gpt-imagine" }, /unknown image model.*Allowed: gpt-image-2/],
+      [{ prompt: "x", quality: "max" }, /quality.*Allowed/],
+      [{ prompt: "x", n: 11 }, /n/],
+      [{ prompt: "x".repeat(32_001) }, /prompt/],
+      [{ prompt: "x", return: "thumbnail" }, /return/],
+    ];
+    const before = await assetCount();
+    for (const [args, expected] of cases) {
+      const result = await call(client, "generate_image", args);
+      expect(result.isError, JSON.stringify(args).slice(0, 80)).toBe(true);
+      expect(textOf(result)).toMatch(expected);
+    }
+    expect(await upstream("/v1/images/generations")).toHaveLength(0);
+    expect(await assetCount()).toBe(before);
+    await client.close();
+  });
+});
+
+describe("upstream faults", () => {
+  const faultCases: Array<[string, Parameters<FakeOpenAIControl["addFault"]>[0], RegExp]> = [
+    ["persistent 429", { kind: "rate_limit", retryAfter: 1, times: 3 }, /rate limit.*req_\d+.*Wait 1 s/],
+    ["persistent 500", { kind: "server_error", times: 3 }, /server error \(HTTP 500\).*req_\d+/],
+    ["moderation", { kind: "moderation" }, /safety system blocked.*req_\d+/],
+    ["invalid key", { kind: "invalid_key" }, /rejected the server's API key/],
+    ["malformed body", { kind: "malformed" }, /could not be read|connection dropped|malformed/i],
+    ["dropped connection", { kind: "drop", times: 3 }, /Could not reach OpenAI or the connection dropped/],
+  ];
+
+  for (const [name, fault, expected] of faultCases) {
+    it(`maps ${name} to a clear error and stores nothing`, async () => {
+      await fake.addFault({ path: "/v1/images/generations", ...fault });
+      const client = await connect();
+      const before = await assetCount();
+      const result = await call(client, "generate_image", { prompt: `fault ${name}`, quality: "low" });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(expected);
+      expect(textOf(result)).not.toMatch(/sk-test/);
+      expect(await assetCount()).toBe(before);
+      await client.close();
+    });
+  }
+
+  it("retries a 429 after retry-after and succeeds", async () => {
+    await fake.addFault({ kind: "rate_limit", path: "/v1/images/generations", retryAfter: 1, times: 1 });
+    const client = await connect();
+    const started = Date.now();
+    const out = structured<ImageOut>(await call(client, "generate_image", { prompt: "retry me", quality: "low" }));
+    expect(out.images).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(await upstream("/v1/images/generations")).toHaveLength(2);
+    await client.close();
+  });
+
+  it("ends a call past the tool deadline with a clear message and stores nothing", async () => {
+    await fake.addFault({ kind: "timeout", path: "/v1/images/generations" });
+    const base = testServices();
+    const services = createServices(env, { ...readConfig(env), toolDeadlineMs: 600 }, base.baseUrl);
+    const before = await assetCount();
+    const result = await runTool(
+      generateImage,
+      generateImage.input.parse({ prompt: "hangs forever" }),
+      { services, era: "2025-session", wantsProgress: false, reportProgress: async () => undefined, confirm: async () => "unavailable" },
+      new AbortController().signal,
+    );
+    expect(result.isError).toBe(true);
+    expect(textOf(result as CallToolResult)).toMatch(/tool deadline/);
+    expect(await assetCount()).toBe(before);
+  });
+
+  it("a client cancellation aborts the upstream request and stores nothing", async () => {
+    await fake.addFault({ kind: "slow", path: "/v1/images/generations", delayMs: 1500 });
+    const client = await connect();
+    const before = await assetCount();
+    const controller = new AbortController();
+    const pending = client.callTool({ name: "generate_image", arguments: { prompt: "cancel me" } }, undefined, { signal: controller.signal });
+    setTimeout(() => controller.abort("user cancelled"), 300);
+    await expect(pending).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await assetCount()).toBe(before);
+    // The upstream request was abandoned before the fake could answer it.
+    const [request] = await upstream("/v1/images/generations");
+    expect(request?.status).toBeUndefined();
+    await client.close();
+  });
+});
+
+describe("edit_image", () => {
+  it("uploads inputs and mask as multipart, records lineage and stores new inputs", async () => {
+    const client = await connect();
+    const base = structured<ImageOut>(await call(client, "generate_image", { prompt: "a plain room", size: "1024x1024", quality: "low", return: "none" }));
+    const sticker = await solidPng(64, 64, [0, 200, 0, 255]);
+    const mask = await solidPng(1024, 1024, [0, 0, 0, 0]);
+    const out = structured<ImageOut>(
+      await call(client, "edit_image", {
+        prompt: "put the green sticker on the wall",
+        images: [base.images[0]!.id, dataUrl(sticker)],
+        mask: dataUrl(mask),
+        quality: "low",
+      }),
+    );
+    const [request] = await upstream("/v1/images/edits");
+    expect(request?.fields).toMatchObject({ prompt: "put the green sticker on the wall", model: "gpt-image-2", quality: "low", stream: "true" });
+    expect(request?.fields).not.toHaveProperty("moderation");
+    expect(request?.fields).not.toHaveProperty("input_fidelity");
+    const files = request?.files ?? [];
+    expect(files.filter((f) => f.field.startsWith("image")).map((f) => f.sha256)).toEqual([base.images[0]!.id, await sha256Hex(sticker)]);
+    expect(files.find((f) => f.field === "mask")?.sha256).toBe(await sha256Hex(mask));
+    expect(out.parents).toEqual([base.images[0]!.id, await sha256Hex(sticker), await sha256Hex(mask)]);
+    const services = testServices();
+    expect((await services.library.get(out.images[0]!.id))?.origin.parents).toEqual(out.parents);
+    expect((await services.library.get(await sha256Hex(sticker)))?.origin.tool).toBe("input");
+    // Same inputs by content: answered from the cache even when given as an asset id this time.
+    const again = structured<ImageOut>(
+      await call(client, "edit_image", { prompt: "put the green sticker on the wall", images: [base.images[0]!.id, await sha256Hex(sticker)], mask: await sha256Hex(mask), quality: "low" }),
+    );
+    expect(again.cached).toBe(true);
+    await client.close();
+  });
+
+  it("refuses bad inputs clearly and stores nothing", async () => {
+    const client = await connect();
+    const png = await solidPng(32, 32, [10, 10, 10, 255]);
+    const opaqueMask = await solidPng(32, 32, [0, 0, 0, 255], false);
+    const smallMask = await solidPng(16, 16, [0, 0, 0, 0]);
+    const before = await assetCount();
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ prompt: "x", images: [] }, /at least one image/],
+      [{ prompt: "x", images: Array(17).fill(dataUrl(png)) }, /at most 16/],
+      [{ prompt: "x", images: ["http://example.com/a.png"] }, /https/],
+      [{ prompt: "x", images: ["https://127.0.0.1/a.png"] }, /images.*(private|loopback|local)/i],
+      [{ prompt: "x", images: ["https://169.254.169.254/latest"] }, /link-local|private|local/i],
+      [{ prompt: "x", images: ["0".repeat(64)] }, /images: no asset 0{64}/],
+      [{ prompt: "x", images: [btoa("this is not an image at all, just text")] }, /not an image|image/i],
+      [{ prompt: "x", images: ["data:text/plain;base64,aGVsbG8="] }, /image/],
+      [{ prompt: "x", images: [dataUrl(png)], mask: dataUrl(smallMask) }, /mask:.*16.*32|mask:.*32.*16/],
+      [{ prompt: "x", images: [dataUrl(png)], mask: dataUrl(opaqueMask) }, /mask:.*alpha|mask:.*transparen/i],
+      [{ prompt: "x", images: [dataUrl(png)], input_fidelity: "high" }, /input_fidelity/],
+      [{ prompt: "x", images: [dataUrl(png)], model: "gpt-image-1" }, /shut down/],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await call(client, "edit_image", args);
+      expect(result.isError, JSON.stringify(args).slice(0, 100)).toBe(true);
+      expect(textOf(result)).toMatch(expected);
+    }
+    expect(await upstream("/v1/images/edits")).toHaveLength(0);
+    expect(await assetCount()).toBe(before);
+    await client.close();
+  });
+
+  it("stores no input when the upstream edit fails", async () => {
+    await fake.addFault({ kind: "moderation", path: "/v1/images/edits" });
+    const client = await connect();
+    const png = await solidPng(48, 48, [1, 100, 200, 255]);
+    const result = await call(client, "edit_image", { prompt: "blocked", images: [dataUrl(png)] });
+    expect(result.isError).toBe(true);
+    expect(await testServices().library.get(await sha256Hex(png))).toBeUndefined();
+    await client.close();
+  });
+});
