@@ -5,6 +5,7 @@ import { limitBody } from "./http/body-limit";
 import { serveDownload } from "./http/downloads";
 import { hostAllowed, originAllowed } from "./http/origin";
 import { createServices } from "./services";
+import { isStatelessRequest, serveStateless } from "./stateless";
 import { SERVER_NAME, SERVER_VERSION } from "./version";
 
 export { MediaMcpAgent };
@@ -22,6 +23,8 @@ async function gate(request: Request, config: Config): Promise<Request | Respons
   if (!originAllowed(request, config)) {
     return plain(403, `Origin ${request.headers.get("origin")} is not allowed. Add it to ALLOWED_ORIGINS to let that web page connect.`);
   }
+  // Browsers send CORS pre-flights without credentials; the routes answer them with CORS headers.
+  if (request.method === "OPTIONS") return request;
   const auth = await authenticate(request, config);
   if (!auth.ok) return auth.response;
   return limitBody(request);
@@ -52,6 +55,9 @@ export default {
     const gated = await gate(request, config);
     if (gated instanceof Response) return gated;
     // McpAgent.serve hands ctx.props to the session Durable Object as this.props.
+    if (url.pathname === "/mcp" && gated.method === "POST" && (await isStatelessRequest(gated))) {
+      return serveStateless(gated, env, ctx, config, url.origin);
+    }
     const props: SessionProps = { baseUrl: url.origin };
     Object.assign(ctx.props as object, props);
     return url.pathname === "/mcp" ? sessionRoute.fetch(gated, env, ctx) : sseRoute.fetch(gated, env, ctx);

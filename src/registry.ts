@@ -1,4 +1,5 @@
-import type { Registry } from "./mcp/adapter-v1";
+import type { Registry } from "./mcp/definitions";
+import { gameAssetPrompt, reviewScreenshotPrompt } from "./prompts/workflows.prompts";
 import { assetResource } from "./resources/asset.resource";
 import { deleteAsset, getAsset, listAssets, verifyAsset } from "./tools/assets.tools";
 import { editImage, generateImage } from "./tools/images.tools";
@@ -9,5 +10,5 @@ import { analyzeImage, checkImage } from "./tools/vision.tools";
 export const REGISTRY: Registry = {
   tools: [generateImage, editImage, analyzeImage, checkImage, listAssets, getAsset, verifyAsset, deleteAsset, countTokensTool, serverStatus],
   resourceTemplates: [assetResource],
-  prompts: [],
+  prompts: [gameAssetPrompt, reviewScreenshotPrompt],
 };

@@ -2,17 +2,11 @@ import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 import { ElicitResultSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Services } from "../services";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
-import type { PromptDefinition, ResourceTemplateDefinition, ToolDefinition } from "./definitions";
+import { boundCompletions, type Registry } from "./definitions";
 import { CONFIRM_SCHEMA, confirmationFrom } from "./elicit";
 import { runTool } from "./run-tool";
 import { ToolError } from "./tool-error";
 import { SERVER_INSTRUCTIONS } from "./instructions";
-
-export interface Registry {
-  tools: ToolDefinition[];
-  resourceTemplates: ResourceTemplateDefinition[];
-  prompts: PromptDefinition[];
-}
 
 /** Resource errors travel as JSON-RPC errors: not-found gets the spec's -32002, the rest invalid params. */
 function asMcpError(error: unknown): unknown {
@@ -57,14 +51,11 @@ export function buildServerV1(registry: Registry, services: () => Services): Mcp
   }
 
   for (const template of registry.resourceTemplates) {
-    const complete = Object.fromEntries(
-      Object.entries(template.complete ?? {}).map(([variable, fn]) => [variable, (value: string) => fn(value, services())]),
-    );
     server.registerResource(
       template.name,
       new ResourceTemplate(template.uriTemplate, {
         list: async () => ({ resources: await template.list(services()) }),
-        complete,
+        complete: boundCompletions(template, services),
       }),
       { title: template.title, description: template.description },
       async (uri, variables) => {
@@ -81,7 +72,7 @@ export function buildServerV1(registry: Registry, services: () => Services): Mcp
     server.registerPrompt(
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema: prompt.args.shape },
-      (args) => ({ messages: prompt.render(prompt.args.parse(args)) }),
+      (args) => ({ messages: prompt.render(args as never) }),
     );
   }
   return server;

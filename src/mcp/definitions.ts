@@ -80,3 +80,15 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
 export function definePrompt<Args extends z.ZodObject>(definition: PromptDefinition<Args>): PromptDefinition {
   return definition as unknown as PromptDefinition;
 }
+
+/** Everything both protocol adapters register. */
+export interface Registry {
+  tools: ToolDefinition[];
+  resourceTemplates: ResourceTemplateDefinition[];
+  prompts: PromptDefinition[];
+}
+
+/** A template's completion callbacks bound to the services of one request. */
+export function boundCompletions(template: ResourceTemplateDefinition, services: () => Services): Record<string, (value: string) => Promise<string[]>> {
+  return Object.fromEntries(Object.entries(template.complete ?? {}).map(([variable, fn]) => [variable, (value: string) => fn(value, services())]));
+}

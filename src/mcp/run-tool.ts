@@ -10,6 +10,17 @@ export interface CallToolResultJson {
   isError?: boolean;
 }
 
+/**
+ * Thrown (through `confirm`) when a stateless client must answer a question before the
+ * call can go on; the 2026 adapter turns it into an `input_required` result.
+ */
+export class AskClientFirst extends Error {
+  constructor(readonly question: string) {
+    super(question);
+    this.name = "AskClientFirst";
+  }
+}
+
 export function errorResult(message: string): CallToolResultJson {
   return { content: [text(message)], isError: true };
 }
@@ -35,6 +46,7 @@ export async function runTool(
       structuredContent: output.structured as Record<string, unknown>,
     };
   } catch (error) {
+    if (error instanceof AskClientFirst) throw error;
     if (deadline.aborted) {
       return errorResult(`${tool.name} took longer than the ${Math.round(deadlineMs / 1000)} s tool deadline and was stopped; nothing was stored. Try a smaller or lower-quality request, or raise TOOL_DEADLINE_SECONDS.`);
     }

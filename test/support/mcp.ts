@@ -2,6 +2,9 @@ import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
+
+export { ModernClient };
 
 export const TOKEN = "test-token-one-0123456789";
 export const BASE = "http://localhost";
@@ -30,4 +33,18 @@ export function textOf(result: CallToolResult): string {
 export function structured<T = Record<string, unknown>>(result: CallToolResult): T {
   if (result.isError) throw new Error(`tool failed: ${textOf(result)}`);
   return result.structuredContent as T;
+}
+
+/** An SDK v2 client pinned to the 2026-07-28 stateless era, against the same Worker. */
+export async function connectModern(options: { elicitation?: boolean } = {}): Promise<ModernClient> {
+  const client = new ModernClient(
+    { name: "test-client-2026", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } }, capabilities: options.elicitation ? { elicitation: { form: {} } } : {} },
+  );
+  const transport = new ModernTransport(new URL(`${BASE}/mcp`), {
+    fetch: worker,
+    requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+  });
+  await client.connect(transport);
+  return client;
 }

@@ -46,7 +46,15 @@ export async function startWranglerDev(vars: Record<string, string>, options: { 
         // already gone
       }
       await new Promise((resolve) => {
-        const timer = setTimeout(resolve, 5000);
+        const timer = setTimeout(() => {
+          // Still running after SIGTERM: make sure no workerd outlives the run.
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            // already gone
+          }
+          resolve(undefined);
+        }, 5000);
         child.once("exit", () => {
           clearTimeout(timer);
           resolve(undefined);

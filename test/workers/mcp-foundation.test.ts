@@ -198,6 +198,15 @@ describe("the Worker's gate and routes", () => {
     expect(sse.status).toBe(401);
   });
 
+  it("answers CORS pre-flights from allowed origins without a token", async () => {
+    const response = await worker(`${BASE}/mcp`, {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:6274", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+    });
+    expect(response.status).toBeLessThan(300);
+    expect(response.headers.get("access-control-allow-origin")).toBeTruthy();
+  });
+
   it("accepts the second token too (rotation)", async () => {
     expect((await initialize({ authorization: "Bearer test-token-two-0123456789" })).status).toBe(200);
   });
