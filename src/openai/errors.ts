@@ -32,12 +32,12 @@ export function mapOpenAIError(error: unknown): unknown {
     return new ToolError(`Could not reach OpenAI or the connection dropped (${redactSecrets(error.message)}); nothing was stored. Try again shortly.`, "upstream_error");
   }
   if (!(error instanceof OpenAI.APIError)) {
-    // A stream cut mid-answer surfaces from workerd's fetch as a plain Error, not an SDK error.
-    if (error instanceof Error && /network connection lost|connection (was )?(reset|closed)|terminated|ECONNRESET/i.test(error.message)) {
-      return new ToolError("Could not reach OpenAI or the connection dropped mid-answer; nothing was stored. Try again shortly.", "upstream_error");
-    }
     if (error instanceof SyntaxError) {
       return new ToolError("OpenAI returned a response that could not be read (malformed JSON or event stream); nothing was stored. Try again.", "upstream_error");
+    }
+    // A stream cut mid-answer surfaces from workerd's fetch as a plain Error, not an SDK error.
+    if (error instanceof Error && /network connection lost|connection (was )?(reset|closed)|\bterminated\b|ECONNRESET/i.test(error.message)) {
+      return new ToolError("Could not reach OpenAI or the connection dropped mid-answer; nothing was stored. Try again shortly.", "upstream_error");
     }
     return error;
   }

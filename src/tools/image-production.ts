@@ -123,7 +123,8 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
   const content: ContentBlock[] = [];
   for (const record of outcome.records) content.push(...(await assetContent(record, ctx.services, job.returnMode)));
   const { result } = outcome;
-  const costNow = outcome.cached ? 0 : result.costUsd;
+  // A call that shared an identical in-flight call paid nothing of its own.
+  const costNow = outcome.cached || outcome.shared ? 0 : result.costUsd;
   const structured: ImageResult = {
     images: views,
     parameters: job.params,

@@ -18,19 +18,29 @@ export function requireObjectSchema(schema: Record<string, unknown>): JsonObject
 /**
  * OpenAI's strict mode accepts only schemas where every object lists all its properties
  * as required and forbids others; anything else goes non-strict and is checked here.
+ * Objects hide in nullable types (`["object", "null"]`), combinators and definitions too.
  */
 export function isStrictCompatible(schema: unknown): boolean {
-  if (!schema || typeof schema !== "object") return true;
+  if (!schema || typeof schema !== "object" || Array.isArray(schema)) return true;
   const node = schema as Record<string, unknown>;
-  if (node.type === "object") {
-    const properties = (node.properties ?? {}) as Record<string, unknown>;
+  const types = Array.isArray(node.type) ? node.type : [node.type];
+  const properties = isPlainObject(node.properties) ? node.properties : undefined;
+  if (types.includes("object") || properties) {
     const required = new Set(Array.isArray(node.required) ? node.required : []);
     if (node.additionalProperties !== false) return false;
-    if (Object.keys(properties).some((key) => !required.has(key))) return false;
-    return Object.values(properties).every(isStrictCompatible);
+    if (Object.keys(properties ?? {}).some((key) => !required.has(key))) return false;
   }
-  if (node.type === "array") return isStrictCompatible(node.items);
-  return true;
+  const children = [
+    ...Object.values(properties ?? {}),
+    node.items,
+    ...["anyOf", "oneOf", "allOf"].flatMap((key) => (Array.isArray(node[key]) ? (node[key] as unknown[]) : [])),
+    ...["$defs", "definitions"].flatMap((key) => (isPlainObject(node[key]) ? Object.values(node[key]) : [])),
+  ];
+  return children.every(isStrictCompatible);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Parses the model's answer and checks it against the schema; a mismatch is a clear error, never a silent pass. */

@@ -76,7 +76,8 @@ async function prepareImages(ctx: ToolContext, model: VisionModelSpec, images: R
   return Promise.all(
     images.map(async (image) => {
       const target = imageTokenEstimate(model, { width: image.width, height: image.height }, detail).dimensions;
-      const format = image.mime === "image/png" ? "png" : "jpeg";
+      // PNG stays PNG (screenshots, text); photos stay JPEG; the rest become WebP, which keeps transparency.
+      const format = image.mime === "image/png" ? "png" : image.mime === "image/jpeg" ? "jpeg" : "webp";
       const fitted = await ctx.services.images.fitWithin(image.bytes, target.width, target.height, format);
       const tokens = imageTokenEstimate(model, { width: fitted.width, height: fitted.height }, detail).tokens;
       return { image, bytes: fitted.bytes, mime: fitted.mime, width: fitted.width, height: fitted.height, tokens };
@@ -180,7 +181,8 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     usage: usage
       ? { inputTokens: usage.input_tokens, cachedInputTokens: usage.input_tokens_details?.cached_tokens ?? 0, outputTokens: usage.output_tokens, totalTokens: usage.total_tokens ?? usage.input_tokens + usage.output_tokens }
       : null,
-    cost: { usd: outcome.cached ? 0 : result.costUsd, originalUsd: result.costUsd, pricesFrom: result.pricesFrom },
+    // A call that shared an identical in-flight call paid nothing of its own.
+    cost: { usd: outcome.cached || outcome.shared ? 0 : result.costUsd, originalUsd: result.costUsd, pricesFrom: result.pricesFrom },
     cached: outcome.cached,
     sharedInFlight: outcome.shared,
     analysis: await viewOf(outcome.records[0]!, services),
