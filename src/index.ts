@@ -9,6 +9,7 @@ import { isStatelessRequest, serveStateless } from "./stateless";
 import { SERVER_NAME, SERVER_VERSION } from "./version";
 
 export { MediaMcpAgent };
+export { RequestCoordinator } from "./store/request-coordinator";
 
 const sessionRoute = MediaMcpAgent.serve("/mcp", { binding: "MCP_SESSION" });
 const sseRoute = MediaMcpAgent.serveSSE("/sse", { binding: "MCP_SESSION" });

@@ -12,6 +12,8 @@ export interface Services {
   index: AssetIndex;
   cache: RequestCache;
   images: ImageService;
+  /** One Durable Object per request hash, so identical requests anywhere call OpenAI once. */
+  coordinator: Env["REQUEST_COORDINATOR"];
   /** Public origin of this Worker, for signed download links. */
   baseUrl: string;
 }
@@ -25,6 +27,7 @@ export function createServices(env: Env, config: Config, baseUrl: string): Servi
     index,
     cache,
     images: new ImageService(env.IMAGES),
+    coordinator: env.REQUEST_COORDINATOR,
     baseUrl,
   };
 }

@@ -5,9 +5,6 @@ export interface CachedResult<T = unknown> {
   createdAt: string;
 }
 
-/** Identical requests in flight in this isolate share one promise (one upstream call). */
-const inFlight = new Map<string, Promise<unknown>>();
-
 /**
  * `req:<hash>` in KV points at the result of a request. The hash covers everything that
  * decides the result (see `requestHash`), so a hit can be served without calling OpenAI.
@@ -27,17 +24,5 @@ export class RequestCache {
     const existed = (await this.kv.get(`req:${hash}`)) !== null;
     if (existed) await this.kv.delete(`req:${hash}`);
     return existed;
-  }
-
-  /**
-   * Runs `compute` once for concurrent callers with the same hash; later callers await
-   * the first caller's promise. The entry is dropped when it settles, success or not.
-   */
-  shareInFlight<T>(hash: string, compute: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
-    const existing = inFlight.get(hash);
-    if (existing) return { promise: existing as Promise<T>, joined: true };
-    const promise = compute().finally(() => inFlight.delete(hash));
-    inFlight.set(hash, promise);
-    return { promise, joined: false };
   }
 }

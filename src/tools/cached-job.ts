@@ -3,6 +3,7 @@ import { ToolError } from "../mcp/tool-error";
 import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
 import type { CachedResult } from "../store/request-cache";
+import type { Settlement } from "../store/request-coordinator";
 
 export interface JobOutcome<R> {
   records: AssetRecord[];
@@ -13,19 +14,61 @@ export interface JobOutcome<R> {
   shared: boolean;
 }
 
-/** A cache hit counts only while every asset it names still has its record. */
-async function liveHit<R>(services: Services, hash: string): Promise<{ entry: CachedResult<R>; records: AssetRecord[] } | undefined> {
-  const entry = await services.cache.get<R>(hash);
-  if (!entry) return undefined;
+type Made<R> = { records: AssetRecord[]; result: R; shared: boolean };
+
+/** Failures that say nothing about the request itself: a follower may try again. */
+const RETRYABLE = new Set(["cancelled", "timeout", "rate_limited", "upstream_error"]);
+const MAX_COORDINATION_ROUNDS = 3;
+
+/** The records a cache entry names, or undefined when any of them is gone. */
+async function recordsOf(services: Services, entry: CachedResult): Promise<AssetRecord[] | undefined> {
   const records = await Promise.all(entry.assetIds.map((id) => services.library.get(id)));
-  if (records.some((r) => !r)) return undefined;
-  return { entry, records: records as AssetRecord[] };
+  return records.some((r) => !r) ? undefined : (records as AssetRecord[]);
+}
+
+function settlementOf(error: unknown): Settlement {
+  if (error instanceof ToolError) return { ok: false, message: error.message, code: error.code, retryable: RETRYABLE.has(error.code) };
+  return { ok: false, message: "internal error", code: "upstream_error", retryable: true };
+}
+
+/**
+ * Leads or follows through the request's coordinator Durable Object, so identical
+ * requests anywhere (other sessions, isolates, the stateless era) call OpenAI once.
+ */
+async function coordinated<R>(ctx: ToolContext, hash: string, leaseMs: number, lead: () => Promise<{ made: Made<R>; entry: CachedResult<R> }>): Promise<Made<R>> {
+  const { services } = ctx;
+  const stub = services.coordinator.get(services.coordinator.idFromName(hash));
+  for (let round = 0; round < MAX_COORDINATION_ROUNDS; round++) {
+    if ((await stub.claim(leaseMs)) === "lead") {
+      try {
+        const { made, entry } = await lead();
+        await stub.settle({ ok: true, entry });
+        return made;
+      } catch (error) {
+        await stub.settle(settlementOf(error)).catch(() => undefined);
+        throw error;
+      }
+    }
+    const settlement = await stub.wait();
+    if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
+    if (settlement === "expired") continue;
+    if ("entry" in settlement) {
+      // RPC typing loses the union's narrowing; the coordinator only ever stores a CachedResult here.
+      const entry = settlement.entry as CachedResult<R>;
+      const records = await recordsOf(services, entry);
+      if (records) return { records, result: entry.result, shared: true };
+      continue;
+    }
+    if (!settlement.ok && !settlement.retryable) throw new ToolError(settlement.message, settlement.code);
+  }
+  throw new ToolError("An identical request kept failing while this call waited for it; try again shortly.", "upstream_error");
 }
 
 /**
  * The request path every paid call takes: answer from the cache unless `fresh`; share
- * one upstream call among identical requests in flight; store the result's assets and
- * the cache entry only when the call succeeded and was not cancelled meanwhile.
+ * one upstream call among identical requests in flight through the coordinator; store
+ * the result's assets and the cache entry only when the call succeeded and was not
+ * cancelled meanwhile.
  */
 export async function runCachedJob<R>(
   ctx: ToolContext,
@@ -35,15 +78,18 @@ export async function runCachedJob<R>(
 ): Promise<JobOutcome<R>> {
   const { services } = ctx;
   if (!fresh) {
-    const hit = await liveHit<R>(services, hash);
-    if (hit) return { records: hit.records, result: hit.entry.result, cached: true, shared: false };
+    const entry = await services.cache.get<R>(hash);
+    const records = entry && (await recordsOf(services, entry));
+    if (entry && records) return { records, result: entry.result, cached: true, shared: false };
   }
-  const { promise, joined } = services.cache.shareInFlight(fresh ? `${hash}:fresh:${crypto.randomUUID()}` : hash, async () => {
+  const lead = async () => {
     const made = await produce();
-    await services.cache.put<R>(hash, { assetIds: made.records.map((r) => r.sha256), result: made.result, createdAt: new Date().toISOString() });
-    return made;
-  });
-  const made = await promise;
+    const entry: CachedResult<R> = { assetIds: made.records.map((r) => r.sha256), result: made.result, createdAt: new Date().toISOString() };
+    await services.cache.put<R>(hash, entry);
+    return { made: { ...made, shared: false }, entry };
+  };
+  // fresh: true asks to pay for a new result, so it never waits on anyone else's.
+  const made = fresh ? (await lead()).made : await coordinated(ctx, hash, services.config.toolDeadlineMs, lead);
   if (ctx.signal.aborted) throw new ToolError("The call was cancelled.", "cancelled");
-  return { ...made, cached: false, shared: joined };
+  return { records: made.records, result: made.result, cached: false, shared: made.shared };
 }

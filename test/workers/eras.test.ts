@@ -65,6 +65,18 @@ describe("both protocol eras on /mcp", () => {
     await modern.close();
   });
 
+  it("identical requests from different sessions and eras at the same time call OpenAI once", async () => {
+    await fake.addFault({ kind: "slow", path: "/v1/images/generations", delayMs: 500 });
+    const sessions = [await connect(), await connect(), await connectModern(), await connectModern()];
+    const results = await Promise.all(sessions.map((c) => c.callTool({ name: "generate_image", arguments: { prompt: "many sessions, one bill", quality: "low" } })));
+    const outs = results.map((r) => r.structuredContent as { images: Array<{ id: string }>; sharedInFlight: boolean; cost: { usd: number } });
+    expect(new Set(outs.map((o) => o.images[0]!.id)).size).toBe(1);
+    expect(outs.filter((o) => o.sharedInFlight)).toHaveLength(3);
+    expect(outs.filter((o) => o.cost.usd > 0)).toHaveLength(1);
+    expect((await fake.requests()).filter((r) => r.path === "/v1/images/generations")).toHaveLength(1);
+    for (const c of sessions) await c.close();
+  });
+
   it("serves server/discover, resources/read and reports the stateless era in server_status", async () => {
     const record = await storeAsset({ bytes: await solidPng(9, 9, [1, 1, 1, 255]) });
     const modern = await connectModern();

@@ -88,25 +88,6 @@ describe("AssetLibrary", () => {
 });
 
 describe("RequestCache", () => {
-  it("shares one computation among concurrent identical requests", async () => {
-    const cache = new RequestCache(env.INDEX);
-    let calls = 0;
-    const compute = async () => {
-      calls++;
-      await new Promise((r) => setTimeout(r, 20));
-      return "result";
-    };
-    const a = cache.shareInFlight("h1", compute);
-    const b = cache.shareInFlight("h1", compute);
-    expect(a.joined).toBe(false);
-    expect(b.joined).toBe(true);
-    expect(await Promise.all([a.promise, b.promise])).toEqual(["result", "result"]);
-    expect(calls).toBe(1);
-    // Settled entries are dropped: the next call computes again.
-    await cache.shareInFlight("h1", compute).promise;
-    expect(calls).toBe(2);
-  });
-
   it("round-trips entries through KV", async () => {
     const cache = new RequestCache(env.INDEX);
     await cache.put("h2", { assetIds: ["a"], result: { n: 1 }, createdAt: "t" });

@@ -1,0 +1,48 @@
+import { DurableObject } from "cloudflare:workers";
+import type { ToolErrorCode } from "../mcp/tool-error";
+import type { CachedResult } from "./request-cache";
+
+/** How a leader's attempt ended, as followers see it. */
+export type Settlement =
+  | { ok: true; entry: CachedResult }
+  | { ok: false; message: string; code: ToolErrorCode; retryable: boolean };
+
+/**
+ * One Durable Object per request hash: the rendezvous that makes identical requests
+ * from any session, isolate or location call OpenAI once. The first caller leads and
+ * does the work where it is (its progress and cancellation stay its own); the others
+ * wait here for its settlement. A lease bounds the wait if a leader vanishes.
+ *
+ * State is in memory on purpose: losing it (eviction mid-lease) costs at most one
+ * duplicate upstream call, never a wrong answer, since results live in R2 and KV.
+ */
+export class RequestCoordinator extends DurableObject<Env> {
+  private leaseUntil = 0;
+  private waiters: Array<(settlement: Settlement | "expired") => void> = [];
+
+  async claim(leaseMs: number): Promise<"lead" | "follow"> {
+    const now = Date.now();
+    if (this.leaseUntil > now) return "follow";
+    this.leaseUntil = now + leaseMs;
+    return "lead";
+  }
+
+  async wait(): Promise<Settlement | "expired"> {
+    const remaining = this.leaseUntil - Date.now();
+    if (remaining <= 0) return "expired";
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve("expired"), remaining);
+      this.waiters.push((settlement) => {
+        clearTimeout(timer);
+        resolve(settlement);
+      });
+    });
+  }
+
+  async settle(settlement: Settlement): Promise<void> {
+    this.leaseUntil = 0;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve(settlement);
+  }
+}
