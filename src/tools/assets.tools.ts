@@ -2,8 +2,8 @@ import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { ToolError } from "../mcp/tool-error";
 import { ASSET_KINDS } from "../store/asset-kinds";
-import { AssetId, requireAsset } from "./asset-id";
-import { assetContent, assetUri, AssetView, ReturnMode, viewOf } from "./asset-view";
+import { AssetId, requireAsset } from "../schemas/asset-id";
+import { assetContent, assetUri, AssetView, ReturnMode, viewOf } from "../schemas/asset-view";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 

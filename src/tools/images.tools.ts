@@ -8,10 +8,10 @@ import { imageInputSchema } from "../inputs/image-input";
 import { persistInputs, resolveImage, resolveImages, type ResolvedImage } from "../inputs/resolve-images";
 import type { Services } from "../services";
 import { extensionFor } from "../store/asset-kinds";
-import { imageOutputFields } from "./image-params.schema";
-import { ImageResultOut, produceImages } from "./image-production";
-import { VerdictOut } from "./image-check";
-import { withVerification } from "./verify-result";
+import { imageOutputFields } from "../schemas/image.schemas";
+import { ImageResultOut, produceImages } from "../jobs/image-production";
+import { VerdictOut } from "../jobs/image-check";
+import { withVerification } from "../jobs/verify-result";
 
 const PAID = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const EDITABLE_MIMES = new Set(["image/png", "image/jpeg", "image/webp"]);

@@ -2,9 +2,9 @@ import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { imageInputSchema } from "../inputs/image-input";
 import { resolveImage, resolveImages } from "../inputs/resolve-images";
-import { checkImageAgainstPrompt, VerdictOut } from "./image-check";
-import { requireObjectSchema } from "./json-schema-answer";
-import { analyzeImages, AnalysisOut } from "./vision-analysis";
+import { checkImageAgainstPrompt, VerdictOut } from "../jobs/image-check";
+import { requireObjectSchema } from "../jobs/json-schema-answer";
+import { analyzeImages, AnalysisOut } from "../jobs/vision-analysis";
 
 const PAID_READ = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const DEFAULT_QUESTION =

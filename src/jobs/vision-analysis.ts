@@ -9,9 +9,9 @@ import { askAboutImages } from "../openai/responses-api";
 import { countTokens } from "../openai/tokenizer";
 import { persistInputs, type ResolvedImage } from "../inputs/resolve-images";
 import { canonicalJson, requestHash } from "../store/hash";
-import { AssetView, viewOf } from "./asset-view";
+import { AssetView, viewOf } from "../schemas/asset-view";
 import { runCachedJob } from "./cached-job";
-import { CostOut } from "./image-params.schema";
+import { CostOut } from "../schemas/image.schemas";
 import { isStrictCompatible, parseAnswer, type JsonObjectSchema } from "./json-schema-answer";
 import { progressReporter } from "./progress";
 

@@ -10,9 +10,9 @@ import type { NormalizedImageParams } from "../openai/image-params";
 import { countTokens } from "../openai/tokenizer";
 import { requestHash } from "../store/hash";
 import type { AssetRecord } from "../store/asset-record";
-import { assetContent, AssetView, viewOf, type ReturnMode } from "./asset-view";
+import { assetContent, AssetView, viewOf, type ReturnMode } from "../schemas/asset-view";
 import { runCachedJob } from "./cached-job";
-import { CostOut, ImageParametersOut, UsageOut } from "./image-params.schema";
+import { CostOut, ImageParametersOut, UsageOut } from "../schemas/image.schemas";
 import { progressReporter } from "./progress";
 
 /** Partial previews per image when the client watches progress; each costs extra output tokens, so none otherwise. */
