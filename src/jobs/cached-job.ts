@@ -20,6 +20,16 @@ type Made<R> = { records: AssetRecord[]; result: R; shared: boolean };
 const RETRYABLE = new Set(["cancelled", "timeout", "rate_limited", "upstream_error"]);
 const MAX_COORDINATION_ROUNDS = 3;
 
+/** Waiting on another caller ends when this call is cancelled or passes its deadline. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new ToolError("cancelled", "cancelled"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new ToolError("cancelled", "cancelled"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /** The records a cache entry names, or undefined when any of them is gone. */
 async function recordsOf(services: Services, entry: CachedResult): Promise<AssetRecord[] | undefined> {
   const records = await Promise.all(entry.assetIds.map((id) => services.library.get(id)));
@@ -49,17 +59,16 @@ async function coordinated<R>(ctx: ToolContext, hash: string, leaseMs: number, l
         throw error;
       }
     }
-    const settlement = await stub.wait();
-    if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
+    // RPC stubs type results loosely; the coordinator's wait() returns exactly this.
+    const settlement = await untilAborted(stub.wait() as Promise<Settlement | "expired">, ctx.signal);
     if (settlement === "expired") continue;
-    if ("entry" in settlement) {
-      // RPC typing loses the union's narrowing; the coordinator only ever stores a CachedResult here.
+    if (settlement.ok) {
       const entry = settlement.entry as CachedResult<R>;
       const records = await recordsOf(services, entry);
       if (records) return { records, result: entry.result, shared: true };
       continue;
     }
-    if (!settlement.ok && !settlement.retryable) throw new ToolError(settlement.message, settlement.code);
+    if (!settlement.retryable) throw new ToolError(settlement.message, settlement.code);
   }
   throw new ToolError("An identical request kept failing while this call waited for it; try again shortly.", "upstream_error");
 }

@@ -308,3 +308,25 @@ describe("edit_image", () => {
     await client.close();
   });
 });
+
+describe("waiting on an identical call", () => {
+  it("a cancelled follower stops waiting; the leader still finishes and stores", async () => {
+    await fake.addFault({ kind: "slow", path: "/v1/images/generations", delayMs: 1200 });
+    const leader = await connect();
+    const follower = await connect();
+    const args = { prompt: "leader and follower", quality: "low" };
+    const leading = leader.callTool({ name: "generate_image", arguments: args });
+    await new Promise((r) => setTimeout(r, 200));
+    const controller = new AbortController();
+    const following = follower.callTool({ name: "generate_image", arguments: args }, undefined, { signal: controller.signal });
+    setTimeout(() => controller.abort("changed my mind"), 200);
+    const started = Date.now();
+    await expect(following).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(800);
+    const out = structured<ImageOut>((await leading) as CallToolResult);
+    expect(out.images).toHaveLength(1);
+    expect(await upstream("/v1/images/generations")).toHaveLength(1);
+    await leader.close();
+    await follower.close();
+  });
+});
