@@ -23,7 +23,7 @@ export function createServices(env: Env, config: Config, baseUrl: string): Servi
   const cache = new RequestCache(env.INDEX);
   return {
     config,
-    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache),
+    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, env.REQUEST_COORDINATOR),
     index,
     cache,
     images: new ImageService(env.IMAGES),

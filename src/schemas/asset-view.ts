@@ -59,13 +59,15 @@ export async function assetContent(record: AssetRecord, services: Services, mode
     { type: "resource_link", uri: assetUri(record), name: `${record.sha256}.${record.ext}`, mimeType: record.mime, size: record.bytes },
   ];
   if (mode === "none") return blocks;
-  const data = bytes ?? (await services.library.readBytes(record));
-  if (!data) throw new ToolError(`Asset ${record.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
-  if (record.kind === "image") {
-    if (mode === "full") return [image(data, record.mime), ...blocks];
-    const preview = await services.images.renderPreview(data);
-    return [image(preview.bytes, preview.mime), ...blocks];
+  const missing = () => new ToolError(`Asset ${record.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
+  if (record.kind === "image" && mode === "preview") {
+    const preview = await services.library.preview(record, bytes, (source) => services.images.renderPreview(source));
+    if (!preview) throw missing();
+    return [image(preview, "image/webp"), ...blocks];
   }
+  const data = bytes ?? (await services.library.readBytes(record));
+  if (!data) throw missing();
+  if (record.kind === "image") return [image(data, record.mime), ...blocks];
   if (mode === "full" || record.mime === "application/json") {
     const resource = record.mime === "application/json"
       ? { uri: assetUri(record), mimeType: record.mime, text: new TextDecoder().decode(data) }

@@ -4,6 +4,15 @@ import { assetKey, type AssetOrigin, type AssetRecord } from "./asset-record";
 import type { BlobStore } from "./blob-store";
 import { sha256Hex } from "./hash";
 import type { RequestCache } from "./request-cache";
+import type { RequestCoordinator, Settlement } from "./request-coordinator";
+
+const LOCK_LEASE_MS = 30_000;
+const LOCK_ROUNDS = 3;
+
+/** Derived previews live under their own prefix: not assets, removed with their asset. */
+export function previewKey(sha256: string): string {
+  return `previews/${sha256}.webp`;
+}
 
 export interface NewAsset {
   bytes: Uint8Array;
@@ -41,6 +50,8 @@ export class AssetLibrary {
     private readonly blobs: BlobStore,
     private readonly index: AssetIndex,
     private readonly cache: RequestCache,
+    /** Serializes the first write of new bytes; without it concurrent writers may each list the asset. */
+    private readonly locks?: DurableObjectNamespace<RequestCoordinator>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -48,11 +59,44 @@ export class AssetLibrary {
     return assetKey(record, kindPrefix(record.kind));
   }
 
-  /** Stores bytes once per content hash; an existing record is returned as it is. */
+  /**
+   * Stores bytes once per content hash; an existing record is returned as it is. The
+   * first write of new bytes goes through a per-hash lock (the coordinator Durable
+   * Object keyed `asset:<sha256>`): two writers would otherwise each stamp their own
+   * creation time and leave two listing entries for one record.
+   */
   async put(asset: NewAsset): Promise<{ record: AssetRecord; created: boolean }> {
     const sha256 = await sha256Hex(asset.bytes);
     const existing = await this.index.get(sha256);
-    const record: AssetRecord = existing ?? {
+    if (existing) {
+      // Heal a record whose blob went missing, then answer with the record as it is.
+      await this.blobs.putIfAbsent(this.keyOf(existing), asset.bytes, sha256, existing.mime);
+      return { record: existing, created: false };
+    }
+    if (!this.locks) return this.create(sha256, asset);
+    const lock = this.locks.get(this.locks.idFromName(`asset:${sha256}`));
+    for (let round = 0; round < LOCK_ROUNDS; round++) {
+      if ((await lock.claim(LOCK_LEASE_MS)) === "lead") {
+        try {
+          const made = await this.create(sha256, asset);
+          await lock.settle({ ok: true, entry: { assetIds: [sha256], result: made.record, createdAt: made.record.createdAt } });
+          return made;
+        } catch (error) {
+          await lock.settle({ ok: false, message: "write failed", code: "integrity", retryable: true }).catch(() => undefined);
+          throw error;
+        }
+      }
+      const settlement = (await lock.wait()) as Settlement | "expired";
+      if (settlement !== "expired" && settlement.ok) return { record: settlement.entry.result as AssetRecord, created: false };
+    }
+    return this.create(sha256, asset);
+  }
+
+  /** Writes blob then record; a failed record write removes the blob it just wrote. */
+  private async create(sha256: string, asset: NewAsset): Promise<{ record: AssetRecord; created: boolean }> {
+    const existing = await this.index.get(sha256);
+    if (existing) return { record: existing, created: false };
+    const record: AssetRecord = {
       sha256,
       kind: asset.kind,
       mime: asset.mime,
@@ -65,7 +109,6 @@ export class AssetLibrary {
     };
     const key = this.keyOf(record);
     const wroteBlob = await this.blobs.putIfAbsent(key, asset.bytes, sha256, record.mime);
-    if (existing) return { record: existing, created: false };
     try {
       await this.index.put(record);
     } catch (error) {
@@ -73,6 +116,21 @@ export class AssetLibrary {
       throw error;
     }
     return { record, created: true };
+  }
+
+  /**
+   * The small WebP shown in results, rendered once and kept in R2 beside the asset
+   * (`previews/<sha256>.webp`), so a cache hit does not render it again.
+   */
+  async preview(record: AssetRecord, bytes: Uint8Array | undefined, render: (bytes: Uint8Array) => Promise<{ bytes: Uint8Array }>): Promise<Uint8Array | undefined> {
+    const key = previewKey(record.sha256);
+    const stored = await this.blobs.getBytes(key);
+    if (stored) return stored;
+    const source = bytes ?? (await this.readBytes(record));
+    if (!source) return undefined;
+    const rendered = (await render(source)).bytes;
+    await this.blobs.putIfAbsent(key, rendered, await sha256Hex(rendered), "image/webp");
+    return rendered;
   }
 
   get(sha256: string): Promise<AssetRecord | undefined> {
@@ -112,7 +170,7 @@ export class AssetLibrary {
     await this.index.delete(record);
     const key = this.keyOf(record);
     const removedBlob = await this.blobs.exists(key);
-    await this.blobs.delete(key);
+    await Promise.all([this.blobs.delete(key), this.blobs.delete(previewKey(record.sha256))]);
     const removedCacheEntries = record.origin.requestHash && (await this.cache.delete(record.origin.requestHash)) ? 1 : 0;
     return { sha256: record.sha256, removedBlob, removedRecord: true, removedCacheEntries };
   }

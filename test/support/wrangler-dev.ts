@@ -7,6 +7,8 @@ import { join } from "node:path";
 
 export interface WranglerDev {
   url: string;
+  /** The `--persist-to` folder holding this run's local R2, KV and Durable Object state (removed by stop()). */
+  stateDir: string;
   stop(): Promise<void>;
 }
 
@@ -68,7 +70,7 @@ export async function startWranglerDev(vars: Record<string, string>, options: { 
     if (child.exitCode !== null) break;
     try {
       const response = await fetch(`${url}/health`);
-      if (response.ok) return { url, stop };
+      if (response.ok) return { url, stateDir: state, stop };
     } catch {
       // not up yet
     }

@@ -10,7 +10,7 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 function makeLibrary(clock: () => Date) {
   const index = new AssetIndex(env.INDEX);
-  return { library: new AssetLibrary(new BlobStore(env.ASSETS), index, new RequestCache(env.INDEX), clock), index };
+  return { library: new AssetLibrary(new BlobStore(env.ASSETS), index, new RequestCache(env.INDEX), env.REQUEST_COORDINATOR, clock), index };
 }
 
 describe("AssetIndex listing", () => {
@@ -43,6 +43,21 @@ describe("AssetIndex listing", () => {
     expect(recent.assets.map((a) => a.sha256)).toEqual([made[4], made[3], made[2]]);
     const older = await index.list({ limit: 10, until: since });
     expect(older.assets.map((a) => a.sha256)).toEqual([made[2], made[1], made[0]]);
+  });
+});
+
+describe("concurrent writes of the same new bytes", () => {
+  it("create one record and one listing entry, and leave nothing after a delete", async () => {
+    let now = Date.parse("2027-01-01T00:00:00Z");
+    const { library, index } = makeLibrary(() => new Date((now += 1000)));
+    const data = bytes("raced bytes");
+    const results = await Promise.all(Array.from({ length: 4 }, () => library.put({ bytes: data, kind: "image", mime: "image/png", origin: { tool: "race" } })));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.record.createdAt)).size).toBe(1);
+    const listed = (await index.list({ tool: "race", limit: 10 })).assets;
+    expect(listed).toHaveLength(1);
+    await library.delete(results[0]!.record);
+    expect((await index.list({ tool: "race", limit: 10 })).assets).toHaveLength(0);
   });
 });
 

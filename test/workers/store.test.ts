@@ -11,7 +11,7 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 function makeLibrary(kv: KVNamespace = env.INDEX, clock = () => new Date()) {
   const index = new AssetIndex(kv);
   const cache = new RequestCache(kv);
-  return { library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, clock), index, cache };
+  return { library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, env.REQUEST_COORDINATOR, clock), index, cache };
 }
 
 describe("hashing", () => {
