@@ -62,6 +62,8 @@ export interface AnalysisRequest {
 }
 
 interface AnalysisResult {
+  /** What was sent for each image, kept so a cache hit can say it without resizing again. */
+  sent: SentImage[];
   answer: string;
   answerJson?: Record<string, unknown>;
   usage: TextUsage | null;
@@ -69,18 +71,31 @@ interface AnalysisResult {
   pricesFrom: z.infer<typeof CostOut>["pricesFrom"];
 }
 
-type Prepared = { image: ResolvedImage; bytes: Uint8Array; mime: string; width: number; height: number; tokens: number };
+type SentImage = z.infer<typeof SentImageOut>;
 
-/** Downscales each image to what the model uses at this detail (saves tokens and upload), never upscaling. */
-async function prepareImages(ctx: ToolContext, model: VisionModelSpec, images: ResolvedImage[], detail: ImageDetail): Promise<Prepared[]> {
+/**
+ * Downscales each image to what the model uses at this detail (saves tokens and upload),
+ * never upscaling. Runs only on a cache miss: the estimate before it needs no pixels.
+ */
+async function prepareImages(ctx: ToolContext, model: VisionModelSpec, images: ResolvedImage[], detail: ImageDetail) {
   return Promise.all(
     images.map(async (image) => {
       const target = imageTokenEstimate(model, { width: image.width, height: image.height }, detail).dimensions;
       // PNG stays PNG (screenshots, text); photos stay JPEG; the rest become WebP, which keeps transparency.
       const format = image.mime === "image/png" ? "png" : image.mime === "image/jpeg" ? "jpeg" : "webp";
       const fitted = await ctx.services.images.fitWithin(image.bytes, target.width, target.height, format);
-      const tokens = imageTokenEstimate(model, { width: fitted.width, height: fitted.height }, detail).tokens;
-      return { image, bytes: fitted.bytes, mime: fitted.mime, width: fitted.width, height: fitted.height, tokens };
+      const sent: SentImage = {
+        id: image.sha256,
+        originalWidth: image.width,
+        originalHeight: image.height,
+        sentWidth: fitted.width,
+        sentHeight: fitted.height,
+        sentMimeType: fitted.mime,
+        sentBytes: fitted.bytes.byteLength,
+        resized: fitted.resized,
+        estimatedTokens: imageTokenEstimate(model, { width: fitted.width, height: fitted.height }, detail).tokens,
+      };
+      return { upload: { bytes: fitted.bytes, mime: fitted.mime }, sent };
     }),
   );
 }
@@ -92,9 +107,8 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
   if (request.maxOutputTokens > model.maxOutputTokens) {
     throw new ToolError(`max_output_tokens: ${model.id} writes at most ${model.maxOutputTokens} tokens; ask for fewer.`);
   }
-  const prepared = await prepareImages(ctx, model, request.images, request.detail);
   const textTokens = await countTokens(INSTRUCTIONS + request.question + (request.schema ? canonicalJson(request.schema) : ""));
-  const imageTokens = prepared.reduce((sum, p) => sum + p.tokens, 0);
+  const imageTokens = request.images.reduce((sum, i) => sum + imageTokenEstimate(model, { width: i.width, height: i.height }, request.detail).tokens, 0);
   const maxCostUsd = textCostUsd(model.id, { input_tokens: textTokens + imageTokens, output_tokens: request.maxOutputTokens }).usd;
   const cap = services.config.maxAnalysisCostUsd;
   if (maxCostUsd > cap) {
@@ -113,6 +127,7 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     images: request.images.map((i) => i.sha256),
   });
   const outcome = await runCachedJob<AnalysisResult>(ctx, hash, request.fresh, async () => {
+    const prepared = await prepareImages(ctx, model, request.images, request.detail);
     const progress = progressReporter(ctx, 1, request.tool);
     let answer;
     try {
@@ -122,7 +137,7 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
           model: model.id,
           instructions: INSTRUCTIONS,
           question: request.question,
-          images: prepared.map((p) => ({ bytes: p.bytes, mime: p.mime })),
+          images: prepared.map((p) => p.upload),
           detail: request.detail,
           maxOutputTokens: request.maxOutputTokens,
           schema: request.schema ? { name: "answer", schema: request.schema, strict: isStrictCompatible(request.schema) } : undefined,
@@ -150,6 +165,7 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     return {
       records: [record],
       result: {
+        sent: prepared.map((p) => p.sent),
         answer: answer.text,
         answerJson,
         usage: answer.usage ?? null,
@@ -166,17 +182,7 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     answerJson: result.answerJson,
     model: model.id,
     detail: request.detail,
-    images: prepared.map((p) => ({
-      id: p.image.sha256,
-      originalWidth: p.image.width,
-      originalHeight: p.image.height,
-      sentWidth: p.width,
-      sentHeight: p.height,
-      sentMimeType: p.mime,
-      sentBytes: p.bytes.byteLength,
-      resized: p.width !== p.image.width || p.height !== p.image.height,
-      estimatedTokens: p.tokens,
-    })),
+    images: result.sent,
     estimate: { textTokens, imageTokens, maxOutputTokens: request.maxOutputTokens, maxCostUsd },
     usage: usage
       ? { inputTokens: usage.input_tokens, cachedInputTokens: usage.input_tokens_details?.cached_tokens ?? 0, outputTokens: usage.output_tokens, totalTokens: usage.total_tokens ?? usage.input_tokens + usage.output_tokens }
@@ -188,5 +194,5 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     analysis: await viewOf(outcome.records[0]!, services),
   };
   const how = outcome.cached ? "from the cache (no cost)" : `for $${result.costUsd.toFixed(4)}`;
-  return { structured, summary: `Analysed ${prepared.length} image(s) with ${model.id} (${request.detail} detail) ${how}.` };
+  return { structured, summary: `Analysed ${result.sent.length} image(s) with ${model.id} (${request.detail} detail) ${how}.` };
 }
