@@ -3,6 +3,8 @@ import { z } from "zod";
 /** Body size the Worker accepts on MCP routes; McpAgent itself refuses more than 4 MiB. */
 export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
 
+export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+
 const DEV_SIGNING_KEY = "development-only-signing-key-do-not-deploy";
 
 const csv = z
@@ -85,7 +87,7 @@ export function readConfig(env: Env): Config {
     signingKey: vars.SIGNING_KEY ?? DEV_SIGNING_KEY,
     openai: {
       apiKey: vars.OPENAI_API_KEY,
-      baseUrl: (vars.OPENAI_BASE_URL ?? "https://api.openai.com/v1").replace(/\/+$/, ""),
+      baseUrl: (vars.OPENAI_BASE_URL ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, ""),
       organization: vars.OPENAI_ORG_ID,
     },
     allowedOrigins: vars.ALLOWED_ORIGINS,

@@ -8,8 +8,9 @@ import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { FakeOpenAIControl } from "../../test/fake-openai/control.ts";
-import { startFakeOpenAI, type RunningFakeOpenAI } from "../../test/fake-openai/server.ts";
-import { startWranglerDev, type WranglerDev } from "../../test/support/wrangler-dev.ts";
+import type { RunningFakeOpenAI } from "../../test/fake-openai/server.ts";
+import { startLocalStack } from "../../test/support/local-stack.ts";
+import type { WranglerDev } from "../../test/support/wrangler-dev.ts";
 
 export const TOKEN = "bench-token-0123456789abcdefghij";
 export const SIGNING_KEY = "bench-signing-key-0123456789abcdefghijklmnop";
@@ -141,25 +142,11 @@ function timeUpstream(fake: RunningFakeOpenAI, log: UpstreamTiming[]): void {
 }
 
 export async function startStack(extraVars: Record<string, string> = {}): Promise<Stack> {
-  const fake = await startFakeOpenAI(0);
-  const control = new FakeOpenAIControl(fake.url);
+  const local = await startLocalStack({ token: TOKEN, signingKey: SIGNING_KEY, vars: extraVars, timeoutMs: 120_000 });
   const upstream: UpstreamTiming[] = [];
-  timeUpstream(fake, upstream);
-  let server: WranglerDev;
-  try {
-    server = await startWranglerDev(
-      { DEPLOY_ENV: "test", MCP_AUTH_TOKENS: TOKEN, SIGNING_KEY, OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: control.apiBaseUrl, ...extraVars },
-      { timeoutMs: 120_000 },
-    );
-  } catch (error) {
-    await fake.close();
-    throw error;
-  }
+  timeUpstream(local.fake, upstream);
   return {
-    base: server.url,
-    fake,
-    control,
-    server,
+    ...local,
     upstream,
     upstreamMsSince(since) {
       let total = 0;
@@ -169,10 +156,6 @@ export async function startStack(extraVars: Record<string, string> = {}): Promis
         total += (Number.isNaN(entry.end) ? performance.now() : entry.end) - entry.start;
       }
       return total;
-    },
-    async stop() {
-      const results = await Promise.allSettled([server.stop(), fake.close()]);
-      for (const r of results) if (r.status === "rejected") console.error("stop:", r.reason);
     },
   };
 }

@@ -10,42 +10,28 @@ import { encodePng } from "../../src/imaging/png-encoder";
 import { REGISTRY } from "../../src/registry";
 import { SERVER_NAME, SERVER_VERSION } from "../../src/version";
 import { FakeOpenAIControl } from "../fake-openai/control";
-import { startFakeOpenAI, type RunningFakeOpenAI } from "../fake-openai/server";
-import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev";
+import { startLocalStack, type LocalStack } from "../support/local-stack";
 import { connectStreamable, fromBase64, sha256Hex } from "./clients";
 
 const TOKEN = "e2e-eras-token-0123456789abcdefghij";
 const SIGNING_KEY = "e2e-eras-signing-key-0123456789abcdefghijkl";
 const MODERN = "2026-07-28";
 
-let fake: RunningFakeOpenAI | undefined;
-let server: WranglerDev | undefined;
+let stack: LocalStack | undefined;
 let control: FakeOpenAIControl;
 let base: string;
 const open: EraClient[] = [];
 
 async function teardown(): Promise<void> {
   await Promise.allSettled(open.splice(0).map((c) => c.close()));
-  // Each stop is attempted even if the other throws, so no process outlives a failed run.
-  const results = await Promise.allSettled([server?.stop(), fake?.close()]);
-  server = undefined;
-  fake = undefined;
-  for (const r of results) if (r.status === "rejected") console.error("eras e2e teardown:", r.reason);
+  await stack?.stop();
+  stack = undefined;
 }
 
 beforeAll(async () => {
-  try {
-    fake = await startFakeOpenAI(0);
-    control = new FakeOpenAIControl(fake.url);
-    server = await startWranglerDev(
-      { DEPLOY_ENV: "test", MCP_AUTH_TOKENS: TOKEN, SIGNING_KEY, OPENAI_API_KEY: "sk-e2e", OPENAI_BASE_URL: control.apiBaseUrl },
-      { timeoutMs: 100_000 },
-    );
-    base = server.url;
-  } catch (error) {
-    await teardown();
-    throw error;
-  }
+  stack = await startLocalStack({ token: TOKEN, signingKey: SIGNING_KEY });
+  control = stack.control;
+  base = stack.base;
 }, 120_000);
 
 afterAll(teardown, 30_000);

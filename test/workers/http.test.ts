@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readConfig, type Config } from "../../src/config";
+import { DEFAULT_OPENAI_BASE_URL, readConfig, type Config } from "../../src/config";
 import { authenticate } from "../../src/http/auth";
 import { limitBody } from "../../src/http/body-limit";
 import { hostAllowed, originAllowed } from "../../src/http/origin";
@@ -23,7 +23,7 @@ describe("configuration", () => {
   it("runs locally with no setup, open to this machine only", () => {
     const local = config({ DEPLOY_ENV: "development" });
     expect(local.openAccess).toBe(true);
-    expect(local.openai.baseUrl).toBe("https://api.openai.com/v1");
+    expect(local.openai.baseUrl).toBe(DEFAULT_OPENAI_BASE_URL);
     expect(prodConfig().openAccess).toBe(false);
   });
 });
