@@ -74,7 +74,9 @@ async function photoLikePng(): Promise<Buffer> {
       raw[i + 2] = Math.round(90 + 70 * Math.cos(Math.hypot(x - 600, y - 400) / 60));
     }
   }
-  return sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** The JSON-RPC response message the client received for this result, in UTF-8 bytes. */
@@ -161,18 +163,25 @@ async function main(): Promise<void> {
     }
 
     console.log("measuring: trivial call…");
-    const floor = await interleaved(floorN, async (era) => (await timed(() => callOk(session[era], "count_tokens", { text: SHORT_TEXT }))).ms);
+    const floor = await interleaved(
+      floorN,
+      async (era) => (await timed(() => callOk(session[era], "count_tokens", { text: SHORT_TEXT }))).ms,
+    );
 
     console.log("measuring: generate_image from the cache…");
     const cachedGen = await interleaved(SIZES.cachedGen, async (era) => {
-      const { ms: took, value } = await timed(() => callOk(session[era], "generate_image", { prompt: CACHED_PROMPT, size: "1024x1024", quality: "low" }));
+      const { ms: took, value } = await timed(() =>
+        callOk(session[era], "generate_image", { prompt: CACHED_PROMPT, size: "1024x1024", quality: "low" }),
+      );
       if (value.structuredContent?.["cached"] !== true) throw new Error("expected a cache hit");
       return took;
     });
 
     // The same hits without the preview: how much of a hit is rendering the WebP preview.
     const cachedGenNone = await interleaved(SIZES.cachedGen, async (era) => {
-      const { ms: took, value } = await timed(() => callOk(session[era], "generate_image", { prompt: CACHED_PROMPT, size: "1024x1024", quality: "low", return: "none" }));
+      const { ms: took, value } = await timed(() =>
+        callOk(session[era], "generate_image", { prompt: CACHED_PROMPT, size: "1024x1024", quality: "low", return: "none" }),
+      );
       if (value.structuredContent?.["cached"] !== true) throw new Error("expected a cache hit");
       return took;
     });
@@ -182,7 +191,13 @@ async function main(): Promise<void> {
     const missTotal = perEra<number[]>(() => []);
     const missServer = await interleaved(SIZES.missGen, async (era, i) => {
       const since = performance.now();
-      const { ms: took, value } = await timed(() => callOk(session[era], "generate_image", { prompt: `Benchmark miss ${RUN} #${i} (${era}): a green pear`, size: "1024x1024", quality: "low" }));
+      const { ms: took, value } = await timed(() =>
+        callOk(session[era], "generate_image", {
+          prompt: `Benchmark miss ${RUN} #${i} (${era}): a green pear`,
+          size: "1024x1024",
+          quality: "low",
+        }),
+      );
       if (value.structuredContent?.["cached"] !== false) throw new Error("expected a cache miss");
       const upstream = stack.upstreamMsSince(since);
       missUpstream[era].push(upstream);
@@ -200,7 +215,12 @@ async function main(): Promise<void> {
     const analyzeTotal = perEra<number[]>(() => []);
     const missAnalyze = await interleaved(SIZES.missAnalyze, async (era, i) => {
       const since = performance.now();
-      const { ms: took, value } = await timed(() => callOk(session[era], "analyze_image", { ...analyzeArgs, question: `Benchmark ${RUN} question ${i} (${era}): what colour is the background?` }));
+      const { ms: took, value } = await timed(() =>
+        callOk(session[era], "analyze_image", {
+          ...analyzeArgs,
+          question: `Benchmark ${RUN} question ${i} (${era}): what colour is the background?`,
+        }),
+      );
       if (value.structuredContent?.["cached"] !== false) throw new Error("expected a cache miss");
       const upstream = stack.upstreamMsSince(since);
       analyzeUpstream[era].push(upstream);
@@ -212,7 +232,12 @@ async function main(): Promise<void> {
     const photo = await photoLikePng();
     const photoId = createHash("sha256").update(photo).digest("hex");
     // analyze_image stores its inputs: that is how the photo-like PNG becomes an asset.
-    await callOk(s2025, "analyze_image", { images: [`data:image/png;base64,${photo.toString("base64")}`], question: "Store me.", detail: "low", max_output_tokens: 50 });
+    await callOk(s2025, "analyze_image", {
+      images: [`data:image/png;base64,${photo.toString("base64")}`],
+      question: "Store me.",
+      detail: "low",
+      max_output_tokens: 50,
+    });
     type ByteRow = { wire: number; jsonRpc: number; latency: number[] };
     const bytes: Record<string, PerEra<ByteRow>> = {};
     const measureBytes = async (key: string, tool: string, toolArgs: Record<string, unknown>) => {
@@ -222,7 +247,11 @@ async function main(): Promise<void> {
           const s = session[era];
           const before = s.received.bytes;
           const { ms: took, value } = await timed(() => callOk(s, tool, toolArgs));
-          bytes[key]![era] = { wire: s.received.bytes - before, jsonRpc: jsonRpcBytes(value), latency: [...bytes[key]![era].latency, took] };
+          bytes[key]![era] = {
+            wire: s.received.bytes - before,
+            jsonRpc: jsonRpcBytes(value),
+            latency: [...bytes[key]![era].latency, took],
+          };
         }
       }
     };
@@ -251,12 +280,20 @@ async function main(): Promise<void> {
       ["generate_image, cache hit (preview)", ...both((e) => medP95(cg[e])), `n=${SIZES.cachedGen}`],
       ["  ratio to the floor (medians)", ...both((e) => ratio(cg[e].median, f[e].median)), ""],
       ["generate_image, cache hit (return: none)", ...both((e) => medP95(summarize(cachedGenNone[e]))), "no preview rendered: links only"],
-      ["generate_image, cache miss: client latency", ...both((e) => medP95(summarize(missTotal[e]))), `n=${SIZES.missGen}, distinct prompts`],
+      [
+        "generate_image, cache miss: client latency",
+        ...both((e) => medP95(summarize(missTotal[e]))),
+        `n=${SIZES.missGen}, distinct prompts`,
+      ],
       ["  upstream time (timed in the fake)", ...both((e) => medP95(summarize(missUpstream[e]))), "fake: instant + its own PNG encode"],
       ["  server time = latency − upstream", ...both((e) => medP95(summarize(missServer[e]))), "store blob + record + cache + preview"],
       ["analyze_image, cache hit", ...both((e) => medP95(ca[e])), `n=${SIZES.cachedAnalyze}`],
       ["  ratio to the floor (medians)", ...both((e) => ratio(ca[e].median, f[e].median)), ""],
-      ["analyze_image, cache miss: client latency", ...both((e) => medP95(summarize(analyzeTotal[e]))), `n=${SIZES.missAnalyze}, distinct questions`],
+      [
+        "analyze_image, cache miss: client latency",
+        ...both((e) => medP95(summarize(analyzeTotal[e]))),
+        `n=${SIZES.missAnalyze}, distinct questions`,
+      ],
       ["  upstream time (timed in the fake)", ...both((e) => medP95(summarize(analyzeUpstream[e]))), ""],
       ["  server time = latency − upstream", ...both((e) => medP95(summarize(missAnalyze[e]))), ""],
     ];
@@ -266,8 +303,16 @@ async function main(): Promise<void> {
     ] as const) {
       const p = bytes[`${key}-preview`]!;
       const full = bytes[`${key}-full`]!;
-      rows.push([`bytes per 1024² image, preview: ${label}`, ...both((e) => `${kib(p[e].jsonRpc)} (wire ${kib(p[e].wire)})`), `JSON-RPC message; ${note}`]);
-      rows.push(["  full", ...both((e) => `${kib(full[e].jsonRpc)} (wire ${kib(full[e].wire)})`), `median latency ${both((e) => ms(summarize(full[e].latency).median)).join(" / ")}`]);
+      rows.push([
+        `bytes per 1024² image, preview: ${label}`,
+        ...both((e) => `${kib(p[e].jsonRpc)} (wire ${kib(p[e].wire)})`),
+        `JSON-RPC message; ${note}`,
+      ]);
+      rows.push([
+        "  full",
+        ...both((e) => `${kib(full[e].jsonRpc)} (wire ${kib(full[e].wire)})`),
+        `median latency ${both((e) => ms(summarize(full[e].latency).median)).join(" / ")}`,
+      ]);
       rows.push(["  full ÷ preview", ...both((e) => ratio(full[e].jsonRpc, p[e].jsonRpc)), ""]);
     }
     for (const sessions of CONCURRENCY) {
@@ -278,12 +323,24 @@ async function main(): Promise<void> {
         `${SIZES.throughputSeconds} s per era${both((e) => (row[e].errors ? ` ${e}: ${row[e].errors} errors` : "")).join("")}`,
       ]);
     }
-    rows.push(["start-up: first session connect (cold) vs later", `${ms(firstConnect.ms)} vs ${ms(summarize(laterConnects).median)}`, "", "2025 era: initialize creates the session DO"]);
-    rows.push(["start-up: first count_tokens vs second vs floor", `${ms(firstCount.ms)} vs ${ms(secondCount.ms)} vs ${ms(f["2025"].median)}`, "", "first call builds the o200k_base encoder"]);
+    rows.push([
+      "start-up: first session connect (cold) vs later",
+      `${ms(firstConnect.ms)} vs ${ms(summarize(laterConnects).median)}`,
+      "",
+      "2025 era: initialize creates the session DO",
+    ]);
+    rows.push([
+      "start-up: first count_tokens vs second vs floor",
+      `${ms(firstCount.ms)} vs ${ms(secondCount.ms)} vs ${ms(f["2025"].median)}`,
+      "",
+      "first call builds the o200k_base encoder",
+    ]);
 
     console.log("");
     console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}`);
-    console.log(`Date: ${machine.date}; wrangler dev up in ${(upAfter / 1000).toFixed(1)} s; fake upstream delay 0 ms; run ${RUN}${quick ? " (--quick: few iterations, indicative only)" : ""}`);
+    console.log(
+      `Date: ${machine.date}; wrangler dev up in ${(upAfter / 1000).toFixed(1)} s; fake upstream delay 0 ms; run ${RUN}${quick ? " (--quick: few iterations, indicative only)" : ""}`,
+    );
     console.log("");
     console.log(table(["Measure (median / p95)", "2025 session (SDK v1)", "2026 stateless (SDK v2)", "Notes"], rows));
     console.log("");

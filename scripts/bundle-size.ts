@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     const ranksGzip = gzipSync(readFileSync(ranksFile)).byteLength;
 
     console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${machine.date}`);
-    console.log(`Bundle: ${bundle.modules.map((m) => `${m.name} ${kib(m.bytes)}`).join(", ")} (wrangler: ${bundle.wranglerReport ?? "n/a"})`);
+    console.log(
+      `Bundle: ${bundle.modules.map((m) => `${m.name} ${kib(m.bytes)}`).join(", ")} (wrangler: ${bundle.wranglerReport ?? "n/a"})`,
+    );
     const over = bundle.gzipBytes > FREE_PLAN_GZIP_LIMIT;
     console.log(
       `gzip (node:zlib, default level): ${kib(bundle.gzipBytes)} of the Free plan's ${kib(FREE_PLAN_GZIP_LIMIT)} ` +
@@ -49,9 +51,15 @@ async function main(): Promise<void> {
       const withoutRanks = await buildBundle(join(work, "no-ranks"), { [RANKS]: stub });
       const trivial = join(work, "trivial.js");
       writeFileSync(trivial, "export default { fetch() { return new Response('ok'); } };\n");
-      const [real, noRanks, baseline] = [await startupCpuMs(join(bundle.outdir, "index.js"), runs), await startupCpuMs(join(withoutRanks.outdir, "index.js"), runs), await startupCpuMs(trivial, runs)];
+      const [real, noRanks, baseline] = [
+        await startupCpuMs(join(bundle.outdir, "index.js"), runs),
+        await startupCpuMs(join(withoutRanks.outdir, "index.js"), runs),
+        await startupCpuMs(trivial, runs),
+      ];
       console.log("");
-      console.log(`Start-up CPU: compile + evaluate the module's top level in V8 (Node ${machine.node}, cloudflare:* stubbed), median of ${runs} fresh processes:`);
+      console.log(
+        `Start-up CPU: compile + evaluate the module's top level in V8 (Node ${machine.node}, cloudflare:* stubbed), median of ${runs} fresh processes:`,
+      );
       console.log(
         table(
           ["Bundle", "gzip", "start-up CPU"],
@@ -69,7 +77,9 @@ async function main(): Promise<void> {
       );
     }
     if (over) {
-      console.error(`Bundle is ${kib(bundle.gzipBytes - FREE_PLAN_GZIP_LIMIT)} over the Free plan's limit; largest part: ${parts[0]?.name}.`);
+      console.error(
+        `Bundle is ${kib(bundle.gzipBytes - FREE_PLAN_GZIP_LIMIT)} over the Free plan's limit; largest part: ${parts[0]?.name}.`,
+      );
       process.exitCode = 1;
     }
   } finally {

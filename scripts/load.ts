@@ -16,7 +16,20 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import type { FaultSpec, RecordedRequest } from "../test/fake-openai/control.ts";
-import { callOk, connect, intArg, machineInfo, parseArgs, startStack, stopOnSignal, textOf, type Era, type McpSession, type Stack, type ToolResult } from "./lib/stack.ts";
+import {
+  callOk,
+  connect,
+  intArg,
+  machineInfo,
+  parseArgs,
+  startStack,
+  stopOnSignal,
+  textOf,
+  type Era,
+  type McpSession,
+  type Stack,
+  type ToolResult,
+} from "./lib/stack.ts";
 
 const args = parseArgs(process.argv.slice(2));
 const ci = args.has("ci");
@@ -90,11 +103,17 @@ function buildPlan(total: number, sessions: number, baseId: string, inputs: stri
     } else if (r < 0.42) {
       // The same new input in two different edits at once: both store it.
       const images = random() < 0.5 ? [baseId] : [baseId, inputs[block % inputs.length]!];
-      plan.push({ tool: "edit_image", args: { prompt: EDIT_PROMPTS[(block + pair) % EDIT_PROMPTS.length]! + set, images, size: "1024x1024", quality: "low" } });
+      plan.push({
+        tool: "edit_image",
+        args: { prompt: EDIT_PROMPTS[(block + pair) % EDIT_PROMPTS.length]! + set, images, size: "1024x1024", quality: "low" },
+      });
     } else if (r < 0.56) {
       // Two different questions at once about the same image, which may be a new input: both store it.
       const images = random() < 0.5 ? [baseId] : [inputs[Math.floor(block / 4) % inputs.length]!];
-      plan.push({ tool: "analyze_image", args: { images, question: QUESTIONS[(block + pair) % QUESTIONS.length]! + set, detail: "low", max_output_tokens: 100 } });
+      plan.push({
+        tool: "analyze_image",
+        args: { images, question: QUESTIONS[(block + pair) % QUESTIONS.length]! + set, detail: "low", max_output_tokens: 100 },
+      });
     } else if (r < 0.7) {
       plan.push({ tool: "get_asset", args: { return: "preview" }, knownId: true });
     } else if (r < 0.8) {
@@ -123,7 +142,8 @@ function checkResult(tool: string, result: ToolResult): { ids: string[] } | { ma
     case "generate_image":
     case "edit_image": {
       const images = ids(s["images"]);
-      if (images.length !== 1 || !images.every((id) => HEX64.test(id))) return { malformed: `images: ${JSON.stringify(s["images"])?.slice(0, 200)}` };
+      if (images.length !== 1 || !images.every((id) => HEX64.test(id)))
+        return { malformed: `images: ${JSON.stringify(s["images"])?.slice(0, 200)}` };
       if (typeof s["cached"] !== "boolean") return { malformed: "cached missing" };
       if (!result.content.some((b) => b.type === "image")) return { malformed: "no preview image block" };
       return { ids: [...images, ...((s["parents"] as string[]) ?? [])] };
@@ -203,13 +223,21 @@ function upstreamKey(record: RecordedRequest): string {
     const { stream: _s, partial_images: _p, ...rest } = value as Record<string, unknown>;
     return rest;
   };
-  const body = record.json !== undefined ? strip(record.json) : { fields: strip(record.fields), files: record.files?.map((f) => `${f.field}:${f.sha256}`) };
+  const body =
+    record.json !== undefined
+      ? strip(record.json)
+      : { fields: strip(record.fields), files: record.files?.map((f) => `${f.field}:${f.sha256}`) };
   return `${record.method} ${record.path} ${JSON.stringify(sortKeys(body))}`;
 }
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   return value;
 }
 
@@ -240,7 +268,11 @@ async function localR2Objects(stateDir: string): Promise<R2Object[]> {
   for (const file of readdirSync(metaDir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")) {
     const db = new DatabaseSync(join(metaDir, file), { readOnly: true });
     try {
-      const rows = db.prepare("SELECT key, blob_id, size FROM _mf_objects").all() as Array<{ key: string; blob_id: string | null; size: number }>;
+      const rows = db.prepare("SELECT key, blob_id, size FROM _mf_objects").all() as Array<{
+        key: string;
+        blob_id: string | null;
+        size: number;
+      }>;
       for (const row of rows) {
         const sha256 = /([0-9a-f]{64})\.[a-z0-9]+$/.exec(row.key)?.[1];
         const blobPath = row.blob_id ? blobDirs.map((dir) => join(dir, row.blob_id!)).find((p) => existsSync(p)) : undefined;
@@ -298,7 +330,8 @@ async function checkStore(stack: Stack, checker: McpSession, returnedIds: Set<st
   const status = await callOk(checker, "server_status", {});
   const counts = (status.structuredContent as { assets: Record<string, { count: number }> }).assets;
   const recordCount = Object.values(counts).reduce((n, c) => n + c.count, 0);
-  if (recordCount !== distinct.size) problems.push(`server_status counts ${recordCount} records but list_assets lists ${distinct.size} distinct assets`);
+  if (recordCount !== distinct.size)
+    problems.push(`server_status counts ${recordCount} records but list_assets lists ${distinct.size} distinct assets`);
   // 3. Every listed record: blob present with the right hash.
   const verified = await mapLimit([...distinct], 8, async (id) => {
     const result = await checker.call("verify_asset", { id });
@@ -337,7 +370,9 @@ async function tinyPng(seed: number): Promise<string> {
     raw[i * 3 + 1] = (i >> 6) * 4;
     raw[i * 3 + 2] = seed * 40;
   }
-  const png = await sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  const png = await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
   return `data:image/png;base64,${png.toString("base64")}`;
 }
 
@@ -345,7 +380,9 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const machine = machineInfo();
   if (SESSIONS < 32) console.warn(`note: ${SESSIONS} sessions is below the 32 the load test is specified for.`);
-  console.log(`load: ${SESSIONS} sessions (half 2025 SDK v1, half 2026 SDK v2), ${CALLS} calls, seed ${SEED}; starting the fake upstream and wrangler dev…`);
+  console.log(
+    `load: ${SESSIONS} sessions (half 2025 SDK v1, half 2026 SDK v2), ${CALLS} calls, seed ${SEED}; starting the fake upstream and wrangler dev…`,
+  );
   const stack = await startStack();
   stopOnSignal(stack.stop);
   const sessions: McpSession[] = [];
@@ -354,7 +391,11 @@ async function main(): Promise<void> {
     await stack.control.reset();
     const seeder = await connect("2025", stack.base);
     sessions.push(seeder);
-    const base = await callOk(seeder, "generate_image", { prompt: "Load test base image: a plain teapot", size: "1024x1024", quality: "low" });
+    const base = await callOk(seeder, "generate_image", {
+      prompt: "Load test base image: a plain teapot",
+      size: "1024x1024",
+      quality: "low",
+    });
     const baseId = (base.structuredContent as { images: Array<{ id: string }> }).images[0]!.id;
     await callOk(seeder, "count_tokens", { text: "warm the encoder" });
     const inputs = await Promise.all([1, 2, 3, 4, 5].map(tinyPng));
@@ -378,7 +419,10 @@ async function main(): Promise<void> {
           const t = performance.now();
           const outcome: Outcome = { tool: op.tool, era: client.era, ok: false, ms: 0 };
           try {
-            const result = await client.call(op.tool, toolArgs, { timeoutMs: CALL_TIMEOUT_MS, ...(op.progress ? { onProgress: () => undefined } : {}) });
+            const result = await client.call(op.tool, toolArgs, {
+              timeoutMs: CALL_TIMEOUT_MS,
+              ...(op.progress ? { onProgress: () => undefined } : {}),
+            });
             if (result.isError) {
               const text = textOf(result);
               const mapped = MAPPED_ERRORS.find(([, pattern]) => pattern.test(text));
@@ -454,19 +498,38 @@ async function main(): Promise<void> {
 
     console.log("");
     console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${machine.date}`);
-    console.log(`calls made: ${outcomes.length} in ${loadSeconds.toFixed(1)} s by ${SESSIONS} sessions (${clients.filter((c) => c.era === "2025").length} × 2025, ${clients.filter((c) => c.era === "2026").length} × 2026); p50 ${latencies[Math.floor(latencies.length / 2)]?.toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms`);
-    console.log(`  succeeded: ${succeeded.length}  (paid tools: ${paid.filter((o) => o.cached).length} from the cache, ${paid.filter((o) => o.shared).length} shared an identical in-flight call, ${paid.filter((o) => !o.cached && !o.shared).length} led an upstream call)`);
-    console.log(`  failed with a clear error: ${clear.length}${clear.length ? `  (${[...clearKinds].map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}`);
+    console.log(
+      `calls made: ${outcomes.length} in ${loadSeconds.toFixed(1)} s by ${SESSIONS} sessions (${clients.filter((c) => c.era === "2025").length} × 2025, ${clients.filter((c) => c.era === "2026").length} × 2026); p50 ${latencies[Math.floor(latencies.length / 2)]?.toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms`,
+    );
+    console.log(
+      `  succeeded: ${succeeded.length}  (paid tools: ${paid.filter((o) => o.cached).length} from the cache, ${paid.filter((o) => o.shared).length} shared an identical in-flight call, ${paid.filter((o) => !o.cached && !o.shared).length} led an upstream call)`,
+    );
+    console.log(
+      `  failed with a clear error: ${clear.length}${clear.length ? `  (${[...clearKinds].map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}`,
+    );
     console.log(`  failed any other way: ${unexpected.length}`);
     for (const o of unexpected.slice(0, 15)) console.log(`    ✗ ${o.tool} (${o.era}, ${o.ms.toFixed(0)} ms): ${o.detail}`);
     if (unexpected.length > 15) console.log(`    …and ${unexpected.length - 15} more`);
-    console.log(`  by tool: ${[...byTool].map(([tool, t]) => `${tool} ${t.ok}/${t.made}${t.clear ? ` (+${t.clear} clear)` : ""}${t.bad ? ` (${t.bad} BAD)` : ""}`).join(", ")}`);
-    console.log(`faults injected: ${Object.entries(faults.injected).map(([k, n]) => `${k} ${n}`).join(", ")}; fake answered ${JSON.stringify(stats.byStatus)}`);
     console.log(
-      `upstream: ${records.length} requests for ${groups.size} distinct request bodies; attempts per distinct request ${[...attemptsHistogram].sort((a, b) => a[0] - b[0]).map(([n, c]) => `${n}×: ${c}`).join(", ")}; ` +
-        `${duplicates.length} with more than one successful answer`,
+      `  by tool: ${[...byTool].map(([tool, t]) => `${tool} ${t.ok}/${t.made}${t.clear ? ` (+${t.clear} clear)` : ""}${t.bad ? ` (${t.bad} BAD)` : ""}`).join(", ")}`,
     );
-    for (const g of duplicates.slice(0, 10)) console.log(`    ✗ ${g.path}: ${g.successes} successful answers in ${g.attempts} attempts (faults: ${g.faults.join(", ") || "none"})`);
+    console.log(
+      `faults injected: ${Object.entries(faults.injected)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")}; fake answered ${JSON.stringify(stats.byStatus)}`,
+    );
+    console.log(
+      `upstream: ${records.length} requests for ${groups.size} distinct request bodies; attempts per distinct request ${[
+        ...attemptsHistogram,
+      ]
+        .sort((a, b) => a[0] - b[0])
+        .map(([n, c]) => `${n}×: ${c}`)
+        .join(", ")}; ` + `${duplicates.length} with more than one successful answer`,
+    );
+    for (const g of duplicates.slice(0, 10))
+      console.log(
+        `    ✗ ${g.path}: ${g.successes} successful answers in ${g.attempts} attempts (faults: ${g.faults.join(", ") || "none"})`,
+      );
     for (const line of store.lines) console.log(line);
     for (const problem of store.problems) console.log(`    ✗ ${problem}`);
 
@@ -475,7 +538,9 @@ async function main(): Promise<void> {
       duplicates.length ? `${duplicates.length} request(s) were answered upstream more than once` : "",
       store.problems.length ? `${store.problems.length} store inconsistenc${store.problems.length === 1 ? "y" : "ies"}` : "",
     ].filter(Boolean);
-    console.log(`load: ${failures.length ? `FAILED: ${failures.join("; ")}` : "OK"} (${((performance.now() - startedAt) / 1000).toFixed(1)} s in all)`);
+    console.log(
+      `load: ${failures.length ? `FAILED: ${failures.join("; ")}` : "OK"} (${((performance.now() - startedAt) / 1000).toFixed(1)} s in all)`,
+    );
     exitCode = failures.length ? 1 : 0;
   } finally {
     await Promise.allSettled(sessions.map((s) => s.close()));

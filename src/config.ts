@@ -10,7 +10,12 @@ const DEV_SIGNING_KEY = "development-only-signing-key-do-not-deploy";
 const csv = z
   .string()
   .optional()
-  .transform((value) => (value ?? "").split(",").map((part) => part.trim()).filter(Boolean));
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean),
+  );
 
 const positiveNumber = (fallback: number) =>
   z

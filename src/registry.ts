@@ -8,7 +8,18 @@ import { analyzeImage, checkImage } from "./tools/vision.tools";
 
 /** Every tool, resource template and prompt, defined once and registered by both protocol adapters. */
 export const REGISTRY: Registry = {
-  tools: [generateImage, editImage, analyzeImage, checkImage, listAssets, getAsset, verifyAsset, deleteAsset, countTokensTool, serverStatus],
+  tools: [
+    generateImage,
+    editImage,
+    analyzeImage,
+    checkImage,
+    listAssets,
+    getAsset,
+    verifyAsset,
+    deleteAsset,
+    countTokensTool,
+    serverStatus,
+  ],
   resourceTemplates: [assetResource],
   prompts: [gameAssetPrompt, reviewScreenshotPrompt],
 };

@@ -26,7 +26,9 @@ export function serveStateless(request: Request, env: Env, ctx: ExecutionContext
     allowedHostnames: [new URL(baseUrl).hostname],
   });
   // The handler refuses a request without a Host header; in-process callers (tests, service bindings) may not send one.
-  const withHost = request.headers.has("host") ? request : new Request(request, { headers: withHeader(request.headers, "host", new URL(request.url).host) });
+  const withHost = request.headers.has("host")
+    ? request
+    : new Request(request, { headers: withHeader(request.headers, "host", new URL(request.url).host) });
   return handler(withHost, env, ctx);
 }
 

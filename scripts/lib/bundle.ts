@@ -16,8 +16,16 @@ function run(command: string, args: string[], timeoutMs = 180_000): Promise<stri
     execFile(
       command,
       args,
-      { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", FORCE_COLOR: "0" } },
-      (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(" ")} failed: ${error.message}\n${stderr}${stdout}`)) : resolvePromise(`${stdout}${stderr}`)),
+      {
+        cwd: ROOT,
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", FORCE_COLOR: "0" },
+      },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${command} ${args.join(" ")} failed: ${error.message}\n${stderr}${stdout}`))
+          : resolvePromise(`${stdout}${stderr}`),
     );
   });
 }
@@ -39,7 +47,9 @@ export async function buildBundle(outdir: string, aliases: Record<string, string
   for (const [from, to] of Object.entries(aliases)) args.push("--alias", `${from}:${to}`);
   const output = await run("npx", args);
   const modules = readdirSync(outdir)
-    .filter((name) => !name.endsWith(".map") && name !== "README.md" && name !== "bundle-meta.json" && statSync(join(outdir, name)).isFile())
+    .filter(
+      (name) => !name.endsWith(".map") && name !== "README.md" && name !== "bundle-meta.json" && statSync(join(outdir, name)).isFile(),
+    )
     .map((name) => {
       const content = readFileSync(join(outdir, name));
       return { name, bytes: content.byteLength, gzipBytes: gzipSync(content).byteLength };
@@ -56,7 +66,9 @@ export async function buildBundle(outdir: string, aliases: Record<string, string
 
 /** Bytes in the output per package (or `src`), largest first, from esbuild's metafile. */
 export function composition(metafile: string): Array<{ name: string; bytes: number }> {
-  const meta = JSON.parse(readFileSync(metafile, "utf8")) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+  const meta = JSON.parse(readFileSync(metafile, "utf8")) as {
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+  };
   const groups = new Map<string, number>();
   for (const output of Object.values(meta.outputs)) {
     for (const [input, info] of Object.entries(output.inputs)) {

@@ -10,7 +10,13 @@ export function downloadPath(sha256: string, ext: string): string {
   return `/assets/${sha256}.${ext}`;
 }
 
-export async function signedDownloadUrl(base: string, sha256: string, ext: string, config: Config, now = Date.now()): Promise<{ url: string; expiresAt: string }> {
+export async function signedDownloadUrl(
+  base: string,
+  sha256: string,
+  ext: string,
+  config: Config,
+  now = Date.now(),
+): Promise<{ url: string; expiresAt: string }> {
   const expires = Math.floor(now / 1000) + config.signedUrlTtlSeconds;
   const url = await signDownloadUrl(base, downloadPath(sha256, ext), config.signingKey, expires);
   return { url, expiresAt: new Date(expires * 1000).toISOString() };
@@ -22,7 +28,8 @@ function plain(status: number, message: string, headers: HeadersInit = {}): Resp
 
 /** GET/HEAD `/assets/<sha256>.<ext>?exp=…&sig=…`: a signed, expiring, cacheable download from R2. */
 export async function serveDownload(request: Request, config: Config, library: AssetLibrary): Promise<Response> {
-  if (request.method !== "GET" && request.method !== "HEAD") return plain(405, "Only GET and HEAD are allowed here.", { allow: "GET, HEAD" });
+  if (request.method !== "GET" && request.method !== "HEAD")
+    return plain(405, "Only GET and HEAD are allowed here.", { allow: "GET, HEAD" });
   const url = new URL(request.url);
   const match = DOWNLOAD_PATH.exec(url.pathname);
   const sha256 = match?.[1] ?? "";

@@ -12,7 +12,10 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 }
 
 function base64Url(bytes: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function fromBase64Url(text: string): Uint8Array | undefined {
@@ -41,7 +44,8 @@ export async function checkDownloadSignature(url: URL, secret: string, nowSecond
   const expires = Number(exp);
   if (!Number.isInteger(expires)) return { ok: false, reason: "This download link has a malformed expiry." };
   const signature = fromBase64Url(sig);
-  const valid = signature !== undefined && (await crypto.subtle.verify("HMAC", await hmacKey(secret), signature, payload(url.pathname, expires)));
+  const valid =
+    signature !== undefined && (await crypto.subtle.verify("HMAC", await hmacKey(secret), signature, payload(url.pathname, expires)));
   if (!valid) return { ok: false, reason: "This download link's signature is not valid. Ask the server for a fresh link (get_asset)." };
   if (expires < nowSeconds) return { ok: false, reason: "This download link has expired. Ask the server for a fresh link (get_asset)." };
   return { ok: true };

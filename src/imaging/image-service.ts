@@ -106,7 +106,10 @@ export class ImageService {
     const png = await this.toPng(maskBytes);
     const header = readPngHeader(png);
     if (!header) {
-      throw new ToolError(`the mask (${mask.format}) could not be converted to a readable PNG; export it as a PNG with an alpha channel.`, "invalid_input");
+      throw new ToolError(
+        `the mask (${mask.format}) could not be converted to a readable PNG; export it as a PNG with an alpha channel.`,
+        "invalid_input",
+      );
     }
     requireSameSize(header, expected); // a conversion may apply EXIF orientation
     if (!pngHasAlpha(header)) throw maskWithoutAlpha(mask.format, describeColorType(header.colorType));
@@ -165,5 +168,6 @@ function maskWithoutAlpha(format: string, colorType: string): ToolError {
 }
 
 function requirePositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new ToolError(`${name} must be a positive whole number of pixels, got ${value}.`, "invalid_input");
+  if (!Number.isInteger(value) || value < 1)
+    throw new ToolError(`${name} must be a positive whole number of pixels, got ${value}.`, "invalid_input");
 }

@@ -45,12 +45,7 @@ export async function encodePng(spec: PngSpec): Promise<Uint8Array> {
   header[9] = alpha ? 6 : 2; // colour type
   // compression, filter and interlace methods stay 0
 
-  return concatBytes([
-    PNG_SIGNATURE,
-    chunk("IHDR", header),
-    chunk("IDAT", await deflate(raw)),
-    chunk("IEND", new Uint8Array(0)),
-  ]);
+  return concatBytes([PNG_SIGNATURE, chunk("IHDR", header), chunk("IDAT", await deflate(raw)), chunk("IEND", new Uint8Array(0))]);
 }
 
 function pixelReader(spec: PngSpec): (x: number, y: number) => Rgba {

@@ -59,12 +59,18 @@ export function pngHasAlpha(header: PngHeader): boolean {
 
 export function describeColorType(colorType: number): string {
   switch (colorType) {
-    case 0: return "greyscale";
-    case 2: return "RGB";
-    case 3: return "palette";
-    case 4: return "greyscale with alpha";
-    case 6: return "RGBA";
-    default: return `unknown colour type ${colorType}`;
+    case 0:
+      return "greyscale";
+    case 2:
+      return "RGB";
+    case 3:
+      return "palette";
+    case 4:
+      return "greyscale with alpha";
+    case 6:
+      return "RGBA";
+    default:
+      return `unknown colour type ${colorType}`;
   }
 }
 

@@ -70,7 +70,9 @@ export async function fetchImageFromUrl(url: string, options: FetchImageOptions)
 export function checkImageUrl(raw: string, redirectedFrom?: URL): URL {
   const refused = (why: string) =>
     redirectedFrom
-      ? invalid(`The image URL ${shown(redirectedFrom)} redirected to ${shown(raw)}, which is refused: ${why}. Use a URL that serves the image directly, or ${ALTERNATIVES}.`)
+      ? invalid(
+          `The image URL ${shown(redirectedFrom)} redirected to ${shown(raw)}, which is refused: ${why}. Use a URL that serves the image directly, or ${ALTERNATIVES}.`,
+        )
       : invalid(`The image URL ${shown(raw)} is refused: ${why}. Use a public https URL, or ${ALTERNATIVES}.`);
   let url: URL;
   try {
@@ -79,7 +81,8 @@ export function checkImageUrl(raw: string, redirectedFrom?: URL): URL {
     throw refused("it is not a valid absolute URL");
   }
   if (url.protocol !== "https:") throw refused(`only https URLs are fetched, not ${url.protocol.replace(/:$/, "")}`);
-  if (url.username !== "" || url.password !== "") throw refused("URLs with a user name or password are not fetched (credentials would be sent to the host)");
+  if (url.username !== "" || url.password !== "")
+    throw refused("URLs with a user name or password are not fetched (credentials would be sent to the host)");
   // The parser drops an explicit :443, so any port left is a non-default one.
   if (url.port !== "") throw refused(`only the default https port 443 is allowed, not ${url.port}`);
   const hostRefusal = refusalForHost(url.hostname);
@@ -106,7 +109,19 @@ export function refusalForHost(hostname: string): string | undefined {
 // Host names
 
 /** Names that only mean something inside a network (RFC 6761, 6762, 8375, ICANN's .internal). */
-const LOCAL_NAME_SUFFIXES = ["localhost", "local", "internal", "home.arpa", "arpa", "localdomain", "lan", "home", "corp", "intranet", "private"];
+const LOCAL_NAME_SUFFIXES = [
+  "localhost",
+  "local",
+  "internal",
+  "home.arpa",
+  "arpa",
+  "localdomain",
+  "lan",
+  "home",
+  "corp",
+  "intranet",
+  "private",
+];
 
 function refusalForHostName(host: string): string | undefined {
   if (host === "") return "it has no host";
@@ -128,7 +143,7 @@ interface Ipv4Block {
 
 /** Every IPv4 block that is not globally reachable (IANA special-purpose registry), plus multicast. */
 const IPV4_BLOCKS: readonly Ipv4Block[] = [
-  ipv4Block("0.0.0.0", 8, "an unspecified (\"this network\")"),
+  ipv4Block("0.0.0.0", 8, 'an unspecified ("this network")'),
   ipv4Block("10.0.0.0", 8, "a private"),
   ipv4Block("100.64.0.0", 10, "a carrier-grade NAT (CGNAT, shared)"),
   ipv4Block("127.0.0.0", 8, "a loopback"),
@@ -158,7 +173,7 @@ function blockedIPv4Kind(address: number): string | undefined {
 
 function inIPv4Block(address: number, { base, prefixLength }: Ipv4Block): boolean {
   const mask = prefixLength === 0 ? 0 : (~0 << (32 - prefixLength)) >>> 0;
-  return ((address & mask) >>> 0) === ((base & mask) >>> 0);
+  return (address & mask) >>> 0 === (base & mask) >>> 0;
 }
 
 /** Strict a.b.c.d only: the URL parser has already turned every other IPv4 spelling into this one. */
@@ -184,7 +199,10 @@ interface Ipv6Block {
 }
 
 /** Judged before the IPv4-embedding forms, whose IPv4-compatible block contains them. */
-const IPV6_UNSPECIFIED_AND_LOOPBACK: readonly Ipv6Block[] = [ipv6Block("::", 128, "the unspecified"), ipv6Block("::1", 128, "the loopback")];
+const IPV6_UNSPECIFIED_AND_LOOPBACK: readonly Ipv6Block[] = [
+  ipv6Block("::", 128, "the unspecified"),
+  ipv6Block("::1", 128, "the loopback"),
+];
 
 /** Judged after the IPv4-embedding forms. */
 const IPV6_BLOCKS: readonly Ipv6Block[] = [
@@ -296,7 +314,9 @@ async function followRedirects(start: URL, fetchImpl: typeof fetch, signal: Abor
     if (location === null) return { response, finalUrl: url };
     discardBody(response);
     if (redirects >= maxRedirects) {
-      throw invalid(`The image URL ${shown(start)} redirected more than ${maxRedirects} times, so it was not followed further: pass the final URL of the image, or ${ALTERNATIVES}.`);
+      throw invalid(
+        `The image URL ${shown(start)} redirected more than ${maxRedirects} times, so it was not followed further: pass the final URL of the image, or ${ALTERNATIVES}.`,
+      );
     }
     url = checkImageUrl(resolveLocation(location, url), url);
   }
@@ -412,12 +432,18 @@ function explainFailure(error: unknown, url: URL, options: FetchImageOptions, de
     );
   }
   const reason = error instanceof Error ? error.message : String(error);
-  return new ToolError(`Fetching the image at ${shown(url)} failed (${reason}): check that the host is up and public, or ${ALTERNATIVES}.`, "upstream_error");
+  return new ToolError(
+    `Fetching the image at ${shown(url)} failed (${reason}): check that the host is up and public, or ${ALTERNATIVES}.`,
+    "upstream_error",
+  );
 }
 
 function notAnImage(url: URL, size: number, mediaType: string): ToolError {
-  const what = mediaType === "image/svg+xml" ? "an SVG drawing; SVG is not accepted (convert it to PNG)" : `not a ${SNIFFABLE_FORMATS} image`;
-  return invalid(`The ${formatBytes(size)} served at ${shown(url)} are ${what}, judged by their leading bytes: pass the URL of a raster image file, or ${ALTERNATIVES}.`);
+  const what =
+    mediaType === "image/svg+xml" ? "an SVG drawing; SVG is not accepted (convert it to PNG)" : `not a ${SNIFFABLE_FORMATS} image`;
+  return invalid(
+    `The ${formatBytes(size)} served at ${shown(url)} are ${what}, judged by their leading bytes: pass the URL of a raster image file, or ${ALTERNATIVES}.`,
+  );
 }
 
 function tooLarge(url: URL, sizeText: string, maxBytes: number): ToolError {

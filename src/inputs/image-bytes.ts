@@ -99,12 +99,15 @@ const INLINE_ALTERNATIVES = "pass an https URL or an asset id instead, or re-enc
  */
 export function decodeBase64Image(text: string, maxBytes: number): Uint8Array {
   const trimmed = text.trim();
-  if (trimmed === "") throw invalid("The inline image is empty: send the image's bytes as base64 or a data URL, or pass an https URL or an asset id.");
+  if (trimmed === "")
+    throw invalid("The inline image is empty: send the image's bytes as base64 or a data URL, or pass an https URL or an asset id.");
   const { declaredMime, payload } = splitDataUrl(trimmed);
   const base64 = payload.replace(WHITESPACE, "");
   if (base64 === "") throw invalid("The inline image has no data after the data URL's comma: put the base64 bytes after `base64,`.");
   if (!BASE64_BODY.test(base64) || base64.length % 4 === 1) {
-    throw invalid(`The inline image is not valid base64 (only A–Z, a–z, 0–9, + / or - _, and = padding at the end are allowed): ${INLINE_ALTERNATIVES}.`);
+    throw invalid(
+      `The inline image is not valid base64 (only A–Z, a–z, 0–9, + / or - _, and = padding at the end are allowed): ${INLINE_ALTERNATIVES}.`,
+    );
   }
   const size = decodedLength(base64);
   if (size > maxBytes) {
@@ -141,10 +144,14 @@ function splitDataUrl(text: string): { declaredMime?: string; payload: string } 
     .split(";")
     .map((part) => part.trim().toLowerCase());
   if (!parameters.includes("base64")) {
-    throw invalid("The data URL is not base64-encoded: use the form `data:image/png;base64,<base64 bytes>` (percent-encoded data URLs are not accepted).");
+    throw invalid(
+      "The data URL is not base64-encoded: use the form `data:image/png;base64,<base64 bytes>` (percent-encoded data URLs are not accepted).",
+    );
   }
   if (!type.startsWith("image/")) {
-    throw invalid(`The data URL declares ${type === "" ? "no media type" : `"${type}"`}, not an image type: use \`data:image/png;base64,\` (or the image's real type).`);
+    throw invalid(
+      `The data URL declares ${type === "" ? "no media type" : `"${type}"`}, not an image type: use \`data:image/png;base64,\` (or the image's real type).`,
+    );
   }
   return { declaredMime: MIME_ALIASES[type] ?? type, payload: text.slice(comma + 1) };
 }

@@ -17,10 +17,7 @@ export const imageInputSchema = z
       "Local file paths cannot be read by this remote server.",
   );
 
-export type ImageInput =
-  | { kind: "asset"; sha256: string }
-  | { kind: "url"; url: string }
-  | { kind: "inline"; text: string };
+export type ImageInput = { kind: "asset"; sha256: string } | { kind: "url"; url: string } | { kind: "inline"; text: string };
 
 const ASSET_ID = /^[0-9a-f]{64}$/i;
 /** `asset://{kind}/{sha256}`, as in this server's resource links, optionally with an extension. */
@@ -55,10 +52,13 @@ export function classifyImageInput(value: string): ImageInput {
   }
   const scheme = URL_SCHEME.exec(text)?.[1]?.toLowerCase();
   if (scheme === "file") throw localPath(text);
-  if (scheme === "asset") throw invalid(`The asset URI ${shorten(text)} does not end in a 64-character hex asset id: pass the asset id itself.`);
+  if (scheme === "asset")
+    throw invalid(`The asset URI ${shorten(text)} does not end in a 64-character hex asset id: pass the asset id itself.`);
   if (scheme !== undefined) return { kind: "url", url: checkImageUrl(text).href };
   if (HEX_ONLY.test(text) && text.length <= MAX_MISTYPED_ASSET_ID_LENGTH) {
-    throw invalid(`${shorten(text)} looks like an asset id but has ${text.length} hex characters instead of 64: pass the full id as returned by the tool.`);
+    throw invalid(
+      `${shorten(text)} looks like an asset id but has ${text.length} hex characters instead of 64: pass the full id as returned by the tool.`,
+    );
   }
   if (BASE64_TEXT.test(text)) return { kind: "inline", text };
   if (LOOKS_LIKE_PATH.test(text)) throw localPath(text);

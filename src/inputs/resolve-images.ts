@@ -38,7 +38,8 @@ async function resolve(value: string, services: Services, signal: AbortSignal): 
   if (input.kind === "asset") {
     const record = await library.get(input.sha256);
     if (!record) throw new ToolError(`no asset ${input.sha256} is stored here. Use list_assets to find ids.`, "not_found");
-    if (record.kind !== "image") throw new ToolError(`asset ${input.sha256} is ${record.kind === "analysis" ? "an analysis" : `a ${record.kind}`}, not an image.`);
+    if (record.kind !== "image")
+      throw new ToolError(`asset ${input.sha256} is ${record.kind === "analysis" ? "an analysis" : `a ${record.kind}`}, not an image.`);
     const bytes = await library.readBytes(record);
     if (!bytes) throw new ToolError(`asset ${input.sha256} has a record but its blob is missing; run verify_asset.`, "integrity");
     const info = record.width && record.height ? { width: record.width, height: record.height } : await services.images.info(bytes);
@@ -47,7 +48,11 @@ async function resolve(value: string, services: Services, signal: AbortSignal): 
   let bytes: Uint8Array;
   let sourceUrl: string | undefined;
   if (input.kind === "url") {
-    const fetched = await fetchImageFromUrl(input.url, { maxBytes: config.maxInputImageBytes, timeoutMs: config.urlFetchTimeoutMs, signal });
+    const fetched = await fetchImageFromUrl(input.url, {
+      maxBytes: config.maxInputImageBytes,
+      timeoutMs: config.urlFetchTimeoutMs,
+      signal,
+    });
     bytes = fetched.bytes;
     sourceUrl = fetched.finalUrl;
   } else {

@@ -45,7 +45,12 @@ function settlementOf(error: unknown): Settlement {
  * Leads or follows through the request's coordinator Durable Object, so identical
  * requests anywhere (other sessions, isolates, the stateless era) call OpenAI once.
  */
-async function coordinated<R>(ctx: ToolContext, hash: string, leaseMs: number, lead: () => Promise<{ made: Made<R>; entry: CachedResult<R> }>): Promise<Made<R>> {
+async function coordinated<R>(
+  ctx: ToolContext,
+  hash: string,
+  leaseMs: number,
+  lead: () => Promise<{ made: Made<R>; entry: CachedResult<R> }>,
+): Promise<Made<R>> {
   const { services } = ctx;
   const stub = services.coordinator.get(services.coordinator.idFromName(hash));
   for (let round = 0; round < MAX_COORDINATION_ROUNDS; round++) {
@@ -93,7 +98,11 @@ export async function runCachedJob<R>(
   }
   const lead = async () => {
     const made = await produce();
-    const entry: CachedResult<R> = { assetIds: made.records.map((r) => r.sha256), result: made.result, createdAt: new Date().toISOString() };
+    const entry: CachedResult<R> = {
+      assetIds: made.records.map((r) => r.sha256),
+      result: made.result,
+      createdAt: new Date().toISOString(),
+    };
     await services.cache.put<R>(hash, entry);
     return { made: { ...made, shared: false }, entry };
   };

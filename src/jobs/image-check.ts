@@ -10,7 +10,11 @@ export const VERDICT_SCHEMA = {
   properties: {
     matches: { type: "boolean", description: "True when the image fulfils the prompt in every important respect." },
     score: { type: "number", minimum: 0, maximum: 1, description: "How well the image matches the prompt, 0 to 1." },
-    differences: { type: "array", items: { type: "string" }, description: "Concrete mismatches: missing or extra elements, wrong colours, wrong or misspelled text, wrong style or composition." },
+    differences: {
+      type: "array",
+      items: { type: "string" },
+      description: "Concrete mismatches: missing or extra elements, wrong colours, wrong or misspelled text, wrong style or composition.",
+    },
     summary: { type: "string", description: "One sentence verdict." },
   },
   required: ["matches", "score", "differences", "summary"],

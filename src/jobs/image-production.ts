@@ -29,7 +29,9 @@ interface ImageJobResult {
 export const ImageResultOut = z.object({
   images: z.array(AssetView),
   parameters: ImageParametersOut,
-  resolved: z.object({ size: z.string().optional(), quality: z.string().optional(), background: z.string().optional() }).describe("What OpenAI chose for `auto` values."),
+  resolved: z
+    .object({ size: z.string().optional(), quality: z.string().optional(), background: z.string().optional() })
+    .describe("What OpenAI chose for `auto` values."),
   prompt: z.object({ characters: z.number().int(), tokens: z.number().int() }),
   parents: z.array(z.string()).describe("Asset ids of the input images and mask (edits)."),
   cached: z.boolean().describe("True when answered from the cache: no OpenAI call, no cost."),
@@ -78,7 +80,14 @@ async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResul
         mime,
         width: info.width,
         height: info.height,
-        origin: { tool: job.tool, model: job.params.model, prompt: job.prompt, parameters: { ...job.params }, parents: job.parents, requestHash: hash },
+        origin: {
+          tool: job.tool,
+          model: job.params.model,
+          prompt: job.prompt,
+          parameters: { ...job.params },
+          parents: job.parents,
+          requestHash: hash,
+        },
       });
       return record;
     }),
@@ -98,13 +107,15 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
       call = await job.call(client, {
         signal: ctx.signal,
         partialImages,
-        onEvent: (event) => progress.step(event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${job.params.n} done`),
+        onEvent: (event) =>
+          progress.step(event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${job.params.n} done`),
       });
     } finally {
       progress.stop();
     }
     if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
-    if (call.images.length === 0) throw new ToolError("OpenAI finished without returning an image; nothing was charged to the cache. Try again.", "upstream_error");
+    if (call.images.length === 0)
+      throw new ToolError("OpenAI finished without returning an image; nothing was charged to the cache. Try again.", "upstream_error");
     await job.beforeStore?.();
     const records = await storeImages(ctx, job, call, hash);
     const cost = call.usage ? imageCostUsd(job.params.model, call.usage) : undefined;
@@ -139,7 +150,9 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
   };
   const first = views[0];
   const dims = first?.width ? ` ${first.width}×${first.height}` : "";
-  const how = outcome.cached ? "from the cache (no cost)" : `for $${costNow.toFixed(4)}${result.pricesFrom.estimate ? " (estimated price)" : ""}`;
+  const how = outcome.cached
+    ? "from the cache (no cost)"
+    : `for $${costNow.toFixed(4)}${result.pricesFrom.estimate ? " (estimated price)" : ""}`;
   const verb = job.tool === "edit_image" ? "Edited" : "Generated";
   return {
     structured,

@@ -6,9 +6,14 @@ export type JsonObjectSchema = Record<string, unknown> & { type: "object" };
 /** A caller's answer schema must describe a JSON object, as structured outputs require. */
 export function requireObjectSchema(schema: Record<string, unknown>): JsonObjectSchema {
   if (schema.type !== "object") {
-    throw new ToolError(`schema: must be a JSON Schema for an object ({"type": "object", "properties": {...}}); got type ${JSON.stringify(schema.type ?? null)}. Wrap other answers in an object property.`);
+    throw new ToolError(
+      `schema: must be a JSON Schema for an object ({"type": "object", "properties": {...}}); got type ${JSON.stringify(schema.type ?? null)}. Wrap other answers in an object property.`,
+    );
   }
-  if (schema.properties !== undefined && (typeof schema.properties !== "object" || schema.properties === null || Array.isArray(schema.properties))) {
+  if (
+    schema.properties !== undefined &&
+    (typeof schema.properties !== "object" || schema.properties === null || Array.isArray(schema.properties))
+  ) {
     throw new ToolError("schema: properties must be an object mapping names to schemas.");
   }
   if (JSON.stringify(schema).length > 20_000) throw new ToolError("schema: larger than 20,000 characters of JSON; simplify it.");
@@ -49,7 +54,10 @@ export function parseAnswer(text: string, schema: JsonObjectSchema): Record<stri
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ToolError(`The model's answer is not valid JSON, so it cannot match the schema (it began: ${JSON.stringify(text.slice(0, 120))}). Try again with fresh: true, or simplify the schema.`, "upstream_error");
+    throw new ToolError(
+      `The model's answer is not valid JSON, so it cannot match the schema (it began: ${JSON.stringify(text.slice(0, 120))}). Try again with fresh: true, or simplify the schema.`,
+      "upstream_error",
+    );
   }
   const result = new Validator(schema as never, "2020-12", false).validate(value);
   if (!result.valid) {
@@ -57,7 +65,10 @@ export function parseAnswer(text: string, schema: JsonObjectSchema): Record<stri
       .filter((e) => e.keyword !== "properties" && e.keyword !== "items")
       .slice(0, 5)
       .map((e) => `${e.instanceLocation || "#"}: ${e.error}`);
-    throw new ToolError(`The model's answer does not match the schema: ${problems.join("; ")}. Try again with fresh: true, or loosen the schema.`, "upstream_error");
+    throw new ToolError(
+      `The model's answer does not match the schema: ${problems.join("; ")}. Try again with fresh: true, or loosen the schema.`,
+      "upstream_error",
+    );
   }
   return value as Record<string, unknown>;
 }

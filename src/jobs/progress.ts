@@ -10,7 +10,10 @@ export function progressReporter(ctx: ToolContext, total: number, label: string)
   let done = 0;
   const started = Date.now();
   const send = (message: string) => ctx.reportProgress({ progress: done, total, message }).catch(() => undefined);
-  const heartbeat = setInterval(() => void send(`${label}: waiting for OpenAI (${Math.round((Date.now() - started) / 1000)} s)`), HEARTBEAT_MS);
+  const heartbeat = setInterval(
+    () => void send(`${label}: waiting for OpenAI (${Math.round((Date.now() - started) / 1000)} s)`),
+    HEARTBEAT_MS,
+  );
   return {
     step(message: string) {
       done = Math.min(done + 1, total);

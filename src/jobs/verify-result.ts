@@ -22,11 +22,13 @@ export async function withVerification(
       notices.push(`verification of ${image.id} failed: ${error.message} Run check_image on it to retry.`);
     }
   }
-  const lines = verification.map((v) => `${v.imageId.slice(0, 12)}…: ${v.matches ? "matches" : "does NOT match"} (score ${v.score.toFixed(2)})${v.differences.length ? `; differences: ${v.differences.join("; ")}` : ""}`);
+  const lines = verification.map(
+    (v) =>
+      `${v.imageId.slice(0, 12)}…: ${v.matches ? "matches" : "does NOT match"} (score ${v.score.toFixed(2)})${v.differences.length ? `; differences: ${v.differences.join("; ")}` : ""}`,
+  );
   return {
     ...output,
     structured: { ...output.structured, verification, notices },
     summary: `${output.summary}\nVerification: ${lines.length ? lines.join(" | ") : "not available (see notices)"}`,
   };
 }
-

@@ -32,7 +32,10 @@ export const SentImageOut = z.object({
 
 export const AnalysisOut = z.object({
   answer: z.string().describe("The model's answer as text (JSON text when a schema was given)."),
-  answerJson: z.record(z.string(), z.unknown()).optional().describe("The answer parsed and validated against the schema, when one was given."),
+  answerJson: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("The answer parsed and validated against the schema, when one was given."),
   model: z.string(),
   detail: z.enum(["low", "high", "auto", "original"]),
   images: z.array(SentImageOut),
@@ -42,7 +45,14 @@ export const AnalysisOut = z.object({
     maxOutputTokens: z.number().int(),
     maxCostUsd: z.number().describe("Upper bound checked against the server's cap before calling OpenAI."),
   }),
-  usage: z.object({ inputTokens: z.number().int(), cachedInputTokens: z.number().int(), outputTokens: z.number().int(), totalTokens: z.number().int() }).nullable(),
+  usage: z
+    .object({
+      inputTokens: z.number().int(),
+      cachedInputTokens: z.number().int(),
+      outputTokens: z.number().int(),
+      totalTokens: z.number().int(),
+    })
+    .nullable(),
   cost: CostOut,
   cached: z.boolean(),
   sharedInFlight: z.boolean(),
@@ -103,12 +113,16 @@ async function prepareImages(ctx: ToolContext, model: VisionModelSpec, images: R
 export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest): Promise<{ structured: Analysis; summary: string }> {
   const { services } = ctx;
   const model = requireVisionModel(request.model ?? services.config.defaultVisionModel ?? DEFAULT_VISION_MODEL, new Date());
-  if (request.schema && !model.structuredOutputs) throw new ToolError(`schema: ${model.id} does not support structured outputs; pick another model.`);
+  if (request.schema && !model.structuredOutputs)
+    throw new ToolError(`schema: ${model.id} does not support structured outputs; pick another model.`);
   if (request.maxOutputTokens > model.maxOutputTokens) {
     throw new ToolError(`max_output_tokens: ${model.id} writes at most ${model.maxOutputTokens} tokens; ask for fewer.`);
   }
   const textTokens = await countTokens(INSTRUCTIONS + request.question + (request.schema ? canonicalJson(request.schema) : ""));
-  const imageTokens = request.images.reduce((sum, i) => sum + imageTokenEstimate(model, { width: i.width, height: i.height }, request.detail).tokens, 0);
+  const imageTokens = request.images.reduce(
+    (sum, i) => sum + imageTokenEstimate(model, { width: i.width, height: i.height }, request.detail).tokens,
+    0,
+  );
   const maxCostUsd = textCostUsd(model.id, { input_tokens: textTokens + imageTokens, output_tokens: request.maxOutputTokens }).usd;
   const cap = services.config.maxAnalysisCostUsd;
   if (maxCostUsd > cap) {
@@ -149,17 +163,36 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     }
     if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
     if (answer.status === "incomplete") {
-      throw new ToolError(`The answer was cut off (${answer.incompleteReason ?? "incomplete"}); raise max_output_tokens and try again.`, "upstream_error");
+      throw new ToolError(
+        `The answer was cut off (${answer.incompleteReason ?? "incomplete"}); raise max_output_tokens and try again.`,
+        "upstream_error",
+      );
     }
     const answerJson = request.schema ? parseAnswer(answer.text, request.schema) : undefined;
     const cost = answer.usage ? textCostUsd(model.id, answer.usage) : undefined;
     const parents = await persistInputs(request.images, services);
-    const document = { tool: request.tool, model: model.id, detail: request.detail, question: request.question, schema: request.schema ?? null, images: parents.map((r) => r.sha256), answer: answer.text, answerJson: answerJson ?? null };
+    const document = {
+      tool: request.tool,
+      model: model.id,
+      detail: request.detail,
+      question: request.question,
+      schema: request.schema ?? null,
+      images: parents.map((r) => r.sha256),
+      answer: answer.text,
+      answerJson: answerJson ?? null,
+    };
     const { record } = await services.library.put({
       bytes: new TextEncoder().encode(JSON.stringify(document, null, 2)),
       kind: "analysis",
       mime: "application/json",
-      origin: { tool: request.tool, model: model.id, prompt: request.question, parameters: { detail: request.detail, maxOutputTokens: request.maxOutputTokens }, parents: document.images, requestHash: hash },
+      origin: {
+        tool: request.tool,
+        model: model.id,
+        prompt: request.question,
+        parameters: { detail: request.detail, maxOutputTokens: request.maxOutputTokens },
+        parents: document.images,
+        requestHash: hash,
+      },
     });
     await progress.step("answer received");
     return {
@@ -185,7 +218,12 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     images: result.sent,
     estimate: { textTokens, imageTokens, maxOutputTokens: request.maxOutputTokens, maxCostUsd },
     usage: usage
-      ? { inputTokens: usage.input_tokens, cachedInputTokens: usage.input_tokens_details?.cached_tokens ?? 0, outputTokens: usage.output_tokens, totalTokens: usage.total_tokens ?? usage.input_tokens + usage.output_tokens }
+      ? {
+          inputTokens: usage.input_tokens,
+          cachedInputTokens: usage.input_tokens_details?.cached_tokens ?? 0,
+          outputTokens: usage.output_tokens,
+          totalTokens: usage.total_tokens ?? usage.input_tokens + usage.output_tokens,
+        }
       : null,
     // A call that shared an identical in-flight call paid nothing of its own.
     cost: { usd: outcome.cached || outcome.shared ? 0 : result.costUsd, originalUsd: result.costUsd, pricesFrom: result.pricesFrom },

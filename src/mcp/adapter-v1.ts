@@ -21,7 +21,13 @@ export function buildServerV1(registry: Registry, services: () => Services): Mcp
   for (const tool of registry.tools) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+      },
       async (args, extra) => {
         const progressToken = extra._meta?.progressToken;
         return runTool(
@@ -69,11 +75,9 @@ export function buildServerV1(registry: Registry, services: () => Services): Mcp
   }
 
   for (const prompt of registry.prompts) {
-    server.registerPrompt(
-      prompt.name,
-      { title: prompt.title, description: prompt.description, argsSchema: prompt.args.shape },
-      (args) => ({ messages: prompt.render(args as never) }),
-    );
+    server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: prompt.args.shape }, (args) => ({
+      messages: prompt.render(args as never),
+    }));
   }
   return server;
 }

@@ -1,4 +1,13 @@
-import { acceptedContent, CLIENT_CAPABILITIES_META_KEY, inputRequired, McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate, type ServerContext } from "@modelcontextprotocol/server";
+import {
+  acceptedContent,
+  CLIENT_CAPABILITIES_META_KEY,
+  inputRequired,
+  McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceTemplate,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Services } from "../services";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
@@ -20,7 +29,9 @@ function confirmFromRetry(ctx: ServerContext): (question: string) => Promise<Con
     const answer = acceptedContent(ctx.mcpReq.inputResponses, CONFIRM_KEY, ConfirmAnswer);
     if (answer) return answer.confirm ? "confirmed" : "declined";
     if (ctx.mcpReq.inputResponses && CONFIRM_KEY in ctx.mcpReq.inputResponses) return "declined";
-    const capabilities = (ctx.mcpReq.envelope as Record<string, { elicitation?: unknown } | undefined> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
+    const capabilities = (ctx.mcpReq.envelope as Record<string, { elicitation?: unknown } | undefined> | undefined)?.[
+      CLIENT_CAPABILITIES_META_KEY
+    ];
     if (!capabilities?.elicitation) return "unavailable";
     throw new AskClientFirst(question);
   };
@@ -28,7 +39,10 @@ function confirmFromRetry(ctx: ServerContext): (question: string) => Promise<Con
 
 function asProtocolError(error: unknown): unknown {
   if (!(error instanceof ToolError)) return error;
-  return new ProtocolError(error.code === "not_found" ? ProtocolErrorCode.ResourceNotFound : ProtocolErrorCode.InvalidParams, error.message);
+  return new ProtocolError(
+    error.code === "not_found" ? ProtocolErrorCode.ResourceNotFound : ProtocolErrorCode.InvalidParams,
+    error.message,
+  );
 }
 
 /** Builds an SDK v2 server (the 2026-07-28 stateless era) from the same definitions as the v1 adapter. */
@@ -38,29 +52,37 @@ export function buildServerV2(registry: Registry, services: () => Services): Mcp
   for (const tool of registry.tools) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+      },
       async (args: unknown, ctx: ServerContext) => {
         const progressToken = ctx.mcpReq._meta?.progressToken;
         try {
           return await runTool(
-          tool,
-          args,
-          {
-            services: services(),
-            era: "2026-stateless",
-            wantsProgress: progressToken !== undefined,
-            reportProgress: async ({ progress, total, message }) => {
-              if (progressToken === undefined) return;
-              await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken, progress, total, message } });
+            tool,
+            args,
+            {
+              services: services(),
+              era: "2026-stateless",
+              wantsProgress: progressToken !== undefined,
+              reportProgress: async ({ progress, total, message }) => {
+                if (progressToken === undefined) return;
+                await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken, progress, total, message } });
+              },
+              confirm: confirmFromRetry(ctx),
             },
-            confirm: confirmFromRetry(ctx),
-          },
-          ctx.mcpReq.signal,
-        );
+            ctx.mcpReq.signal,
+          );
         } catch (error) {
           if (!(error instanceof AskClientFirst)) throw error;
           return inputRequired({
-            inputRequests: { [CONFIRM_KEY]: inputRequired.elicit({ mode: "form", message: error.question, requestedSchema: ConfirmAnswer }) },
+            inputRequests: {
+              [CONFIRM_KEY]: inputRequired.elicit({ mode: "form", message: error.question, requestedSchema: ConfirmAnswer }),
+            },
           });
         }
       },
@@ -86,9 +108,13 @@ export function buildServerV2(registry: Registry, services: () => Services): Mcp
   }
 
   for (const prompt of registry.prompts) {
-    server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: prompt.args }, (args: unknown) => ({
-      messages: prompt.render(args as never),
-    }));
+    server.registerPrompt(
+      prompt.name,
+      { title: prompt.title, description: prompt.description, argsSchema: prompt.args },
+      (args: unknown) => ({
+        messages: prompt.render(args as never),
+      }),
+    );
   }
   return server;
 }

@@ -17,8 +17,20 @@ export class CappedEventStore extends DurableObjectEventStore {
     const id = "id" in message ? message.id : undefined;
     const standIn: JSONRPCMessage =
       id !== undefined
-        ? { jsonrpc: "2.0", id, error: { code: -32000, message: "This result was too large to keep for replay after a reconnect. Call the tool again: the same request is answered from the cache at no cost." } }
-        : { jsonrpc: "2.0", method: "notifications/message", params: { level: "warning", data: "A large message was not kept for replay." } };
+        ? {
+            jsonrpc: "2.0",
+            id,
+            error: {
+              code: -32000,
+              message:
+                "This result was too large to keep for replay after a reconnect. Call the tool again: the same request is answered from the cache at no cost.",
+            },
+          }
+        : {
+            jsonrpc: "2.0",
+            method: "notifications/message",
+            params: { level: "warning", data: "A large message was not kept for replay." },
+          };
     return super.storeEvent(streamId, standIn);
   }
 }

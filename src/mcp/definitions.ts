@@ -89,6 +89,11 @@ export interface Registry {
 }
 
 /** A template's completion callbacks bound to the services of one request. */
-export function boundCompletions(template: ResourceTemplateDefinition, services: () => Services): Record<string, (value: string) => Promise<string[]>> {
-  return Object.fromEntries(Object.entries(template.complete ?? {}).map(([variable, fn]) => [variable, (value: string) => fn(value, services())]));
+export function boundCompletions(
+  template: ResourceTemplateDefinition,
+  services: () => Services,
+): Record<string, (value: string) => Promise<string[]>> {
+  return Object.fromEntries(
+    Object.entries(template.complete ?? {}).map(([variable, fn]) => [variable, (value: string) => fn(value, services())]),
+  );
 }

@@ -1,7 +1,7 @@
 /** Sent to clients at initialization: how the tools fit together, in a few lines a model reads once. */
 export const SERVER_INSTRUCTIONS = [
   "Generates and edits images and analyses images through OpenAI; every result is stored under the SHA-256 of its bytes.",
-  "Results carry an asset id, a small preview, a resource link (asset://…) and a signed download URL; ask for return: \"full\" only when you need the bytes.",
+  'Results carry an asset id, a small preview, a resource link (asset://…) and a signed download URL; ask for return: "full" only when you need the bytes.',
   "Identical requests are answered from the cache at no cost (cached: true); pass fresh: true to pay for a new result.",
   "Pass earlier results to edit_image or analyze_image by asset id rather than re-uploading them.",
 ].join(" ");

@@ -48,13 +48,17 @@ export async function runTool(
   } catch (error) {
     if (error instanceof AskClientFirst) throw error;
     if (deadline.aborted) {
-      return errorResult(`${tool.name} took longer than the ${Math.round(deadlineMs / 1000)} s tool deadline and was stopped; nothing was stored. Try a smaller or lower-quality request, or raise TOOL_DEADLINE_SECONDS.`);
+      return errorResult(
+        `${tool.name} took longer than the ${Math.round(deadlineMs / 1000)} s tool deadline and was stopped; nothing was stored. Try a smaller or lower-quality request, or raise TOOL_DEADLINE_SECONDS.`,
+      );
     }
     if (clientSignal.aborted) return errorResult(`${tool.name} was cancelled by the client; nothing was stored.`);
     if (error instanceof ToolError) return errorResult(error.message);
     const incident = crypto.randomUUID();
     console.error(JSON.stringify({ event: "tool_failed", tool: tool.name, incident, error: describe(error) }));
-    return errorResult(`${tool.name} failed with an internal error (incident ${incident}). Nothing was stored; try again, and report the incident id if it persists.`);
+    return errorResult(
+      `${tool.name} failed with an internal error (incident ${incident}). Nothing was stored; try again, and report the incident id if it persists.`,
+    );
   }
 }
 

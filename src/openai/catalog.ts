@@ -586,8 +586,7 @@ export function currentVisionModelIds(now: Date): string[] {
   return VISION_MODELS.filter((model) => model.acceptsImages && !isShutDown(model, now)).map((model) => model.id);
 }
 
-const orList = (items: readonly string[]) =>
-  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+const orList = (items: readonly string[]) => (items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`);
 
 function retiredMessage(id: string, retirement: Retirement): string {
   return `Model "${id}" was shut down by OpenAI on ${retirement.shutdownDate}; use ${orList(retirement.replacements)} instead.`;

@@ -47,10 +47,7 @@ export interface CostResult<Line extends string> {
 
 const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
-function costOf<Line extends string>(
-  lines: readonly [Line, number, number][],
-  prices: PriceSource,
-): CostResult<Line> {
+function costOf<Line extends string>(lines: readonly [Line, number, number][], prices: PriceSource): CostResult<Line> {
   const breakdown: Partial<Record<Line, CostLine>> = {};
   let total = 0;
   for (const [name, tokens, usdPerMillion] of lines) {
@@ -90,7 +87,8 @@ export function imageCostUsd(modelId: string, usage: ImageUsage): CostResult<Ima
   const cached = cachedSplit(usage, textIn, imageIn);
   const outDetails = usage.output_tokens_details;
   const textOut = count(outDetails?.text_tokens);
-  const imageOut = outDetails?.image_tokens !== undefined ? count(outDetails.image_tokens) : Math.max(0, count(usage.output_tokens) - textOut);
+  const imageOut =
+    outDetails?.image_tokens !== undefined ? count(outDetails.image_tokens) : Math.max(0, count(usage.output_tokens) - textOut);
   return costOf<ImageCostLineName>(
     [
       ["textInput", textIn - cached.text, prices.textInput],

@@ -1,6 +1,12 @@
 import type OpenAI from "openai";
 import { toFile } from "openai";
-import type { ImageEditParamsBase, ImageEditStreamEvent, ImageGenerateParamsBase, ImageGenStreamEvent, ImagesResponse } from "openai/resources/images";
+import type {
+  ImageEditParamsBase,
+  ImageEditStreamEvent,
+  ImageGenerateParamsBase,
+  ImageGenStreamEvent,
+  ImagesResponse,
+} from "openai/resources/images";
 import { callOpenAI } from "./errors";
 import { imageRequestFields, type NormalizedImageParams } from "./image-params";
 
@@ -53,7 +59,11 @@ function addUsage(total: ImageUsage | undefined, next: ImageUsage | undefined): 
  * Reads an image event stream to the end. Each `completed` event carries one final
  * image and the usage for it; partial images only report progress and are dropped.
  */
-async function collect(stream: AsyncIterable<ImageGenStreamEvent | ImageEditStreamEvent>, options: ImageCallOptions, fallbackFormat: string): Promise<ImageCallResult> {
+async function collect(
+  stream: AsyncIterable<ImageGenStreamEvent | ImageEditStreamEvent>,
+  options: ImageCallOptions,
+  fallbackFormat: string,
+): Promise<ImageCallResult> {
   const result: ImageCallResult = { images: [], outputFormat: fallbackFormat };
   let completed = 0;
   let usageFromEvents: ImageUsage | undefined;
@@ -82,7 +92,12 @@ function requestBody(params: NormalizedImageParams, prompt: string) {
   return { prompt, ...imageRequestFields(params) } as unknown as ImageGenerateParamsBase & { model: string };
 }
 
-export async function generateImages(client: OpenAI, params: NormalizedImageParams, prompt: string, options: ImageCallOptions): Promise<ImageCallResult> {
+export async function generateImages(
+  client: OpenAI,
+  params: NormalizedImageParams,
+  prompt: string,
+  options: ImageCallOptions,
+): Promise<ImageCallResult> {
   return callOpenAI(async () => {
     const stream = await client.images.generate(
       { ...requestBody(params, prompt), stream: true, partial_images: options.partialImages },
@@ -104,7 +119,13 @@ export async function editImages(
     const mask = inputs.mask ? await toFile(inputs.mask.bytes, inputs.mask.name, { type: inputs.mask.mime }) : undefined;
     const { moderation: _generateOnly, ...editParams } = requestBody(params, prompt);
     const stream = await client.images.edit(
-      { ...(editParams as ImageEditParamsBase), image: images, ...(mask ? { mask } : {}), stream: true, partial_images: options.partialImages },
+      {
+        ...(editParams as ImageEditParamsBase),
+        image: images,
+        ...(mask ? { mask } : {}),
+        stream: true,
+        partial_images: options.partialImages,
+      },
       { signal: options.signal },
     );
     return collect(stream, options, params.output_format);

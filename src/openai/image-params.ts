@@ -228,18 +228,12 @@ function normalizeModeration(raw: string | undefined, operation: ImageOperation)
   return oneOf("moderation", raw ?? "auto", MODERATION_LEVELS, "");
 }
 
-function normalizeFidelity(
-  raw: string | undefined,
-  model: ImageModelSpec,
-  { operation, now }: NormalizeOptions,
-): InputFidelity | null {
+function normalizeFidelity(raw: string | undefined, model: ImageModelSpec, { operation, now }: NormalizeOptions): InputFidelity | null {
   const fidelity = model.inputFidelity;
   if (operation === "generate" || !fidelity) {
     if (raw === undefined) return null;
     const reason =
-      operation === "generate"
-        ? "input_fidelity applies only to edits"
-        : `${model.id} does not take it (omit it for the 2.x models)`;
+      operation === "generate" ? "input_fidelity applies only to edits" : `${model.id} does not take it (omit it for the 2.x models)`;
     const where = IMAGE_MODELS.filter((m) => m.inputFidelity && !isShutDown(m, now)).map((m) => m.id);
     const supported = where.length > 0 ? `Models that take it: ${list(where)}.` : "No current model takes it.";
     throw invalid(`input_fidelity: ${quote(raw)} is not allowed: ${reason}. ${supported}`);

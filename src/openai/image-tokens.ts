@@ -3,14 +3,7 @@
  * from the model's rule in the catalog (sources are cited on TileRule and PatchRule there).
  */
 import { ToolError } from "../mcp/tool-error";
-import {
-  visionModel,
-  type ImageDetail,
-  type ImageTokenRule,
-  type PatchRule,
-  type TileRule,
-  type VisionModelSpec,
-} from "./catalog";
+import { visionModel, type ImageDetail, type ImageTokenRule, type PatchRule, type TileRule, type VisionModelSpec } from "./catalog";
 
 export interface Dimensions {
   width: number;
@@ -32,8 +25,7 @@ const ceil = (value: number) => Math.ceil(value - EPSILON);
 const floor = (value: number) => Math.floor(value + EPSILON);
 
 /** Scale factor that fits (width, height) inside (maxWidth, maxHeight); never above 1. */
-const fitScale = ({ width, height }: Dimensions, maxWidth: number, maxHeight: number) =>
-  Math.min(1, maxWidth / width, maxHeight / height);
+const fitScale = ({ width, height }: Dimensions, maxWidth: number, maxHeight: number) => Math.min(1, maxWidth / width, maxHeight / height);
 
 const scaled = ({ width, height }: Dimensions, scale: number): Dimensions => ({ width: width * scale, height: height * scale });
 

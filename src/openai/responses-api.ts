@@ -48,15 +48,22 @@ export async function askAboutImages(client: OpenAI, request: VisionRequest, sig
         max_output_tokens: request.maxOutputTokens,
         store: false,
         ...(request.schema
-          ? { text: { format: { type: "json_schema" as const, name: request.schema.name, schema: request.schema.schema, strict: request.schema.strict } } }
+          ? {
+              text: {
+                format: {
+                  type: "json_schema" as const,
+                  name: request.schema.name,
+                  schema: request.schema.schema,
+                  strict: request.schema.strict,
+                },
+              },
+            }
           : {}),
       },
       { signal },
     ),
   );
-  const refusal = response.output
-    .flatMap((item) => (item.type === "message" ? item.content : []))
-    .find((part) => part.type === "refusal");
+  const refusal = response.output.flatMap((item) => (item.type === "message" ? item.content : [])).find((part) => part.type === "refusal");
   if (refusal && refusal.type === "refusal") {
     throw new ToolError(`The model declined to answer: ${refusal.refusal}`, "moderation_blocked");
   }

@@ -15,7 +15,7 @@ export const gameAssetPrompt = definePrompt({
     user(
       [
         `Make a game asset: ${subject}${style ? `, in this style: ${style}` : ""}.`,
-        "1. Call generate_image with a precise prompt (single centred object, no text, no shadow on the ground), background \"transparent\", output_format \"png\", size \"1024x1024\", and verify: true.",
+        '1. Call generate_image with a precise prompt (single centred object, no text, no shadow on the ground), background "transparent", output_format "png", size "1024x1024", and verify: true.',
         "2. If the verification says it does not match, call edit_image on the result's asset id with a prompt that fixes the listed differences.",
         "3. Reply with the final asset id and its download URL.",
       ].join("\n"),
@@ -35,7 +35,7 @@ export const reviewScreenshotPrompt = definePrompt({
     user(
       [
         `Review this UI screenshot${focus ? `, focusing on ${focus}` : ""}: ${image}`,
-        "Call analyze_image with detail \"high\" and this schema so the findings come back as JSON:",
+        'Call analyze_image with detail "high" and this schema so the findings come back as JSON:',
         JSON.stringify({
           type: "object",
           properties: {
@@ -43,7 +43,12 @@ export const reviewScreenshotPrompt = definePrompt({
               type: "array",
               items: {
                 type: "object",
-                properties: { severity: { type: "string", enum: ["high", "medium", "low"] }, area: { type: "string" }, problem: { type: "string" }, fix: { type: "string" } },
+                properties: {
+                  severity: { type: "string", enum: ["high", "medium", "low"] },
+                  area: { type: "string" },
+                  problem: { type: "string" },
+                  fix: { type: "string" },
+                },
                 required: ["severity", "area", "problem", "fix"],
                 additionalProperties: false,
               },

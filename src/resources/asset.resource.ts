@@ -11,7 +11,8 @@ export const assetResource: ResourceTemplateDefinition = {
   name: "asset",
   uriTemplate: "asset://{kind}/{sha256}",
   title: "Stored asset",
-  description: "An image, analysis or model stored by this server, addressed by the SHA-256 of its bytes. kind is images, analyses or models.",
+  description:
+    "An image, analysis or model stored by this server, addressed by the SHA-256 of its bytes. kind is images, analyses or models.",
   async list(services) {
     const page = await services.index.list({ limit: LISTED });
     return page.assets.map((a) => ({
@@ -40,7 +41,10 @@ export const assetResource: ResourceTemplateDefinition = {
     kind: async (value) => ["images", "analyses", "models"].filter((k) => k.startsWith(value)),
     sha256: async (value, services) => {
       const page = await services.index.list({ limit: 100 });
-      return page.assets.map((a) => a.sha256).filter((id) => id.startsWith(value.toLowerCase())).slice(0, 20);
+      return page.assets
+        .map((a) => a.sha256)
+        .filter((id) => id.startsWith(value.toLowerCase()))
+        .slice(0, 20);
     },
   },
 };

@@ -10,7 +10,9 @@ import { ToolError } from "../mcp/tool-error";
 /** How much of an asset's bytes a result carries: a small WebP preview, the full file, or neither. */
 export const ReturnMode = z
   .enum(["preview", "full", "none"])
-  .describe("What to return besides links: `preview` (a WebP of at most 512 px, the default), `full` (the whole file as base64; large), or `none`.");
+  .describe(
+    "What to return besides links: `preview` (a WebP of at most 512 px, the default), `full` (the whole file as base64; large), or `none`.",
+  );
 export type ReturnMode = z.infer<typeof ReturnMode>;
 
 export const AssetView = z.object({
@@ -69,9 +71,10 @@ export async function assetContent(record: AssetRecord, services: Services, mode
   if (!data) throw missing();
   if (record.kind === "image") return [image(data, record.mime), ...blocks];
   if (mode === "full" || record.mime === "application/json") {
-    const resource = record.mime === "application/json"
-      ? { uri: assetUri(record), mimeType: record.mime, text: new TextDecoder().decode(data) }
-      : { uri: assetUri(record), mimeType: record.mime, blob: base64(data) };
+    const resource =
+      record.mime === "application/json"
+        ? { uri: assetUri(record), mimeType: record.mime, text: new TextDecoder().decode(data) }
+        : { uri: assetUri(record), mimeType: record.mime, blob: base64(data) };
     return [...blocks, { type: "resource", resource }];
   }
   return blocks;

@@ -122,7 +122,11 @@ export class AssetLibrary {
    * The small WebP shown in results, rendered once and kept in R2 beside the asset
    * (`previews/<sha256>.webp`), so a cache hit does not render it again.
    */
-  async preview(record: AssetRecord, bytes: Uint8Array | undefined, render: (bytes: Uint8Array) => Promise<{ bytes: Uint8Array }>): Promise<Uint8Array | undefined> {
+  async preview(
+    record: AssetRecord,
+    bytes: Uint8Array | undefined,
+    render: (bytes: Uint8Array) => Promise<{ bytes: Uint8Array }>,
+  ): Promise<Uint8Array | undefined> {
     const key = previewKey(record.sha256);
     const stored = await this.blobs.getBytes(key);
     if (stored) return stored;
@@ -151,7 +155,13 @@ export class AssetLibrary {
     if (!record) return { sha256, status: "missing", detail: "No record with this id in the index.", checkedAt };
     const actual = await this.blobs.hashOf(this.keyOf(record));
     if (!actual) {
-      return { sha256, status: "missing", detail: `The record exists but its blob ${this.keyOf(record)} is gone from R2.`, record, checkedAt };
+      return {
+        sha256,
+        status: "missing",
+        detail: `The record exists but its blob ${this.keyOf(record)} is gone from R2.`,
+        record,
+        checkedAt,
+      };
     }
     if (actual.sha256 !== sha256 || actual.bytes !== record.bytes) {
       return {

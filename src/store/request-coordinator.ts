@@ -3,9 +3,7 @@ import type { ToolErrorCode } from "../mcp/tool-error";
 import type { CachedResult } from "./request-cache";
 
 /** How a leader's attempt ended, as followers see it. */
-export type Settlement =
-  | { ok: true; entry: CachedResult }
-  | { ok: false; message: string; code: ToolErrorCode; retryable: boolean };
+export type Settlement = { ok: true; entry: CachedResult } | { ok: false; message: string; code: ToolErrorCode; retryable: boolean };
 
 /**
  * One Durable Object per request hash: the rendezvous that makes identical requests

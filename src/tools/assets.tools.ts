@@ -111,7 +111,13 @@ export const verifyAsset = defineTool({
   async run(args, { services }) {
     const report = await services.library.verify(args.id);
     return {
-      structured: { id: report.sha256, status: report.status, detail: report.detail, checkedAt: report.checkedAt, lastVerifiedAt: report.record?.lastVerifiedAt },
+      structured: {
+        id: report.sha256,
+        status: report.status,
+        detail: report.detail,
+        checkedAt: report.checkedAt,
+        lastVerifiedAt: report.record?.lastVerifiedAt,
+      },
       summary: `${report.status.toUpperCase()}: ${report.detail}`,
     };
   },
@@ -135,7 +141,9 @@ export const deleteAsset = defineTool({
   async run(args, { services, confirm }) {
     const record = await requireAsset(args.id, services);
     if (!args.confirm) {
-      const answer = await confirm(`Delete ${record.kind} ${record.sha256} (${record.mime}, ${record.bytes} bytes, made by ${record.origin.tool})? This cannot be undone.`);
+      const answer = await confirm(
+        `Delete ${record.kind} ${record.sha256} (${record.mime}, ${record.bytes} bytes, made by ${record.origin.tool})? This cannot be undone.`,
+      );
       if (answer === "declined") {
         return {
           structured: { id: record.sha256, deleted: false, removed: { blob: false, record: false, cacheEntries: 0 } },
@@ -143,12 +151,18 @@ export const deleteAsset = defineTool({
         };
       }
       if (answer === "unavailable") {
-        throw new ToolError("delete_asset needs confirmation and this client cannot ask the user. Ask the user yourself, then call again with confirm: true.");
+        throw new ToolError(
+          "delete_asset needs confirmation and this client cannot ask the user. Ask the user yourself, then call again with confirm: true.",
+        );
       }
     }
     const report = await services.library.delete(record);
     return {
-      structured: { id: record.sha256, deleted: true, removed: { blob: report.removedBlob, record: report.removedRecord, cacheEntries: report.removedCacheEntries } },
+      structured: {
+        id: record.sha256,
+        deleted: true,
+        removed: { blob: report.removedBlob, record: report.removedRecord, cacheEntries: report.removedCacheEntries },
+      },
       summary: `Deleted ${record.sha256}: blob ${report.removedBlob ? "removed" : "was already gone"}, record removed, ${report.removedCacheEntries} cache entr${report.removedCacheEntries === 1 ? "y" : "ies"} removed.`,
     };
   },

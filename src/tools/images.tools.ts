@@ -23,7 +23,12 @@ const promptField = z
   .min(1, "prompt: must not be empty; describe the image you want.")
   .max(PROMPT_LIMIT, `prompt: longer than ${PROMPT_LIMIT} characters; shorten it.`);
 
-function normalize(args: Record<string, unknown>, operation: "generate" | "edit", services: Services, prompt: string): NormalizedImageParams {
+function normalize(
+  args: Record<string, unknown>,
+  operation: "generate" | "edit",
+  services: Services,
+  prompt: string,
+): NormalizedImageParams {
   const now = new Date();
   const params = normalizeImageParams(args, { operation, now, defaultModel: services.config.defaultImageModel });
   checkPromptLength(params, prompt, now);
@@ -36,7 +41,9 @@ export const generateImage = defineTool({
   description:
     "Creates images from a text prompt with OpenAI's image models and stores each one. Returns a small WebP preview you can see, an asset id, a resource link and a signed download URL, plus token usage and cost in USD. An identical earlier request is answered from the cache at no cost (cached: true) unless fresh is true. For changes to an existing image use edit_image; to check the result against the prompt set verify: true.",
   input: z.object({
-    prompt: promptField.describe("What to draw. Be specific about subject, style, composition, text to render and colours. Up to 32,000 characters."),
+    prompt: promptField.describe(
+      "What to draw. Be specific about subject, style, composition, text to render and colours. Up to 32,000 characters.",
+    ),
     moderation: z.enum(["auto", "low"]).optional().describe("Content filtering strictness: auto (default) or low."),
     ...imageOutputFields,
   }),
@@ -71,8 +78,14 @@ export const editImage = defineTool({
     "Edits or combines up to 16 images following a prompt (change a detail, restyle, put a product into a scene, merge references), optionally limited to the transparent area of a mask. Images are given as asset ids from earlier results (best), https URLs, or base64/data URLs for small files; each input is stored as an asset and the result records them as its parents. Returns previews, asset ids, links, usage and cost; identical requests come from the cache unless fresh is true.",
   input: z.object({
     prompt: promptField.describe("What to change or make from the input images. Up to 32,000 characters."),
-    images: z.array(imageInputSchema).min(1, "images: give at least one image to edit.").max(16, "images: at most 16 images per edit.").describe("The images to edit (the first one sets the size a mask must have)."),
-    mask: imageInputSchema.optional().describe("Optional PNG with an alpha channel, same size as the first image: transparent pixels mark where to edit."),
+    images: z
+      .array(imageInputSchema)
+      .min(1, "images: give at least one image to edit.")
+      .max(16, "images: at most 16 images per edit.")
+      .describe("The images to edit (the first one sets the size a mask must have)."),
+    mask: imageInputSchema
+      .optional()
+      .describe("Optional PNG with an alpha channel, same size as the first image: transparent pixels mark where to edit."),
     input_fidelity: z.enum(["low", "high"]).optional().describe("How closely to keep input details (only models that support it)."),
     ...imageOutputFields,
   }),
@@ -84,14 +97,18 @@ export const editImage = defineTool({
     const model = requireImageModel(params.model, new Date());
     if (!model.edits.supported) throw new ToolError(`model: ${model.id} cannot edit images. Use one of the gpt-image-2 family.`);
     if (args.images.length > model.edits.maxInputImages) {
-      throw new ToolError(`images: ${model.id} takes at most ${model.edits.maxInputImages} input images; ${args.images.length} were given.`);
+      throw new ToolError(
+        `images: ${model.id} takes at most ${model.edits.maxInputImages} input images; ${args.images.length} were given.`,
+      );
     }
     const images = await resolveImages(args.images, services, signal, "images");
     const first = images[0]!;
     const mask = args.mask ? await resolveImage(args.mask, services, signal, "mask") : undefined;
-    const maskPng = mask ? await services.images.prepareMask(mask.bytes, { width: first.width, height: first.height }).catch((error: unknown) => {
-      throw error instanceof ToolError ? new ToolError(`mask: ${error.message}`, error.code) : error;
-    }) : undefined;
+    const maskPng = mask
+      ? await services.images.prepareMask(mask.bytes, { width: first.width, height: first.height }).catch((error: unknown) => {
+          throw error instanceof ToolError ? new ToolError(`mask: ${error.message}`, error.code) : error;
+        })
+      : undefined;
     const inputs = mask ? [...images, mask] : images;
     const output = await produceImages(ctx, {
       tool: "edit_image",

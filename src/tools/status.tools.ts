@@ -14,7 +14,10 @@ export const countTokensTool = defineTool({
   description:
     "Counts the tokens of a text with OpenAI's o200k_base encoding (used by the gpt-image, gpt-4o and later models), e.g. to check a prompt against a limit before generating. Text only; up to 1,000,000 characters.",
   input: z.object({
-    text: z.string().max(MAX_COUNT_CHARS, `text is longer than ${MAX_COUNT_CHARS} characters: split it and count the parts.`).describe("The text to count."),
+    text: z
+      .string()
+      .max(MAX_COUNT_CHARS, `text is longer than ${MAX_COUNT_CHARS} characters: split it and count the parts.`)
+      .describe("The text to count."),
   }),
   output: z.object({
     tokens: z.number().int(),
@@ -59,7 +62,10 @@ export const serverStatus = defineTool({
       ? `OpenAI key set; endpoint ${config.openai.baseUrl}.`
       : "OPENAI_API_KEY is not set: set it with `wrangler secret put OPENAI_API_KEY` (or in .dev.vars locally).";
     const imaging = await services.images.capabilities();
-    const assets = Object.fromEntries(ASSET_KINDS.map((k) => [k, { count: 0, bytes: 0 }])) as Record<AssetKind, { count: number; bytes: number }>;
+    const assets = Object.fromEntries(ASSET_KINDS.map((k) => [k, { count: 0, bytes: 0 }])) as Record<
+      AssetKind,
+      { count: number; bytes: number }
+    >;
     for await (const summary of services.index.all()) {
       const bucket = assets[summary.kind];
       if (!bucket) throw new ToolError(`Index holds an asset of unknown kind ${summary.kind}.`, "integrity");
@@ -84,7 +90,10 @@ export const serverStatus = defineTool({
           detail: `Cloudflare Images binding: resize ${imaging.resize ? "yes" : "no"}, formats ${imaging.convert.join(", ")}.`,
           unavailableOperations: imaging.unavailable,
         },
-        tokenCounting: { available: true, detail: `o200k_base via js-tiktoken; encoder ${encoderIsWarm() ? "loaded" : "loads on first use"}.` },
+        tokenCounting: {
+          available: true,
+          detail: `o200k_base via js-tiktoken; encoder ${encoderIsWarm() ? "loaded" : "loads on first use"}.`,
+        },
       },
       defaults: {
         imageModel: config.defaultImageModel ?? DEFAULT_IMAGE_MODEL,

@@ -13,7 +13,9 @@ const DEFAULT_QUESTION =
 const detailField = z
   .enum(["low", "high", "auto", "original"])
   .default("auto")
-  .describe("How closely the model looks: low (cheap, coarse), high, auto (default), original (full resolution, most tokens; newer models only).");
+  .describe(
+    "How closely the model looks: low (cheap, coarse), high, auto (default), original (full resolution, most tokens; newer models only).",
+  );
 const modelField = z.string().max(64).optional().describe("Vision model (default gpt-6.1-terra unless the server sets another).");
 const freshField = z.boolean().default(false).describe("Skip the cache and ask again.");
 
@@ -23,8 +25,18 @@ export const analyzeImage = defineTool({
   description:
     "Answers a question about one or more images with an OpenAI vision model: describe, compare, find differences, read text, review a UI screenshot or a photo. Images are asset ids (best), https URLs, or base64/data URLs for small files; large images are downscaled to what the model uses. Give `schema` (a JSON Schema for an object) to get the answer as validated JSON. The cost is estimated first and refused above the server's cap; the answer is stored as an analysis asset and repeated questions come from the cache.",
   input: z.object({
-    images: z.array(imageInputSchema).min(1, "images: give at least one image.").max(16, "images: at most 16 images per analysis.").describe("The images to look at, in order."),
-    question: z.string().trim().min(1).max(32_000).default(DEFAULT_QUESTION).describe("The instruction or question; default: a thorough description."),
+    images: z
+      .array(imageInputSchema)
+      .min(1, "images: give at least one image.")
+      .max(16, "images: at most 16 images per analysis.")
+      .describe("The images to look at, in order."),
+    question: z
+      .string()
+      .trim()
+      .min(1)
+      .max(32_000)
+      .default(DEFAULT_QUESTION)
+      .describe("The instruction or question; default: a thorough description."),
     detail: detailField,
     model: modelField,
     max_output_tokens: z.number().int().min(16).max(32_000).default(1200).describe("Cap on the answer's length in tokens."),
@@ -65,7 +77,11 @@ export const checkImage = defineTool({
   annotations: PAID_READ,
   async run(args, ctx) {
     const image = await resolveImage(args.image, ctx.services, ctx.signal, "image");
-    const { verdict } = await checkImageAgainstPrompt(ctx, image, args.prompt, { model: args.model, detail: args.detail, fresh: args.fresh });
+    const { verdict } = await checkImageAgainstPrompt(ctx, image, args.prompt, {
+      model: args.model,
+      detail: args.detail,
+      fresh: args.fresh,
+    });
     return {
       structured: verdict,
       summary: `${verdict.matches ? "Matches" : "Does NOT match"} the prompt (score ${verdict.score.toFixed(2)}). ${verdict.summary}${verdict.differences.length ? ` Differences: ${verdict.differences.join("; ")}` : ""}`,

@@ -18,6 +18,8 @@ describe("bundle", () => {
       .slice(0, 5)
       .map((p) => `${p.name} ${(p.bytes / 1024).toFixed(0)} KiB`)
       .join(", ");
-    expect(bundle.gzipBytes, `bundle is ${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzip; largest parts: ${top}`).toBeLessThanOrEqual(FREE_PLAN_GZIP_LIMIT);
+    expect(bundle.gzipBytes, `bundle is ${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzip; largest parts: ${top}`).toBeLessThanOrEqual(
+      FREE_PLAN_GZIP_LIMIT,
+    );
   });
 });

@@ -8,7 +8,11 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 
 const CLIENT_INFO = { name: "e2e-client", version: "1.0.0" };
 
-export async function connectStreamable(baseUrl: string, token: string, options?: ConstructorParameters<typeof Client>[1]): Promise<Client> {
+export async function connectStreamable(
+  baseUrl: string,
+  token: string,
+  options?: ConstructorParameters<typeof Client>[1],
+): Promise<Client> {
   const client = new Client(CLIENT_INFO, options);
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
     requestInit: { headers: { authorization: `Bearer ${token}` } },

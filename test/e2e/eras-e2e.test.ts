@@ -100,10 +100,20 @@ function legacyFacade(client: LegacyClient): EraClient {
   return {
     label: "2025 session (SDK v1)",
     serverName: client.getServerVersion()?.name,
-    listTools: () => allPages(async (cursor) => client.listTools(cursor ? { cursor } : undefined).then((r) => ({ items: r.tools as ToolInfo[], nextCursor: r.nextCursor }))),
+    listTools: () =>
+      allPages(async (cursor) =>
+        client.listTools(cursor ? { cursor } : undefined).then((r) => ({ items: r.tools as ToolInfo[], nextCursor: r.nextCursor })),
+      ),
     listResourceTemplates: () =>
-      allPages(async (cursor) => client.listResourceTemplates(cursor ? { cursor } : undefined).then((r) => ({ items: r.resourceTemplates as TemplateInfo[], nextCursor: r.nextCursor }))),
-    listPrompts: () => allPages(async (cursor) => client.listPrompts(cursor ? { cursor } : undefined).then((r) => ({ items: r.prompts as PromptInfo[], nextCursor: r.nextCursor }))),
+      allPages(async (cursor) =>
+        client
+          .listResourceTemplates(cursor ? { cursor } : undefined)
+          .then((r) => ({ items: r.resourceTemplates as TemplateInfo[], nextCursor: r.nextCursor })),
+      ),
+    listPrompts: () =>
+      allPages(async (cursor) =>
+        client.listPrompts(cursor ? { cursor } : undefined).then((r) => ({ items: r.prompts as PromptInfo[], nextCursor: r.nextCursor })),
+      ),
     getPrompt: (name, args) => client.getPrompt({ name, arguments: args }),
     callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolResult,
     readResource: async (uri) => (await client.readResource({ uri })).contents as ResourceContent[],
@@ -116,7 +126,10 @@ async function connectLegacy(): Promise<EraClient> {
 }
 
 async function connectModern(): Promise<EraClient> {
-  const client = new ModernClient({ name: "e2e-client-2026", version: "1.0.0" }, { versionNegotiation: { mode: { pin: MODERN } }, capabilities: {} });
+  const client = new ModernClient(
+    { name: "e2e-client-2026", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: MODERN } }, capabilities: {} },
+  );
   const transport = new ModernTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } });
   await client.connect(transport);
   // The pin must really have put the client on the stateless era, not a silent fallback.
@@ -138,11 +151,47 @@ async function connectModern(): Promise<EraClient> {
 // ---------------------------------------------------------------------------------------------
 // What one run records.
 
-type AssetView = { id: string; kind: string; mimeType: string; bytes: number; width?: number; height?: number; uri: string; downloadUrl: string; createdAt: string };
-type ImageOut = { images: AssetView[]; parents: string[]; cached: boolean; sharedInFlight: boolean; cost: { usd: number; originalUsd: number } };
-type AnalysisOut = { answer: string; images: Array<{ id: string }>; cached: boolean; sharedInFlight: boolean; cost: { usd: number; originalUsd: number }; analysis: AssetView };
-type VerdictOut = { imageId: string; matches: boolean; score: number; differences: string[]; summary: string; costUsd: number; cached: boolean; analysisId: string };
-type StatusOut = { server: { name: string; version: string }; era: { protocol: string; sessionMemory: boolean; detail: string }; assets: Record<string, { count: number; bytes: number }> };
+type AssetView = {
+  id: string;
+  kind: string;
+  mimeType: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  uri: string;
+  downloadUrl: string;
+  createdAt: string;
+};
+type ImageOut = {
+  images: AssetView[];
+  parents: string[];
+  cached: boolean;
+  sharedInFlight: boolean;
+  cost: { usd: number; originalUsd: number };
+};
+type AnalysisOut = {
+  answer: string;
+  images: Array<{ id: string }>;
+  cached: boolean;
+  sharedInFlight: boolean;
+  cost: { usd: number; originalUsd: number };
+  analysis: AssetView;
+};
+type VerdictOut = {
+  imageId: string;
+  matches: boolean;
+  score: number;
+  differences: string[];
+  summary: string;
+  costUsd: number;
+  cached: boolean;
+  analysisId: string;
+};
+type StatusOut = {
+  server: { name: string; version: string };
+  era: { protocol: string; sessionMemory: boolean; detail: string };
+  assets: Record<string, { count: number; bytes: number }>;
+};
 
 interface RecordedCall {
   tool: string;
@@ -186,7 +235,8 @@ async function scenario(client: EraClient): Promise<EraRun> {
     const result = await client.callTool(tool, args);
     const text = result.content.map((b) => (b.type === "text" ? b.text : `[${b.type}]`)).join("\n");
     if (result.isError) throw new Error(`[${client.label}] ${step}: ${tool}(${JSON.stringify(args).slice(0, 200)}) failed: ${text}`);
-    if (result.structuredContent === undefined) throw new Error(`[${client.label}] ${step}: ${tool} returned no structuredContent: ${text}`);
+    if (result.structuredContent === undefined)
+      throw new Error(`[${client.label}] ${step}: ${tool} returned no structuredContent: ${text}`);
     expect(calls.has(step), `step ${step} recorded twice`).toBe(false);
     const blocks = result.content.map((b) => [b.type, b.mimeType, b.uri].filter(Boolean).join(" "));
     calls.set(step, { tool, args, structured: result.structuredContent, blocks });
@@ -207,7 +257,9 @@ async function scenario(client: EraClient): Promise<EraRun> {
   };
 
   // Free tools first: count_tokens also warms the encoder, so server_status reports the same in both eras.
-  const tokens = await call<{ tokens: number; characters: number; encoding: string }>("count_tokens", "count_tokens", { text: "Hello, world!" });
+  const tokens = await call<{ tokens: number; characters: number; encoding: string }>("count_tokens", "count_tokens", {
+    text: "Hello, world!",
+  });
   expect(tokens).toEqual({ tokens: 4, characters: 13, encoding: "o200k_base" });
   const status = await call<StatusOut>("server_status", "server_status");
   expect(status.server).toMatchObject({ name: SERVER_NAME, version: SERVER_VERSION });
@@ -219,24 +271,42 @@ async function scenario(client: EraClient): Promise<EraRun> {
 
   const tinyPng = await encodePng({ width: 16, height: 16, alpha: true, rgba: (x, y) => [x * 16, y * 16, 200, 255] });
   const dataUrl = `data:image/png;base64,${Buffer.from(tinyPng).toString("base64")}`;
-  const edited = await call<ImageOut>("edit_image", "edit_image", { prompt: "Put the small gradient tile next to the apple", images: [image.id, dataUrl], size: "1024x1024", quality: "low" });
+  const edited = await call<ImageOut>("edit_image", "edit_image", {
+    prompt: "Put the small gradient tile next to the apple",
+    images: [image.id, dataUrl],
+    size: "1024x1024",
+    quality: "low",
+  });
   expect(edited.parents).toEqual([image.id, sha256Hex(tinyPng)]);
   expect(edited.images[0]!.id).not.toBe(image.id);
 
-  const analysis = await call<AnalysisOut>("analyze_image", "analyze_image", { images: [image.id], question: "What fruit is shown?", detail: "low", max_output_tokens: 200 });
+  const analysis = await call<AnalysisOut>("analyze_image", "analyze_image", {
+    images: [image.id],
+    question: "What fruit is shown?",
+    detail: "low",
+    max_output_tokens: 200,
+  });
   expect(analysis.images.map((i) => i.id)).toEqual([image.id]);
   expect(analysis.analysis).toMatchObject({ kind: "analysis", mimeType: "application/json" });
 
   // Scripted in both runs so the scenario is the same; a cache hit leaves the script unused.
   await control.script(JSON.stringify(VERDICT));
-  const verdict = await call<VerdictOut>("check_image", "check_image", { image: image.id, prompt: "A red apple on a white table", detail: "low" });
+  const verdict = await call<VerdictOut>("check_image", "check_image", {
+    image: image.id,
+    prompt: "A red apple on a white table",
+    detail: "low",
+  });
   expect(verdict).toMatchObject({ imageId: image.id, ...VERDICT });
 
   // Asset tools.
-  const listedImages = await call<{ assets: Array<{ id: string; tool: string }> }>("list_assets(kind=image)", "list_assets", { kind: "image" });
+  const listedImages = await call<{ assets: Array<{ id: string; tool: string }> }>("list_assets(kind=image)", "list_assets", {
+    kind: "image",
+  });
   expect(listedImages.assets.map((a) => a.id)).toEqual(expect.arrayContaining([image.id, edited.images[0]!.id, sha256Hex(tinyPng)]));
   await call("list_assets(all)", "list_assets", {});
-  const got = await call<{ asset: AssetView & { downloadExpiresAt: string }; origin: { tool: string } }>("get_asset", "get_asset", { id: image.id });
+  const got = await call<{ asset: AssetView & { downloadExpiresAt: string }; origin: { tool: string } }>("get_asset", "get_asset", {
+    id: image.id,
+  });
   expect(got.asset).toMatchObject({ id: image.id, bytes: image.bytes });
   expect(got.origin.tool).toBe("generate_image");
   const verified = await call<{ status: string }>("verify_asset", "verify_asset", { id: image.id });
@@ -254,7 +324,12 @@ async function scenario(client: EraClient): Promise<EraRun> {
   expect(got.asset.downloadUrl.startsWith(`${base}/assets/${image.id}.png?`)).toBe(true);
   const response = await fetch(got.asset.downloadUrl);
   const bytes = new Uint8Array(await response.arrayBuffer());
-  const download = { status: response.status, contentType: response.headers.get("content-type"), sha256: sha256Hex(bytes), bytes: bytes.byteLength };
+  const download = {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    sha256: sha256Hex(bytes),
+    bytes: bytes.byteLength,
+  };
   expect(download).toEqual({ status: 200, contentType: "image/png", sha256: image.id, bytes: image.bytes });
 
   // delete_asset on an asset made for it (the same prompt in both eras: the fake renders the same bytes).
@@ -277,7 +352,11 @@ async function scenario(client: EraClient): Promise<EraRun> {
     resourceRead,
     analysisRead,
     download,
-    upstream: { generations: after.generations - before.generations, edits: after.edits - before.edits, responses: after.responses - before.responses },
+    upstream: {
+      generations: after.generations - before.generations,
+      edits: after.edits - before.edits,
+      responses: after.responses - before.responses,
+    },
   };
 }
 
@@ -381,16 +460,24 @@ describe("both eras compared", () => {
     const { legacy, modern } = both();
     expect(legacy.tools.map((t) => t.name).sort()).toEqual(REGISTRY_TOOLS);
     expect(toolShape(modern.tools)).toEqual(toolShape(legacy.tools));
-    expect(Object.fromEntries(modern.tools.map((t) => [t.name, t.description]))).toEqual(Object.fromEntries(legacy.tools.map((t) => [t.name, t.description])));
+    expect(Object.fromEntries(modern.tools.map((t) => [t.name, t.description]))).toEqual(
+      Object.fromEntries(legacy.tools.map((t) => [t.name, t.description])),
+    );
   });
 
   it("resource templates and prompts are the same, and prompts render the same", () => {
     const { legacy, modern } = both();
-    const templates = (list: TemplateInfo[]) => list.map(({ uriTemplate, name, title, description, mimeType }) => ({ uriTemplate, name, title, description, mimeType }));
+    const templates = (list: TemplateInfo[]) =>
+      list.map(({ uriTemplate, name, title, description, mimeType }) => ({ uriTemplate, name, title, description, mimeType }));
     expect(templates(legacy.templates).map((t) => t.uriTemplate)).toEqual(REGISTRY.resourceTemplates.map((t) => t.uriTemplate));
     expect(templates(modern.templates)).toEqual(templates(legacy.templates));
-    const prompts = (list: PromptInfo[]) => list.map(({ name, title, description, arguments: args }) => ({ name, title, description, arguments: args ?? [] }));
-    expect(prompts(legacy.prompts).map((p) => p.name).sort()).toEqual(REGISTRY.prompts.map((p) => p.name).sort());
+    const prompts = (list: PromptInfo[]) =>
+      list.map(({ name, title, description, arguments: args }) => ({ name, title, description, arguments: args ?? [] }));
+    expect(
+      prompts(legacy.prompts)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(REGISTRY.prompts.map((p) => p.name).sort());
     expect(prompts(modern.prompts)).toEqual(prompts(legacy.prompts));
     expect(modern.renderedPrompts).toEqual(legacy.renderedPrompts);
   });
@@ -414,22 +501,40 @@ describe("both eras compared", () => {
       const [a, b] = pair<ImageOut>(step);
       expect({ cached: a.cached, shared: a.sharedInFlight }, `${step} first era`).toEqual({ cached: false, shared: false });
       expect(a.cost.usd, step).toBeGreaterThan(0);
-      expect({ cached: b.cached, shared: b.sharedInFlight, usd: b.cost.usd, originalUsd: b.cost.originalUsd }, `${step} second era`).toEqual({ cached: true, shared: false, usd: 0, originalUsd: a.cost.usd });
-      expect(b.images.map((i) => i.id), step).toEqual(a.images.map((i) => i.id));
-      expect(b.images.map((i) => i.createdAt), step).toEqual(a.images.map((i) => i.createdAt));
+      expect(
+        { cached: b.cached, shared: b.sharedInFlight, usd: b.cost.usd, originalUsd: b.cost.originalUsd },
+        `${step} second era`,
+      ).toEqual({ cached: true, shared: false, usd: 0, originalUsd: a.cost.usd });
+      expect(
+        b.images.map((i) => i.id),
+        step,
+      ).toEqual(a.images.map((i) => i.id));
+      expect(
+        b.images.map((i) => i.createdAt),
+        step,
+      ).toEqual(a.images.map((i) => i.createdAt));
     }
 
     const [a, b] = pair<AnalysisOut>("analyze_image");
     expect({ cached: a.cached, shared: a.sharedInFlight }).toEqual({ cached: false, shared: false });
     expect(a.cost.usd).toBeGreaterThan(0);
-    expect({ cached: b.cached, shared: b.sharedInFlight, usd: b.cost.usd, originalUsd: b.cost.originalUsd }).toEqual({ cached: true, shared: false, usd: 0, originalUsd: a.cost.usd });
+    expect({ cached: b.cached, shared: b.sharedInFlight, usd: b.cost.usd, originalUsd: b.cost.originalUsd }).toEqual({
+      cached: true,
+      shared: false,
+      usd: 0,
+      originalUsd: a.cost.usd,
+    });
     expect(b.analysis.id).toBe(a.analysis.id);
     expect(b.answer).toBe(a.answer);
 
     const [va, vb] = pair<VerdictOut>("check_image");
     expect(va.cached).toBe(false);
     expect(va.costUsd).toBeGreaterThan(0);
-    expect({ cached: vb.cached, costUsd: vb.costUsd, analysisId: vb.analysisId }).toEqual({ cached: true, costUsd: 0, analysisId: va.analysisId });
+    expect({ cached: vb.cached, costUsd: vb.costUsd, analysisId: vb.analysisId }).toEqual({
+      cached: true,
+      costUsd: 0,
+      analysisId: va.analysisId,
+    });
 
     // The disposable image: deleting it in the first era removed its cache entry, so the second era paid again.
     const [da, db] = pair<ImageOut>("generate_image(disposable)");

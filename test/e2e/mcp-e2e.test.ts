@@ -39,7 +39,16 @@ async function connect(options?: Parameters<typeof connectStreamable>[2]): Promi
   return client;
 }
 
-type AssetView = { id: string; kind: string; mimeType: string; bytes: number; width?: number; height?: number; uri: string; downloadUrl: string };
+type AssetView = {
+  id: string;
+  kind: string;
+  mimeType: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  uri: string;
+  downloadUrl: string;
+};
 type ImageResult = {
   images: AssetView[];
   parameters: { model: string; size: string; quality: string; output_format: string };
@@ -119,7 +128,12 @@ describe("wrangler dev end to end", () => {
       expect(tool.title, tool.name).toBeTruthy();
       expect(tool.description?.length, tool.name).toBeGreaterThan(60);
       expect(tool.outputSchema?.type, tool.name).toBe("object");
-      expect(Object.keys(tool.annotations ?? {}).sort(), tool.name).toEqual(["destructiveHint", "idempotentHint", "openWorldHint", "readOnlyHint"]);
+      expect(Object.keys(tool.annotations ?? {}).sort(), tool.name).toEqual([
+        "destructiveHint",
+        "idempotentHint",
+        "openWorldHint",
+        "readOnlyHint",
+      ]);
     }
 
     const { resourceTemplates } = await client.listResourceTemplates();
@@ -157,7 +171,13 @@ describe("wrangler dev end to end", () => {
     const out = result.structuredContent as ImageResult;
     expect(out.images).toHaveLength(1);
     generated = out.images[0]!;
-    expect(generated).toMatchObject({ kind: "image", mimeType: "image/png", width: 1024, height: 1024, uri: `asset://images/${generated.id}` });
+    expect(generated).toMatchObject({
+      kind: "image",
+      mimeType: "image/png",
+      width: 1024,
+      height: 1024,
+      uri: `asset://images/${generated.id}`,
+    });
     expect(generated.id).toMatch(/^[0-9a-f]{64}$/);
     expect(out.parameters).toMatchObject({ size: "1024x1024", quality: "low", output_format: "png" });
     expect(out.cached).toBe(false);
@@ -197,7 +217,12 @@ describe("wrangler dev end to end", () => {
   });
 
   it("analyze_image answers a question about a stored image", async () => {
-    const result = await callOk(client, "analyze_image", { images: [generated.id], question: "What fruit is shown?", detail: "low", max_output_tokens: 200 });
+    const result = await callOk(client, "analyze_image", {
+      images: [generated.id],
+      question: "What fruit is shown?",
+      detail: "low",
+      max_output_tokens: 200,
+    });
     const out = result.structuredContent as {
       answer: string;
       model: string;
@@ -216,7 +241,12 @@ describe("wrangler dev end to end", () => {
   });
 
   it("check_image returns the scripted verdict", async () => {
-    const verdict = { matches: false, score: 0.42, differences: ["The apple is green, not red."], summary: "Close, but the colour is wrong." };
+    const verdict = {
+      matches: false,
+      score: 0.42,
+      differences: ["The apple is green, not red."],
+      summary: "Close, but the colour is wrong.",
+    };
     await control.script(JSON.stringify(verdict));
     const result = await callOk(client, "check_image", { image: generated.id, prompt: "A red apple on a white table", detail: "low" });
     expect(result.structuredContent).toMatchObject({ imageId: generated.id, ...verdict, cached: false });

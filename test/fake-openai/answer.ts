@@ -6,9 +6,7 @@ export interface SseEvent {
   data: unknown;
 }
 
-export type Answer =
-  | { kind: "json"; status: number; body: unknown }
-  | { kind: "sse"; events: AsyncIterable<SseEvent> };
+export type Answer = { kind: "json"; status: number; body: unknown } | { kind: "sse"; events: AsyncIterable<SseEvent> };
 
 export function jsonAnswer(body: unknown, status = 200): Answer {
   return { kind: "json", status, body };

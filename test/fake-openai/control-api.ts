@@ -98,4 +98,3 @@ export function handleControl(state: FakeState, method: string, path: string, ra
       throw invalidUrl(method, path);
   }
 }
-

@@ -31,7 +31,10 @@ async function checkFile(
   maxBytes: number,
 ): Promise<EditInput> {
   if (!allowedTypes.includes(file.contentType)) {
-    const supported = allowedTypes.map((t) => `'${t}'`).join(", ").replace(/, ([^,]*)$/, ", and $1");
+    const supported = allowedTypes
+      .map((t) => `'${t}'`)
+      .join(", ")
+      .replace(/, ([^,]*)$/, ", and $1");
     throw invalidFile(
       param,
       `Invalid file '${param}': unsupported mimetype ('${file.contentType || "application/octet-stream"}'). ` +
@@ -40,20 +43,12 @@ async function checkFile(
     );
   }
   if (file.bytes.byteLength > maxBytes) {
-    throw invalidFile(
-      param,
-      `Invalid file '${param}': file too large. Maximum size is ${maxBytes / 1024 / 1024} MB.`,
-      "file_too_large",
-    );
+    throw invalidFile(param, `Invalid file '${param}': file too large. Maximum size is ${maxBytes / 1024 / 1024} MB.`, "file_too_large");
   }
   const probed = await probeImage(file.bytes);
   const declared = file.contentType.replace("image/", "");
   if (!probed || probed.format !== declared) {
-    throw invalidFile(
-      param,
-      `Invalid image file or mode for ${param} ${position}, please check your image file.`,
-      "invalid_image_file",
-    );
+    throw invalidFile(param, `Invalid image file or mode for ${param} ${position}, please check your image file.`, "invalid_image_file");
   }
   return { ...probed, sha256: file.sha256, byteLength: file.bytes.byteLength };
 }
@@ -65,9 +60,7 @@ export async function checkEditInputs(files: UploadedFile[], job: ImageJob): Pro
   const imageFiles = files.filter((f) => f.field === "image" || f.field === "image[]");
   if (imageFiles.length === 0) throw missingParameter("image");
   if (imageFiles.length > MAX_IMAGES) throw arrayTooLong("image", MAX_IMAGES, imageFiles.length);
-  const images = await Promise.all(
-    imageFiles.map((file, index) => checkFile(file, "image", index + 1, IMAGE_TYPES, MAX_IMAGE_BYTES)),
-  );
+  const images = await Promise.all(imageFiles.map((file, index) => checkFile(file, "image", index + 1, IMAGE_TYPES, MAX_IMAGE_BYTES)));
   const first = images[0];
   if (!first) throw missingParameter("image");
 

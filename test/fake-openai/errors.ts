@@ -64,11 +64,7 @@ function quoteList(values: readonly string[]): string {
 }
 
 export function invalidEnumValue(param: string, value: unknown, allowed: readonly string[]): ApiError {
-  return invalidRequest(
-    `Invalid value: '${String(value)}'. Supported values are: ${quoteList(allowed)}.`,
-    param,
-    "invalid_value",
-  );
+  return invalidRequest(`Invalid value: '${String(value)}'. Supported values are: ${quoteList(allowed)}.`, param, "invalid_value");
 }
 
 export function invalidValue(param: string, message: string): ApiError {
@@ -170,11 +166,7 @@ export function invalidJsonBody(): ApiError {
 }
 
 export function invalidContentType(got: string, expected: string): ApiError {
-  return invalidRequest(
-    `Invalid Content-Type header (${got || "none"}), expected ${expected}.`,
-    null,
-    "invalid_content_type",
-  );
+  return invalidRequest(`Invalid Content-Type header (${got || "none"}), expected ${expected}.`, null, "invalid_content_type");
 }
 
 export function bodyTooLarge(limitBytes: number): ApiError {

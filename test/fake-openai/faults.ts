@@ -18,9 +18,7 @@ export interface FaultContext {
 
 /** How a fault resolves: an error to send, a delay before the normal answer, or done (socket handled). */
 export type FaultOutcome =
-  | { kind: "error"; error: ApiError }
-  | { kind: "delay"; ms: number }
-  | { kind: "handled"; status: number | undefined };
+  { kind: "error"; error: ApiError } | { kind: "delay"; ms: number } | { kind: "handled"; status: number | undefined };
 
 function rateLimitError(spec: FaultSpec, model: string | undefined): ApiError {
   const retryAfter = spec.retryAfter ?? 1;

@@ -33,10 +33,7 @@ export interface FakeOpenAI {
 export const INVALID_API_KEY = "sk-invalid";
 
 type ParsedBody =
-  | { kind: "json"; value: unknown }
-  | { kind: "multipart"; form: MultipartBody }
-  | { kind: "invalid"; error: ApiError }
-  | { kind: "empty" };
+  { kind: "json"; value: unknown } | { kind: "multipart"; form: MultipartBody } | { kind: "invalid"; error: ApiError } | { kind: "empty" };
 
 async function parseBody(req: IncomingMessage, raw: Buffer): Promise<ParsedBody> {
   const contentType = req.headers["content-type"] ?? "";

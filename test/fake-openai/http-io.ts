@@ -89,7 +89,13 @@ async function streamEvents(res: ServerResponse, events: AsyncIterable<SseEvent>
   } catch (error) {
     // Failures after the headers went out travel as an `error` event, as the real API does.
     const body = error instanceof ApiError ? error.body : { message: String(error), type: "server_error", param: null, code: null };
-    await writeChunk(res, formatSseEvent({ event: "error", data: { type: "error", code: body.code, message: body.message, param: body.param, sequence_number: 0 } }));
+    await writeChunk(
+      res,
+      formatSseEvent({
+        event: "error",
+        data: { type: "error", code: body.code, message: body.message, param: body.param, sequence_number: 0 },
+      }),
+    );
   } finally {
     await iterator.return?.();
     res.end();

@@ -135,10 +135,7 @@ export function parseImageJob(endpoint: ImageEndpoint, values: Record<string, un
   if (endpoint === "generation") params.oneOf("moderation", ["low", "auto"] as const);
 
   if (requestedBackground === "transparent" && format !== "png" && format !== "webp") {
-    throw invalidValue(
-      "background",
-      `Transparent background is not supported for output_format '${format}'. Use 'png' or 'webp'.`,
-    );
+    throw invalidValue("background", `Transparent background is not supported for output_format '${format}'. Use 'png' or 'webp'.`);
   }
   if (compression !== undefined && format !== "jpeg" && format !== "webp") {
     throw invalidValue(

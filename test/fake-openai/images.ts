@@ -54,7 +54,13 @@ async function imagesResponse(job: ImageJob, inputs: readonly EditInput[]): Prom
   if (job.format === "svg") {
     const input = textTokens(job.prompt);
     const output = 600;
-    body["svg_usage"] = { input_tokens: input, model: "gpt-6.1-terra", output_tokens: output, reasoning_tokens: 0, total_tokens: input + output };
+    body["svg_usage"] = {
+      input_tokens: input,
+      model: "gpt-6.1-terra",
+      output_tokens: output,
+      reasoning_tokens: 0,
+      total_tokens: input + output,
+    };
   }
   return jsonAnswer(body);
 }

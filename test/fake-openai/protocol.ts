@@ -1,15 +1,7 @@
 // Wire types of the fake's control API (/__fake/*). Types only: this module is imported by
 // control.ts, which also runs inside workerd, so it must never import node: modules.
 
-export type FaultKind =
-  | "rate_limit"
-  | "server_error"
-  | "timeout"
-  | "slow"
-  | "moderation"
-  | "malformed"
-  | "drop"
-  | "invalid_key";
+export type FaultKind = "rate_limit" | "server_error" | "timeout" | "slow" | "moderation" | "malformed" | "drop" | "invalid_key";
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   "rate_limit",

@@ -98,7 +98,8 @@ async function readPart(part: unknown, param: string, read: ReadInput, budget: P
   if (!(PART_TYPES as readonly string[]).includes(type)) throw invalidEnumValue(`${param}.type`, type, PART_TYPES);
   if (type === "input_text" || type === "output_text") {
     const text = part["text"];
-    if (typeof text !== "string") throw text === undefined ? missingParameter(`${param}.text`) : invalidType(`${param}.text`, "a string", text);
+    if (typeof text !== "string")
+      throw text === undefined ? missingParameter(`${param}.text`) : invalidType(`${param}.text`, "a string", text);
     read.texts.push(text);
     return;
   }

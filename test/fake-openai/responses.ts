@@ -20,11 +20,39 @@ import { readResponsesInput, type ReadInput, type SeenImage } from "./responses-
 import { visionImageTokens } from "./vision-tokens.ts";
 
 const KNOWN_PARAMS = new Set([
-  "access_programs", "background", "context_management", "conversation", "image", "include", "input",
-  "instructions", "max_output_tokens", "max_tool_calls", "metadata", "model", "moderation",
-  "parallel_tool_calls", "previous_response_id", "prompt", "prompt_cache_key", "prompt_cache_options",
-  "prompt_cache_retention", "reasoning", "safety_identifier", "service_tier", "store", "stream",
-  "stream_options", "temperature", "text", "tool_choice", "tools", "top_logprobs", "top_p", "truncation", "user",
+  "access_programs",
+  "background",
+  "context_management",
+  "conversation",
+  "image",
+  "include",
+  "input",
+  "instructions",
+  "max_output_tokens",
+  "max_tool_calls",
+  "metadata",
+  "model",
+  "moderation",
+  "parallel_tool_calls",
+  "previous_response_id",
+  "prompt",
+  "prompt_cache_key",
+  "prompt_cache_options",
+  "prompt_cache_retention",
+  "reasoning",
+  "safety_identifier",
+  "service_tier",
+  "store",
+  "stream",
+  "stream_options",
+  "temperature",
+  "text",
+  "tool_choice",
+  "tools",
+  "top_logprobs",
+  "top_p",
+  "truncation",
+  "user",
 ]);
 
 type TextFormat =
@@ -205,9 +233,7 @@ function responseObject(
 ): Record<string, unknown> {
   const status = outcome === null ? "in_progress" : outcome.truncated ? "incomplete" : "completed";
   const input = inputTokens(job).total;
-  const output = outcome === null
-    ? []
-    : [messageItem(ids.message, outcome.truncated ? "incomplete" : "completed", outcome.text)];
+  const output = outcome === null ? [] : [messageItem(ids.message, outcome.truncated ? "incomplete" : "completed", outcome.text)];
   return {
     id: ids.response,
     object: "response",
@@ -300,4 +326,3 @@ export async function handleResponses(body: unknown, takeScript: () => string | 
   const ids = { response: newId("resp"), message: newId("msg") };
   return jsonAnswer(responseObject(job, ids, Math.floor(Date.now() / 1000), outcome));
 }
-

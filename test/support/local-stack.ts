@@ -13,13 +13,25 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export async function startLocalStack(options: { token: string; signingKey: string; vars?: Record<string, string>; timeoutMs?: number }): Promise<LocalStack> {
+export async function startLocalStack(options: {
+  token: string;
+  signingKey: string;
+  vars?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<LocalStack> {
   const fake = await startFakeOpenAI(0);
   const control = new FakeOpenAIControl(fake.url);
   let server: WranglerDev;
   try {
     server = await startWranglerDev(
-      { DEPLOY_ENV: "test", MCP_AUTH_TOKENS: options.token, SIGNING_KEY: options.signingKey, OPENAI_API_KEY: "sk-local-stack", OPENAI_BASE_URL: control.apiBaseUrl, ...options.vars },
+      {
+        DEPLOY_ENV: "test",
+        MCP_AUTH_TOKENS: options.token,
+        SIGNING_KEY: options.signingKey,
+        OPENAI_API_KEY: "sk-local-stack",
+        OPENAI_BASE_URL: control.apiBaseUrl,
+        ...options.vars,
+      },
       { timeoutMs: options.timeoutMs ?? 100_000 },
     );
   } catch (error) {

@@ -9,19 +9,35 @@ const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
 beforeEach(() => fake.reset());
 
 const MODERN = "2026-07-28";
-const envelope = { "io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" } };
+const envelope = {
+  "io.modelcontextprotocol/protocolVersion": MODERN,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+};
 
 function post(body: unknown, headers: Record<string, string> = {}) {
   return worker(`${BASE}/mcp`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${TOKEN}`, ...headers },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      authorization: `Bearer ${TOKEN}`,
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
 }
 
 async function errorOf(response: Response): Promise<{ code: number; message: string }> {
   const text = await response.text();
-  const json = JSON.parse(text.startsWith("{") ? text : text.split("\n").find((l) => l.startsWith("data:"))!.slice(5)) as { error: { code: number; message: string } };
+  const json = JSON.parse(
+    text.startsWith("{")
+      ? text
+      : text
+          .split("\n")
+          .find((l) => l.startsWith("data:"))!
+          .slice(5),
+  ) as { error: { code: number; message: string } };
   return json.error;
 }
 
@@ -32,11 +48,19 @@ describe("both protocol eras on /mcp", () => {
     const [oldTools, newTools] = [(await legacy.listTools()).tools, (await modern.listTools()).tools];
     const shape = (tools: typeof oldTools) =>
       tools
-        .map((t) => ({ name: t.name, title: t.title, annotations: t.annotations, input: Object.keys((t.inputSchema.properties ?? {}) as object).sort(), output: Object.keys((t.outputSchema?.properties ?? {}) as object).sort() }))
+        .map((t) => ({
+          name: t.name,
+          title: t.title,
+          annotations: t.annotations,
+          input: Object.keys((t.inputSchema.properties ?? {}) as object).sort(),
+          output: Object.keys((t.outputSchema?.properties ?? {}) as object).sort(),
+        }))
         .sort((a, b) => a.name.localeCompare(b.name));
     expect(shape(newTools as typeof oldTools)).toEqual(shape(oldTools));
     expect(oldTools.map((t) => t.name).sort()).toEqual(REGISTRY.tools.map((t) => t.name).sort());
-    expect((await modern.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual((await legacy.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate));
+    expect((await modern.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(
+      (await legacy.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate),
+    );
     expect((await modern.listPrompts()).prompts.map((p) => p.name)).toEqual((await legacy.listPrompts()).prompts.map((p) => p.name));
     await legacy.close();
     await modern.close();
@@ -60,7 +84,9 @@ describe("both protocol eras on /mcp", () => {
     const first = await legacy.callTool({ name: "generate_image", arguments: { prompt: "era test", quality: "low" } });
     const second = await modern.callTool({ name: "generate_image", arguments: { prompt: "era test", quality: "low" } });
     expect((second.structuredContent as { cached: boolean }).cached).toBe(true);
-    expect((second.structuredContent as { images: Array<{ id: string }> }).images[0]!.id).toBe((first.structuredContent as { images: Array<{ id: string }> }).images[0]!.id);
+    expect((second.structuredContent as { images: Array<{ id: string }> }).images[0]!.id).toBe(
+      (first.structuredContent as { images: Array<{ id: string }> }).images[0]!.id,
+    );
     await legacy.close();
     await modern.close();
   });
@@ -68,8 +94,12 @@ describe("both protocol eras on /mcp", () => {
   it("identical requests from different sessions and eras at the same time call OpenAI once", async () => {
     await fake.addFault({ kind: "slow", path: "/v1/images/generations", delayMs: 500 });
     const sessions = [await connect(), await connect(), await connectModern(), await connectModern()];
-    const results = await Promise.all(sessions.map((c) => c.callTool({ name: "generate_image", arguments: { prompt: "many sessions, one bill", quality: "low" } })));
-    const outs = results.map((r) => r.structuredContent as { images: Array<{ id: string }>; sharedInFlight: boolean; cost: { usd: number } });
+    const results = await Promise.all(
+      sessions.map((c) => c.callTool({ name: "generate_image", arguments: { prompt: "many sessions, one bill", quality: "low" } })),
+    );
+    const outs = results.map(
+      (r) => r.structuredContent as { images: Array<{ id: string }>; sharedInFlight: boolean; cost: { usd: number } },
+    );
     expect(new Set(outs.map((o) => o.images[0]!.id)).size).toBe(1);
     expect(outs.filter((o) => o.sharedInFlight)).toHaveLength(3);
     expect(outs.filter((o) => o.cost.usd > 0)).toHaveLength(1);
@@ -80,11 +110,16 @@ describe("both protocol eras on /mcp", () => {
   it("serves server/discover, resources/read and reports the stateless era in server_status", async () => {
     const record = await storeAsset({ bytes: await solidPng(9, 9, [1, 1, 1, 255]) });
     const modern = await connectModern();
-    const status = (await modern.callTool({ name: "server_status", arguments: {} })).structuredContent as { era: { protocol: string; sessionMemory: boolean } };
+    const status = (await modern.callTool({ name: "server_status", arguments: {} })).structuredContent as {
+      era: { protocol: string; sessionMemory: boolean };
+    };
     expect(status.era).toEqual(expect.objectContaining({ protocol: "2026-stateless", sessionMemory: false }));
     const read = await modern.readResource({ uri: `asset://images/${record.sha256}` });
     expect((read.contents[0] as { mimeType: string }).mimeType).toBe("image/png");
-    const discover = await post({ jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: envelope } }, { "mcp-protocol-version": MODERN, "mcp-method": "server/discover" });
+    const discover = await post(
+      { jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: envelope } },
+      { "mcp-protocol-version": MODERN, "mcp-method": "server/discover" },
+    );
     expect(discover.status).toBe(200);
     const body = await discover.text();
     expect(body).toContain("mcp-multimodal");
@@ -94,7 +129,10 @@ describe("both protocol eras on /mcp", () => {
   it("streams progress and honours cancellation in the 2026 era", async () => {
     const modern = await connectModern();
     const progress: number[] = [];
-    const result = await modern.callTool({ name: "generate_image", arguments: { prompt: "modern progress" } }, { onprogress: (p: { progress: number }) => progress.push(p.progress) });
+    const result = await modern.callTool(
+      { name: "generate_image", arguments: { prompt: "modern progress" } },
+      { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+    );
     expect(result.isError).toBeFalsy();
     expect(progress.length).toBeGreaterThan(0);
 
@@ -131,7 +169,9 @@ describe("both protocol eras on /mcp", () => {
     const refused = await modern.callTool({ name: "delete_asset", arguments: { id: record.sha256 } });
     expect(refused.isError).toBe(true);
     expect(JSON.stringify(refused.content)).toContain("confirm: true");
-    expect((await modern.callTool({ name: "delete_asset", arguments: { id: record.sha256, confirm: true } })).structuredContent).toMatchObject({ deleted: true });
+    expect(
+      (await modern.callTool({ name: "delete_asset", arguments: { id: record.sha256, confirm: true } })).structuredContent,
+    ).toMatchObject({ deleted: true });
     await modern.close();
   });
 });
@@ -146,22 +186,34 @@ describe("malformed 2026 requests get the spec's errors", () => {
   });
 
   it("an envelope without the version header", async () => {
-    const response = await post({ ...call, params: { ...call.params, _meta: envelope } }, { "mcp-method": "tools/call", "mcp-name": "count_tokens" });
+    const response = await post(
+      { ...call, params: { ...call.params, _meta: envelope } },
+      { "mcp-method": "tools/call", "mcp-name": "count_tokens" },
+    );
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect((await errorOf(response)).message).toMatch(/protocol|version|header/i);
   });
 
   it("headers that disagree with the body", async () => {
-    const response = await post({ ...call, params: { ...call.params, _meta: envelope } }, { "mcp-protocol-version": MODERN, "mcp-method": "tools/list", "mcp-name": "count_tokens" });
+    const response = await post(
+      { ...call, params: { ...call.params, _meta: envelope } },
+      { "mcp-protocol-version": MODERN, "mcp-method": "tools/list", "mcp-name": "count_tokens" },
+    );
     expect(response.status).toBe(400);
     expect((await errorOf(response)).code).toBe(-32020);
-    const wrongName = await post({ ...call, params: { ...call.params, _meta: envelope } }, { "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": "delete_asset" });
+    const wrongName = await post(
+      { ...call, params: { ...call.params, _meta: envelope } },
+      { "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": "delete_asset" },
+    );
     expect((await errorOf(wrongName)).code).toBe(-32020);
   });
 
   it("an unsupported version", async () => {
     const future = { ...envelope, "io.modelcontextprotocol/protocolVersion": "2031-01-01" };
-    const response = await post({ ...call, params: { ...call.params, _meta: future } }, { "mcp-protocol-version": "2031-01-01", "mcp-method": "tools/call", "mcp-name": "count_tokens" });
+    const response = await post(
+      { ...call, params: { ...call.params, _meta: future } },
+      { "mcp-protocol-version": "2031-01-01", "mcp-method": "tools/call", "mcp-name": "count_tokens" },
+    );
     expect(response.status).toBe(400);
     expect((await errorOf(response)).message).toMatch(/unsupported|version/i);
   });

@@ -129,9 +129,15 @@ describe("images.generate", () => {
 
   it("encodes jpeg, webp, transparent png, custom sizes and auto", async () => {
     const cases = [
-      { params: { output_format: "jpeg" as const, output_compression: 60, size: "1024x1536" }, expected: { format: "jpeg", width: 1024, height: 1536 } },
+      {
+        params: { output_format: "jpeg" as const, output_compression: 60, size: "1024x1536" },
+        expected: { format: "jpeg", width: 1024, height: 1536 },
+      },
       { params: { output_format: "webp" as const, size: "1024x1024" }, expected: { format: "webp", width: 1024, height: 1024 } },
-      { params: { output_format: "png" as const, background: "transparent" as const }, expected: { format: "png", width: 1024, height: 1024, alpha: true } },
+      {
+        params: { output_format: "png" as const, background: "transparent" as const },
+        expected: { format: "png", width: 1024, height: 1024, alpha: true },
+      },
       { params: { size: "1536x864" }, expected: { format: "png", width: 1536, height: 864 } },
       { params: { size: "auto" }, expected: { format: "png", width: 1024, height: 1024 } },
     ];
@@ -179,12 +185,17 @@ describe("images.generate", () => {
     await expectBadRequest({ model: "gpt-image-2", size: "3840x1024" }, { param: "size", code: "invalid_value" });
     await expectBadRequest({ model: "gpt-image-2.6-sunburst", size: "1536x864" }, { param: "size", code: "invalid_value" });
     await expectBadRequest({ model: "gpt-image-2", quality: "max" }, { param: "quality", code: "invalid_value" });
-    await expectBadRequest({ model: "gpt-image-2", output_format: "jpeg", background: "transparent" }, { param: "background", code: "invalid_value" });
+    await expectBadRequest(
+      { model: "gpt-image-2", output_format: "jpeg", background: "transparent" },
+      { param: "background", code: "invalid_value" },
+    );
     await expectBadRequest({ model: "gpt-image-2", output_compression: 50 }, { param: "output_compression", code: "invalid_value" });
     await expectBadRequest({ model: "gpt-image-2", partial_images: 4 }, { param: "partial_images", code: "integer_above_max_value" });
     await expectBadRequest({ model: "gpt-image-2", response_format: "url" }, { param: "response_format", code: "unknown_parameter" });
 
-    const shutDown = await client().images.generate({ model: "dall-e-3", prompt: "x" }).catch((e: unknown) => e);
+    const shutDown = await client()
+      .images.generate({ model: "dall-e-3", prompt: "x" })
+      .catch((e: unknown) => e);
     expect(shutDown).toBeInstanceOf(NotFoundError);
     expect((shutDown as NotFoundError).message).toContain("shut down");
   });
@@ -198,10 +209,7 @@ describe("images.edit", () => {
     const result = await client().images.edit({
       model: "gpt-image-2.6-flare",
       prompt: "put a hat on it",
-      image: [
-        await toFile(base, "base.png", { type: "image/png" }),
-        await toFile(second, "second.png", { type: "image/png" }),
-      ],
+      image: [await toFile(base, "base.png", { type: "image/png" }), await toFile(second, "second.png", { type: "image/png" })],
       mask: await toFile(mask, "mask.png", { type: "image/png" }),
       n: 2,
       output_format: "webp",
@@ -250,7 +258,11 @@ describe("images.edit", () => {
     expect(untyped).toMatchObject({ param: "image", code: "unsupported_file_mimetype" });
 
     const garbage = await client()
-      .images.edit({ model: "gpt-image-2", prompt: "x", image: await toFile(new TextEncoder().encode("not a png"), "a.png", { type: "image/png" }) })
+      .images.edit({
+        model: "gpt-image-2",
+        prompt: "x",
+        image: await toFile(new TextEncoder().encode("not a png"), "a.png", { type: "image/png" }),
+      })
       .catch((e: unknown) => e);
     expect(garbage).toMatchObject({ status: 400, param: "image", code: "invalid_image_file" });
 
@@ -287,7 +299,13 @@ describe("responses.create", () => {
         },
       ],
     });
-    expect(response).toMatchObject({ object: "response", status: "completed", model: "gpt-6.1-terra", error: null, incomplete_details: null });
+    expect(response).toMatchObject({
+      object: "response",
+      status: "completed",
+      model: "gpt-6.1-terra",
+      error: null,
+      incomplete_details: null,
+    });
     expect(response.id).toMatch(/^resp_/);
     const message = response.output[0];
     expect(message).toMatchObject({ type: "message", role: "assistant", status: "completed" });
@@ -334,7 +352,9 @@ describe("responses.create", () => {
       .responses.create({
         model: "gpt-6.1-terra",
         input: "x",
-        text: { format: { type: "json_schema", name: "loose", schema: { type: "object", properties: { a: { type: "string" } } }, strict: true } },
+        text: {
+          format: { type: "json_schema", name: "loose", schema: { type: "object", properties: { a: { type: "string" } } }, strict: true },
+        },
       })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
@@ -348,15 +368,24 @@ describe("responses.create", () => {
       .catch((e: unknown) => e);
     expect(badImage).toMatchObject({ status: 400, param: "input[0].content[0].image_url", code: "invalid_value" });
 
-    const noModel = await client().responses.create({ input: "x" }).catch((e: unknown) => e);
+    const noModel = await client()
+      .responses.create({ input: "x" })
+      .catch((e: unknown) => e);
     expect(noModel).toMatchObject({ status: 400, param: "model", code: "missing_required_parameter" });
-    const unknownModel = await client().responses.create({ model: "gpt-9", input: "x" }).catch((e: unknown) => e);
+    const unknownModel = await client()
+      .responses.create({ model: "gpt-9", input: "x" })
+      .catch((e: unknown) => e);
     expect(unknownModel).toMatchObject({ status: 400, code: "model_not_found" });
   });
 
   it("returns scripted text verbatim, then goes back to generating", async () => {
     await control.script("not json at all", 2);
-    const format = { type: "json_schema" as const, name: "v", schema: { type: "object", properties: {}, required: [], additionalProperties: false }, strict: true };
+    const format = {
+      type: "json_schema" as const,
+      name: "v",
+      schema: { type: "object", properties: {}, required: [], additionalProperties: false },
+      strict: true,
+    };
     const first = await client().responses.create({ model: "gpt-6.1-terra", input: "x", text: { format } });
     const second = await client().responses.create({ model: "gpt-6.1-terra", input: "x" });
     const third = await client().responses.create({ model: "gpt-6.1-terra", input: "x" });
@@ -424,7 +453,12 @@ describe("auth and faults", () => {
   });
 
   it("server_error, moderation and invalid_key map to the SDK's error classes", async () => {
-    await control.addFault([{ kind: "server_error" }, { kind: "moderation" }, { kind: "invalid_key" }, { kind: "server_error", status: 503 }]);
+    await control.addFault([
+      { kind: "server_error" },
+      { kind: "moderation" },
+      { kind: "invalid_key" },
+      { kind: "server_error", status: 503 },
+    ]);
     await expect(generate()).rejects.toBeInstanceOf(InternalServerError);
     const moderation = await generate().catch((e: unknown) => e);
     expect(moderation).toBeInstanceOf(BadRequestError);
@@ -489,7 +523,14 @@ describe("control API and robustness", () => {
       [await send("/v1/images/generations", { method: "POST", headers: auth, body: "{not json" }), 400],
       [await send("/v1/images/generations", { method: "POST", body: "{}" }), 401],
       [await send("/v1/images/edits", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }), 400],
-      [await send("/v1/images/edits", { method: "POST", headers: { ...auth, "content-type": "multipart/form-data; boundary=zz" }, body: "garbage" }), 400],
+      [
+        await send("/v1/images/edits", {
+          method: "POST",
+          headers: { ...auth, "content-type": "multipart/form-data; boundary=zz" },
+          body: "garbage",
+        }),
+        400,
+      ],
       [await send("/v1/responses", { method: "POST", headers: auth, body: "[1,2]" }), 400],
       [await send("/v1/nope", { method: "GET", headers: auth }), 404],
     ];

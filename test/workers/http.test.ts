@@ -8,15 +8,20 @@ import { checkDownloadSignature, signDownloadUrl } from "../../src/http/signing"
 
 const baseEnv = { INDEX: {}, ASSETS: {}, IMAGES: {}, MCP_SESSION: {} } as unknown as Env;
 const config = (vars: Partial<Record<string, string>>): Config => readConfig({ ...baseEnv, ...vars } as Env);
-const prodConfig = () => config({ DEPLOY_ENV: "production", MCP_AUTH_TOKENS: "a".repeat(20) + ",b".padEnd(21, "b"), SIGNING_KEY: "k".repeat(32) });
+const prodConfig = () =>
+  config({ DEPLOY_ENV: "production", MCP_AUTH_TOKENS: "a".repeat(20) + ",b".padEnd(21, "b"), SIGNING_KEY: "k".repeat(32) });
 
 describe("configuration", () => {
   it("names each bad variable and how to set it", () => {
-    expect(() => config({ DEPLOY_ENV: "production", MCP_AUTH_TOKENS: "short", SIGNING_KEY: "k".repeat(32) })).toThrow(/MCP_AUTH_TOKENS: every token must be at least 16 characters.*wrangler secret put/);
+    expect(() => config({ DEPLOY_ENV: "production", MCP_AUTH_TOKENS: "short", SIGNING_KEY: "k".repeat(32) })).toThrow(
+      /MCP_AUTH_TOKENS: every token must be at least 16 characters.*wrangler secret put/,
+    );
     expect(() => config({ DEPLOY_ENV: "production", SIGNING_KEY: "short" })).toThrow(/SIGNING_KEY: must be at least 32 characters/);
     expect(() => config({ DEPLOY_ENV: "production" })).toThrow(/SIGNING_KEY is not set/);
     expect(() => config({ DEPLOY_ENV: "development", OPENAI_BASE_URL: "ftp://x" })).toThrow(/OPENAI_BASE_URL/);
-    expect(() => config({ DEPLOY_ENV: "development", TOOL_DEADLINE_SECONDS: "-3" })).toThrow(/TOOL_DEADLINE_SECONDS: must be a positive number/);
+    expect(() => config({ DEPLOY_ENV: "development", TOOL_DEADLINE_SECONDS: "-3" })).toThrow(
+      /TOOL_DEADLINE_SECONDS: must be a positive number/,
+    );
     expect(() => config({ DEPLOY_ENV: "staging" })).toThrow(/DEPLOY_ENV/);
   });
 
@@ -60,7 +65,12 @@ describe("origin and host checks", () => {
   const req = (url: string, origin?: string) => new Request(url, { headers: origin ? { origin } : {} });
 
   it("lets non-browser clients and allowed origins through, refuses others", () => {
-    const cfg = config({ DEPLOY_ENV: "production", MCP_AUTH_TOKENS: "t".repeat(16), SIGNING_KEY: "k".repeat(32), ALLOWED_ORIGINS: "https://app.example" });
+    const cfg = config({
+      DEPLOY_ENV: "production",
+      MCP_AUTH_TOKENS: "t".repeat(16),
+      SIGNING_KEY: "k".repeat(32),
+      ALLOWED_ORIGINS: "https://app.example",
+    });
     expect(originAllowed(req("https://w.example/mcp"), cfg)).toBe(true);
     expect(originAllowed(req("https://w.example/mcp", "https://w.example"), cfg)).toBe(true);
     expect(originAllowed(req("https://w.example/mcp", "https://app.example"), cfg)).toBe(true);
@@ -83,8 +93,14 @@ describe("signed download URLs", () => {
   it("verifies its own signature and refuses forged, tampered and expired ones", async () => {
     const url = new URL(await signDownloadUrl("https://w.example", `/assets/${"a".repeat(64)}.png`, secret, 2000));
     expect(await checkDownloadSignature(url, secret, 1000)).toEqual({ ok: true });
-    expect((await checkDownloadSignature(url, secret, 2001)) as { reason: string }).toMatchObject({ ok: false, reason: expect.stringContaining("expired") });
-    expect(await checkDownloadSignature(url, "t".repeat(32), 1000)).toMatchObject({ ok: false, reason: expect.stringContaining("not valid") });
+    expect((await checkDownloadSignature(url, secret, 2001)) as { reason: string }).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("expired"),
+    });
+    expect(await checkDownloadSignature(url, "t".repeat(32), 1000)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("not valid"),
+    });
     const moved = new URL(url);
     moved.pathname = `/assets/${"b".repeat(64)}.png`;
     expect((await checkDownloadSignature(moved, secret, 1000)).ok).toBe(false);
@@ -93,7 +109,10 @@ describe("signed download URLs", () => {
     expect((await checkDownloadSignature(extended, secret, 1000)).ok).toBe(false);
     const unsigned = new URL(url);
     unsigned.search = "";
-    expect(await checkDownloadSignature(unsigned, secret, 1000)).toMatchObject({ ok: false, reason: expect.stringContaining("not signed") });
+    expect(await checkDownloadSignature(unsigned, secret, 1000)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("not signed"),
+    });
     const garbage = new URL(url);
     garbage.searchParams.set("sig", "!!!");
     expect((await checkDownloadSignature(garbage, secret, 1000)).ok).toBe(false);
@@ -116,10 +135,19 @@ describe("Range parsing", () => {
 
 describe("body limit", () => {
   it("refuses declared and streamed bodies over the limit with a JSON-RPC error", async () => {
-    const declared = await limitBody(new Request("https://w/mcp", { method: "POST", body: "x".repeat(20), headers: { "content-length": "20" } }), 10);
+    const declared = await limitBody(
+      new Request("https://w/mcp", { method: "POST", body: "x".repeat(20), headers: { "content-length": "20" } }),
+      10,
+    );
     expect(declared).toBeInstanceOf(Response);
     expect((declared as Response).status).toBe(413);
-    const stream = new ReadableStream({ start(c) { c.enqueue(new Uint8Array(8)); c.enqueue(new Uint8Array(8)); c.close(); } });
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new Uint8Array(8));
+        c.enqueue(new Uint8Array(8));
+        c.close();
+      },
+    });
     const streamed = await limitBody(new Request("https://w/mcp", { method: "POST", body: stream, duplex: "half" } as RequestInit), 10);
     expect((streamed as Response).status).toBe(413);
     expect(((await (streamed as Response).json()) as { error: { message: string } }).error.message).toContain("asset id");

@@ -9,7 +9,8 @@ import { classifyImageInput, imageInputSchema } from "../../src/inputs/image-inp
 // Minimal headers for each format: just enough leading bytes for the sniffer.
 
 const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
-const bytes = (...parts: Array<number[] | string>) => new Uint8Array(parts.flatMap((part) => (typeof part === "string" ? ascii(part) : part)));
+const bytes = (...parts: Array<number[] | string>) =>
+  new Uint8Array(parts.flatMap((part) => (typeof part === "string" ? ascii(part) : part)));
 const u32be = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 const u32le = (n: number) => u32be(n).reverse();
 
@@ -119,7 +120,11 @@ describe("decodeBase64Image", () => {
   });
 
   it("refuses a data URL whose declared type disagrees with the bytes", async () => {
-    await expectRefused(() => decodeBase64Image(`data:image/png;base64,${toBase64(JPEG)}`, MAX), "invalid_input", /declares image\/png but the bytes are image\/jpeg/);
+    await expectRefused(
+      () => decodeBase64Image(`data:image/png;base64,${toBase64(JPEG)}`, MAX),
+      "invalid_input",
+      /declares image\/png but the bytes are image\/jpeg/,
+    );
   });
 
   it.each([
@@ -300,10 +305,15 @@ function fakeFetch(routes: Record<string, Route>): FakeFetch {
   return { fetch: fetchImpl, requested, inits };
 }
 
-const image = (data: Uint8Array, contentType = "image/png", extra: Record<string, string> = {}): Route => () =>
-  new Response(data, { status: 200, headers: { "content-type": contentType, ...extra } });
+const image =
+  (data: Uint8Array, contentType = "image/png", extra: Record<string, string> = {}): Route =>
+  () =>
+    new Response(data, { status: 200, headers: { "content-type": contentType, ...extra } });
 
-const redirect = (location: string, status = 302): Route => () => new Response(null, { status, headers: { location } });
+const redirect =
+  (location: string, status = 302): Route =>
+  () =>
+    new Response(null, { status, headers: { location } });
 
 /** Waits for the request's signal, as a real fetch does; never answers otherwise. */
 const hang: Route = (init) =>
@@ -416,14 +426,22 @@ describe("fetchImageFromUrl", () => {
     const fake = fakeFetch({
       [URL_A]: () => new Response(stream, { headers: { "content-type": "image/png", "content-length": "5000000" } }),
     });
-    await expectRefused(() => fetchImageFromUrl(URL_A, options(fake, { maxBytes: 1_000_000 })), "invalid_input", /is 5 MB \(by its Content-Length\), and fetched images are limited to 1 MB/);
+    await expectRefused(
+      () => fetchImageFromUrl(URL_A, options(fake, { maxBytes: 1_000_000 })),
+      "invalid_input",
+      /is 5 MB \(by its Content-Length\), and fetched images are limited to 1 MB/,
+    );
     expect(state.pulls).toBeLessThanOrEqual(2);
   });
 
   it("refuses a streamed body over the cap without Content-Length, and stops reading", async () => {
     const { stream, state } = endlessBody(PNG, 1024);
     const fake = fakeFetch({ [URL_A]: () => new Response(stream, { headers: { "content-type": "image/png" } }) });
-    await expectRefused(() => fetchImageFromUrl(URL_A, options(fake, { maxBytes: 10_000 })), "invalid_input", /is over 10 kB \(the download was stopped there\)/);
+    await expectRefused(
+      () => fetchImageFromUrl(URL_A, options(fake, { maxBytes: 10_000 })),
+      "invalid_input",
+      /is over 10 kB \(the download was stopped there\)/,
+    );
     // Stopped soon after the cap, not left running: a few chunks of read-ahead at most.
     expect(state.pulls).toBeLessThan(20);
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -482,11 +500,17 @@ describe("fetchImageFromUrl", () => {
 
   it("refuses bytes that are not an image despite an image Content-Type", async () => {
     const fake = fakeFetch({ [URL_A]: () => new Response("<html>not really</html>", { headers: { "content-type": "image/png" } }) });
-    await expectRefused(() => fetchImageFromUrl(URL_A, options(fake)), "invalid_input", /are not a PNG, JPEG, WebP, GIF, AVIF, HEIC or BMP image/);
+    await expectRefused(
+      () => fetchImageFromUrl(URL_A, options(fake)),
+      "invalid_input",
+      /are not a PNG, JPEG, WebP, GIF, AVIF, HEIC or BMP image/,
+    );
   });
 
   it("refuses SVG, naming it", async () => {
-    const fake = fakeFetch({ [URL_A]: () => new Response("<svg xmlns='http://www.w3.org/2000/svg'/>", { headers: { "content-type": "image/svg+xml" } }) });
+    const fake = fakeFetch({
+      [URL_A]: () => new Response("<svg xmlns='http://www.w3.org/2000/svg'/>", { headers: { "content-type": "image/svg+xml" } }),
+    });
     await expectRefused(() => fetchImageFromUrl(URL_A, options(fake)), "invalid_input", /SVG is not accepted \(convert it to PNG\)/);
   });
 
@@ -501,7 +525,9 @@ describe("fetchImageFromUrl", () => {
     [500, /answered HTTP 500/],
     [304, /answered HTTP 304/],
   ])("refuses HTTP %i", async (status, message) => {
-    const fake = fakeFetch({ [URL_A]: () => new Response(status === 304 ? null : "nope", { status, headers: { "content-type": "image/png" } }) });
+    const fake = fakeFetch({
+      [URL_A]: () => new Response(status === 304 ? null : "nope", { status, headers: { "content-type": "image/png" } }),
+    });
     await expectRefused(() => fetchImageFromUrl(URL_A, options(fake)), "upstream_error", message);
   });
 

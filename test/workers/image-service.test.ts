@@ -200,7 +200,13 @@ describe("prepareMask", () => {
 
 describe("png-header", () => {
   it("reads colour type and size", async () => {
-    expect(readPngHeader(await solidPng(7, 5, [1, 2, 3, 4]))).toEqual({ width: 7, height: 5, bitDepth: 8, colorType: 6, hasTransparencyChunk: false });
+    expect(readPngHeader(await solidPng(7, 5, [1, 2, 3, 4]))).toEqual({
+      width: 7,
+      height: 5,
+      bitDepth: 8,
+      colorType: 6,
+      hasTransparencyChunk: false,
+    });
     expect(readPngHeader(await solidPng(7, 5, [1, 2, 3, 4], false))).toMatchObject({ colorType: 2 });
   });
 

@@ -92,7 +92,16 @@ describe("generate_image", () => {
       }),
     );
     const [request] = await upstream("/v1/images/generations");
-    expect(request?.json).toMatchObject({ model: "gpt-image-2.5-sunburst", size: "1280x720", quality: "xhigh", background: "transparent", output_format: "webp", output_compression: 60, moderation: "low", n: 2 });
+    expect(request?.json).toMatchObject({
+      model: "gpt-image-2.5-sunburst",
+      size: "1280x720",
+      quality: "xhigh",
+      background: "transparent",
+      output_format: "webp",
+      output_compression: 60,
+      moderation: "low",
+      n: 2,
+    });
     expect(out.images).toHaveLength(2);
     expect(new Set(out.images.map((i) => i.id)).size).toBe(2);
     expect(out.images.every((i) => i.mimeType === "image/webp" && i.width === 1280 && i.height === 720)).toBe(true);
@@ -119,7 +128,11 @@ describe("generate_image", () => {
     await fake.addFault({ kind: "slow", path: "/v1/images/generations", delayMs: 400 });
     const client = await connect();
     const args = { prompt: "three identical birds", quality: "low" };
-    const [a, b, c] = await Promise.all([call(client, "generate_image", args), call(client, "generate_image", args), call(client, "generate_image", args)]);
+    const [a, b, c] = await Promise.all([
+      call(client, "generate_image", args),
+      call(client, "generate_image", args),
+      call(client, "generate_image", args),
+    ]);
     const outs = [a, b, c].map((r) => structured<ImageOut>(r!));
     expect(new Set(outs.map((o) => o.images[0]!.id)).size).toBe(1);
     expect(outs.filter((o) => o.sharedInFlight)).toHaveLength(2);
@@ -223,7 +236,9 @@ describe("upstream faults", () => {
     const client = await connect();
     const before = await assetCount();
     const controller = new AbortController();
-    const pending = client.callTool({ name: "generate_image", arguments: { prompt: "cancel me" } }, undefined, { signal: controller.signal });
+    const pending = client.callTool({ name: "generate_image", arguments: { prompt: "cancel me" } }, undefined, {
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort("user cancelled"), 300);
     await expect(pending).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 2000));
@@ -238,7 +253,9 @@ describe("upstream faults", () => {
 describe("edit_image", () => {
   it("uploads inputs and mask as multipart, records lineage and stores new inputs", async () => {
     const client = await connect();
-    const base = structured<ImageOut>(await call(client, "generate_image", { prompt: "a plain room", size: "1024x1024", quality: "low", return: "none" }));
+    const base = structured<ImageOut>(
+      await call(client, "generate_image", { prompt: "a plain room", size: "1024x1024", quality: "low", return: "none" }),
+    );
     const sticker = await solidPng(64, 64, [0, 200, 0, 255]);
     const mask = await solidPng(1024, 1024, [0, 0, 0, 0]);
     const out = structured<ImageOut>(
@@ -250,7 +267,12 @@ describe("edit_image", () => {
       }),
     );
     const [request] = await upstream("/v1/images/edits");
-    expect(request?.fields).toMatchObject({ prompt: "put the green sticker on the wall", model: "gpt-image-2", quality: "low", stream: "true" });
+    expect(request?.fields).toMatchObject({
+      prompt: "put the green sticker on the wall",
+      model: "gpt-image-2",
+      quality: "low",
+      stream: "true",
+    });
     expect(request?.fields).not.toHaveProperty("moderation");
     expect(request?.fields).not.toHaveProperty("input_fidelity");
     const files = request?.files ?? [];
@@ -262,7 +284,12 @@ describe("edit_image", () => {
     expect((await services.library.get(await sha256Hex(sticker)))?.origin.tool).toBe("input");
     // Same inputs by content: answered from the cache even when given as an asset id this time.
     const again = structured<ImageOut>(
-      await call(client, "edit_image", { prompt: "put the green sticker on the wall", images: [base.images[0]!.id, await sha256Hex(sticker)], mask: await sha256Hex(mask), quality: "low" }),
+      await call(client, "edit_image", {
+        prompt: "put the green sticker on the wall",
+        images: [base.images[0]!.id, await sha256Hex(sticker)],
+        mask: await sha256Hex(mask),
+        quality: "low",
+      }),
     );
     expect(again.cached).toBe(true);
     await client.close();

@@ -20,7 +20,12 @@ describe("MCP over Streamable HTTP (2025 session era)", () => {
       expect(tool.title, tool.name).toBeTruthy();
       expect(tool.description!.length, tool.name).toBeGreaterThan(60);
       expect(tool.outputSchema?.type, tool.name).toBe("object");
-      expect(Object.keys(tool.annotations ?? {}).sort(), tool.name).toEqual(["destructiveHint", "idempotentHint", "openWorldHint", "readOnlyHint"]);
+      expect(Object.keys(tool.annotations ?? {}).sort(), tool.name).toEqual([
+        "destructiveHint",
+        "idempotentHint",
+        "openWorldHint",
+        "readOnlyHint",
+      ]);
     }
     expect(tools.find((t) => t.name === "delete_asset")?.annotations?.destructiveHint).toBe(true);
     await client.close();
@@ -61,9 +66,14 @@ describe("MCP over Streamable HTTP (2025 session era)", () => {
     expect(out.asset).toMatchObject({ id: record.sha256, uri: `asset://images/${record.sha256}`, width: 800 });
     const preview = result.content.find((b) => b.type === "image");
     expect(preview).toMatchObject({ type: "image", mimeType: "image/webp" });
-    const info = await env.IMAGES.info(new Blob([Uint8Array.from(atob((preview as { data: string }).data), (c) => c.charCodeAt(0))]).stream());
+    const info = await env.IMAGES.info(
+      new Blob([Uint8Array.from(atob((preview as { data: string }).data), (c) => c.charCodeAt(0))]).stream(),
+    );
     expect("width" in info && Math.max(info.width, info.height)).toBe(512);
-    expect(result.content.find((b) => b.type === "resource_link")).toMatchObject({ uri: `asset://images/${record.sha256}`, mimeType: "image/png" });
+    expect(result.content.find((b) => b.type === "resource_link")).toMatchObject({
+      uri: `asset://images/${record.sha256}`,
+      mimeType: "image/png",
+    });
 
     const download = await worker(out.asset.downloadUrl);
     expect(download.status).toBe(200);
@@ -79,7 +89,12 @@ describe("MCP over Streamable HTTP (2025 session era)", () => {
   });
 
   it("list_assets pages with a cursor and filters by kind and tool", async () => {
-    await storeAsset({ bytes: new TextEncoder().encode('{"a":1}'), kind: "analysis", mime: "application/json", origin: { tool: "analyze_image" } });
+    await storeAsset({
+      bytes: new TextEncoder().encode('{"a":1}'),
+      kind: "analysis",
+      mime: "application/json",
+      origin: { tool: "analyze_image" },
+    });
     const client = await connect();
     const analyses = structured<{ assets: Array<{ kind: string; tool: string }> }>(await call(client, "list_assets", { kind: "analysis" }));
     expect(analyses.assets.length).toBeGreaterThan(0);
@@ -137,7 +152,9 @@ describe("MCP over Streamable HTTP (2025 session era)", () => {
     expect(questions[0]).toContain(record.sha256);
     expect(await testServices().library.get(record.sha256)).toBeDefined();
     answer = "accept";
-    const deleted = structured<{ deleted: boolean; removed: { blob: boolean; record: boolean } }>(await call(client, "delete_asset", { id: record.sha256 }));
+    const deleted = structured<{ deleted: boolean; removed: { blob: boolean; record: boolean } }>(
+      await call(client, "delete_asset", { id: record.sha256 }),
+    );
     expect(deleted).toMatchObject({ deleted: true, removed: { blob: true, record: true } });
     expect(await env.ASSETS.head(`images/${record.sha256}.png`)).toBeNull();
     await client.close();
@@ -178,7 +195,14 @@ describe("the Worker's gate and routes", () => {
     worker(`${BASE}/mcp`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
-      body: body ?? JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } }),
+      body:
+        body ??
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+        }),
     });
 
   it("answers /health without auth and 404 elsewhere", async () => {
@@ -189,7 +213,10 @@ describe("the Worker's gate and routes", () => {
   });
 
   it("refuses missing and wrong tokens with 401 and WWW-Authenticate", async () => {
-    for (const headers of [{}, { authorization: "Bearer wrong-token-value-123" }, { authorization: "Token x" }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: "Bearer wrong-token-value-123" }, { authorization: "Token x" }] as Record<
+      string,
+      string
+    >[]) {
       const response = await initialize(headers);
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toContain("Bearer");
@@ -201,7 +228,11 @@ describe("the Worker's gate and routes", () => {
   it("answers CORS pre-flights from allowed origins without a token", async () => {
     const response = await worker(`${BASE}/mcp`, {
       method: "OPTIONS",
-      headers: { origin: "http://localhost:6274", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+      headers: {
+        origin: "http://localhost:6274",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
     });
     expect(response.status).toBeLessThan(300);
     expect(response.headers.get("access-control-allow-origin")).toBeTruthy();
@@ -215,12 +246,21 @@ describe("the Worker's gate and routes", () => {
     const origin = await initialize({ authorization: `Bearer ${TOKEN}`, origin: "https://evil.example" });
     expect(origin.status).toBe(403);
     expect(await origin.text()).toContain("ALLOWED_ORIGINS");
-    const host = await worker("http://rebind.evil.example/mcp", { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: "{}" });
+    const host = await worker("http://rebind.evil.example/mcp", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: "{}",
+    });
     expect(host.status).toBe(403);
   });
 
   it("refuses oversized bodies before they reach the session", async () => {
-    const big = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "count_tokens", arguments: { text: "x".repeat(5 * 1024 * 1024) } } });
+    const big = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "count_tokens", arguments: { text: "x".repeat(5 * 1024 * 1024) } },
+    });
     const response = await initialize({ authorization: `Bearer ${TOKEN}` }, big);
     expect(response.status).toBe(413);
     expect(await response.text()).toContain("asset id");
@@ -231,7 +271,9 @@ describe("signed downloads", () => {
   it("serves ranges and 304s, refuses forged, expired and unknown", async () => {
     const record = await storeAsset({ bytes: png });
     const client = await connect();
-    const { asset } = structured<{ asset: { downloadUrl: string } }>(await call(client, "get_asset", { id: record.sha256, return: "none" }));
+    const { asset } = structured<{ asset: { downloadUrl: string } }>(
+      await call(client, "get_asset", { id: record.sha256, return: "none" }),
+    );
     await client.close();
 
     const ranged = await worker(asset.downloadUrl, { headers: { range: "bytes=0-7" } });

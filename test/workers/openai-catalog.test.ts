@@ -59,7 +59,14 @@ describe("catalog", () => {
       if (!sheet.confirmed) expect(sheet.source).toMatch(/^estimate, not confirmed by OpenAI/);
     }
     const sunburst = imageModel("gpt-image-2.6-sunburst")?.prices;
-    expect(sunburst).toMatchObject({ textInput: 5, cachedTextInput: 1.25, imageInput: 8, cachedImageInput: 2, imageOutput: 30, confirmed: true });
+    expect(sunburst).toMatchObject({
+      textInput: 5,
+      cachedTextInput: 1.25,
+      imageInput: 8,
+      cachedImageInput: 2,
+      imageOutput: 30,
+      confirmed: true,
+    });
   });
 
   it("keeps input_fidelity to the 1.x models and custom sizes to 2 and 2.5", () => {
@@ -189,7 +196,9 @@ describe("normalizeImageParams: size", () => {
 
   it("refuses what is not a size", () => {
     const message = errorOf(() => generate({ size: "big" }));
-    expect(message).toMatch(/^size: "big" is not a size\. Allowed for gpt-image-2: auto, 1024x1024, 1536x1024, 1024x1536, or a custom WIDTHxHEIGHT/);
+    expect(message).toMatch(
+      /^size: "big" is not a size\. Allowed for gpt-image-2: auto, 1024x1024, 1536x1024, 1024x1536, or a custom WIDTHxHEIGHT/,
+    );
   });
 
   const cases: [string, string, string][] = [
@@ -281,9 +290,7 @@ describe("normalizeImageParams: other fields", () => {
       'input_fidelity: "high" is not allowed: gpt-image-2 does not take it (omit it for the 2.x models). ' +
         "Models that take it: gpt-image-1.5, chatgpt-image-latest, gpt-image-1-mini.",
     );
-    expect(errorOf(() => generate({ model: "gpt-image-1.5", input_fidelity: "high" }))).toContain(
-      "input_fidelity applies only to edits",
-    );
+    expect(errorOf(() => generate({ model: "gpt-image-1.5", input_fidelity: "high" }))).toContain("input_fidelity applies only to edits");
     expect(edit({ model: "gpt-image-1.5", input_fidelity: "high" }).input_fidelity).toBe("high");
     expect(edit({ model: "gpt-image-1.5" }).input_fidelity).toBe("low");
     expect(errorOf(() => edit({ model: "gpt-image-1-mini", input_fidelity: "high" }))).toBe(
@@ -395,9 +402,7 @@ describe("image tokens: 32 px patch rule (OpenAI vision guide worked examples)",
     expect(errorOf(() => estimateImageTokens("gpt-6-luna", { width: 10, height: 10 }, "high"))).toBe(
       "model: gpt-6-luna does not take images.",
     );
-    expect(errorOf(() => estimateImageTokens("gpt-6.1-terra", { width: 0, height: 10 }, "high"))).toContain(
-      "must be positive numbers",
-    );
+    expect(errorOf(() => estimateImageTokens("gpt-6.1-terra", { width: 0, height: 10 }, "high"))).toContain("must be positive numbers");
   });
 });
 
@@ -448,7 +453,11 @@ describe("cost", () => {
   });
 
   it("labels an estimated price sheet", () => {
-    const cost = imageCostUsd("gpt-image-2", { input_tokens: 10, input_tokens_details: { text_tokens: 10, image_tokens: 0 }, output_tokens: 0 });
+    const cost = imageCostUsd("gpt-image-2", {
+      input_tokens: 10,
+      input_tokens_details: { text_tokens: 10, image_tokens: 0 },
+      output_tokens: 0,
+    });
     expect(cost.pricesFrom.estimate).toBe(true);
     expect(cost.pricesFrom.source).toMatch(/^estimate, not confirmed by OpenAI/);
   });

@@ -10,7 +10,10 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 function makeLibrary(clock: () => Date) {
   const index = new AssetIndex(env.INDEX);
-  return { library: new AssetLibrary(new BlobStore(env.ASSETS), index, new RequestCache(env.INDEX), env.REQUEST_COORDINATOR, clock), index };
+  return {
+    library: new AssetLibrary(new BlobStore(env.ASSETS), index, new RequestCache(env.INDEX), env.REQUEST_COORDINATOR, clock),
+    index,
+  };
 }
 
 describe("AssetIndex listing", () => {
@@ -19,7 +22,12 @@ describe("AssetIndex listing", () => {
     const { library, index } = makeLibrary(() => new Date((now += 60_000)));
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const { record } = await library.put({ bytes: bytes(`asset ${i}`), kind: i % 2 ? "analysis" : "image", mime: i % 2 ? "application/json" : "image/png", origin: { tool: i === 4 ? "edit_image" : "generate_image" } });
+      const { record } = await library.put({
+        bytes: bytes(`asset ${i}`),
+        kind: i % 2 ? "analysis" : "image",
+        mime: i % 2 ? "application/json" : "image/png",
+        origin: { tool: i === 4 ? "edit_image" : "generate_image" },
+      });
       made.push(record.sha256);
     }
     const all = await index.list({ limit: 10 });
@@ -51,7 +59,9 @@ describe("concurrent writes of the same new bytes", () => {
     let now = Date.parse("2027-01-01T00:00:00Z");
     const { library, index } = makeLibrary(() => new Date((now += 1000)));
     const data = bytes("raced bytes");
-    const results = await Promise.all(Array.from({ length: 4 }, () => library.put({ bytes: data, kind: "image", mime: "image/png", origin: { tool: "race" } })));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => library.put({ bytes: data, kind: "image", mime: "image/png", origin: { tool: "race" } })),
+    );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.record.createdAt)).size).toBe(1);
     const listed = (await index.list({ tool: "race", limit: 10 })).assets;
@@ -60,4 +70,3 @@ describe("concurrent writes of the same new bytes", () => {
     expect((await index.list({ tool: "race", limit: 10 })).assets).toHaveLength(0);
   });
 });
-

@@ -45,7 +45,10 @@ describe("AssetLibrary", () => {
   it("removes the blob it wrote when the record cannot be written", async () => {
     const failingKv = new Proxy(env.INDEX, {
       get(target, prop) {
-        if (prop === "put") return async () => { throw new Error("KV down"); };
+        if (prop === "put")
+          return async () => {
+            throw new Error("KV down");
+          };
         const value = Reflect.get(target, prop);
         return typeof value === "function" ? value.bind(target) : value;
       },
@@ -76,7 +79,12 @@ describe("AssetLibrary", () => {
   it("deletes the record before the blob, and the cache entry that returned it", async () => {
     const { library, cache, index } = makeLibrary();
     const hash = await requestHash("generate", { prompt: "x" });
-    const { record } = await library.put({ bytes: bytes("to delete"), kind: "image", mime: "image/webp", origin: { tool: "t", requestHash: hash } });
+    const { record } = await library.put({
+      bytes: bytes("to delete"),
+      kind: "image",
+      mime: "image/webp",
+      origin: { tool: "t", requestHash: hash },
+    });
     await cache.put(hash, { assetIds: [record.sha256], result: {}, createdAt: new Date().toISOString() });
     const report = await library.delete(record);
     expect(report).toEqual({ sha256: record.sha256, removedBlob: true, removedRecord: true, removedCacheEntries: 1 });

@@ -99,7 +99,9 @@ const analyze = async (args: Record<string, unknown>) => call(client, "analyze_i
 describe("analyze_image: the request sent upstream", () => {
   it("sends the question and every image as data URLs with the detail, instructions and max_output_tokens, on gpt-6.1-terra", async () => {
     const blueId = (await storeAsset({ bytes: blue, width: 40, height: 40 })).sha256;
-    const out = structured<Analysis>(await analyze({ images: [dataUrl(red), blueId], question: "Which image is red?", detail: "low", max_output_tokens: 300 }));
+    const out = structured<Analysis>(
+      await analyze({ images: [dataUrl(red), blueId], question: "Which image is red?", detail: "low", max_output_tokens: 300 }),
+    );
 
     const [request, ...more] = await responsesCalls();
     expect(more).toHaveLength(0);
@@ -163,15 +165,24 @@ describe("analyze_image: the request sent upstream", () => {
   });
 
   it("tells strict-compatible schemas apart", () => {
-    const strictObject = (properties: Record<string, unknown>) => ({ type: "object", properties, required: Object.keys(properties), additionalProperties: false });
+    const strictObject = (properties: Record<string, unknown>) => ({
+      type: "object",
+      properties,
+      required: Object.keys(properties),
+      additionalProperties: false,
+    });
     expect(isStrictCompatible(VERDICT_SCHEMA)).toBe(true);
     expect(isStrictCompatible(strictObject({ tags: { type: "array", items: strictObject({ name: { type: "string" } }) } }))).toBe(true);
-    expect(isStrictCompatible({ type: "object", properties: { a: { type: "string" } }, required: [], additionalProperties: false })).toBe(false);
+    expect(isStrictCompatible({ type: "object", properties: { a: { type: "string" } }, required: [], additionalProperties: false })).toBe(
+      false,
+    );
     expect(isStrictCompatible({ type: "object", properties: { a: { type: "string" } }, required: ["a"] })).toBe(false);
     expect(isStrictCompatible(strictObject({ list: { type: "array", items: { type: "object", properties: {} } } }))).toBe(false);
     expect(isStrictCompatible(strictObject({ maybe: { type: ["object", "null"], properties: { a: { type: "string" } } } }))).toBe(false);
     expect(isStrictCompatible(strictObject({ either: { anyOf: [{ type: "string" }, { type: "object", properties: {} }] } }))).toBe(false);
-    expect(isStrictCompatible({ ...strictObject({ ref: { $ref: "#/$defs/item" } }), $defs: { item: { type: "object", properties: {} } } })).toBe(false);
+    expect(
+      isStrictCompatible({ ...strictObject({ ref: { $ref: "#/$defs/item" } }), $defs: { item: { type: "object", properties: {} } } }),
+    ).toBe(false);
   });
 
   it("uses another model when asked: gpt-5 (shutting down 2026-12-11) still answers today", async () => {
@@ -191,7 +202,15 @@ describe("analyze_image: downscaling before sending", () => {
     expect(part).toMatchObject({ type: "input_image", detail: "high" });
     expect(pngDataUrlSize(part.image_url!)).toEqual({ width: 1920, height: 1280 });
     expect(out.answer).toContain("Image 1: 1920x1280 png");
-    expect(out.images[0]).toMatchObject({ id: bigId, originalWidth: 3000, originalHeight: 2000, sentWidth: 1920, sentHeight: 1280, sentMimeType: "image/png", resized: true });
+    expect(out.images[0]).toMatchObject({
+      id: bigId,
+      originalWidth: 3000,
+      originalHeight: 2000,
+      sentWidth: 1920,
+      sentHeight: 1280,
+      sentMimeType: "image/png",
+      resized: true,
+    });
     expect(targetDimensions("gpt-6.1-terra", { width: 3000, height: 2000 }, "high")).toEqual({ width: 1920, height: 1280 });
     expect(out.images[0]!.estimatedTokens).toBe(estimateImageTokens("gpt-6.1-terra", { width: 1920, height: 1280 }, "high"));
   });
@@ -209,7 +228,9 @@ describe("analyze_image: downscaling before sending", () => {
   });
 
   it("detail low on a tile model sends a version that fits 512x512", async () => {
-    const out = structured<Analysis>(await analyze({ images: [bigId], question: "Describe at low detail.", model: "gpt-4.1", detail: "low" }));
+    const out = structured<Analysis>(
+      await analyze({ images: [bigId], question: "Describe at low detail.", model: "gpt-4.1", detail: "low" }),
+    );
     expect(out.images[0]).toMatchObject({ sentWidth: 512, sentHeight: 341, resized: true, estimatedTokens: 85 });
     const [request] = await responsesCalls();
     expect(pngDataUrlSize(request!.json.input[0]!.content[1]!.image_url!)).toEqual({ width: 512, height: 341 });
@@ -226,7 +247,14 @@ describe("analyze_image: downscaling before sending", () => {
     try {
       const ctx = directContext();
       const images = await resolveImages([bigId], ctx.services, ctx.signal, "images");
-      await analyzeImages(ctx, { tool: "analyze_image", images, question: "Direct call at high detail.", detail: "high", maxOutputTokens: 200, fresh: true });
+      await analyzeImages(ctx, {
+        tool: "analyze_image",
+        images,
+        question: "Direct call at high detail.",
+        detail: "high",
+        maxOutputTokens: 200,
+        fresh: true,
+      });
     } finally {
       spy.mockRestore();
     }
@@ -276,7 +304,10 @@ describe("analyze_image: the cost cap", () => {
     const before = await storedKeys();
     // gpt-6-astra: $50 per 1M output tokens, so 12,000 output tokens alone bound the cost at $0.60.
     const result = await analyze({ images: [dataUrl(red)], question: "Write an essay.", model: "gpt-6-astra", max_output_tokens: 12_000 });
-    expectToolError(result, /could cost up to \$0\.60\d* .*up to 12000 output tokens.*above this server's cap of \$0\.5 \(MAX_ANALYSIS_COST_USD\)\. Use detail "low", fewer or smaller images, or a lower max_output_tokens/);
+    expectToolError(
+      result,
+      /could cost up to \$0\.60\d* .*up to 12000 output tokens.*above this server's cap of \$0\.5 \(MAX_ANALYSIS_COST_USD\)\. Use detail "low", fewer or smaller images, or a lower max_output_tokens/,
+    );
     expect(await fake.stats()).toMatchObject({ total: 0 });
     expect(await storedKeys()).toEqual(before);
   });
@@ -285,9 +316,19 @@ describe("analyze_image: the cost cap", () => {
     const ctx = directContext({ maxAnalysisCostUsd: 0.0001 });
     const images = await resolveImages([dataUrl(blue)], ctx.services, ctx.signal, "images");
     const before = await storedKeys();
-    const error = await analyzeImages(ctx, { tool: "analyze_image", images, question: "Colour?", detail: "high", maxOutputTokens: 1200, fresh: false }).catch((e: unknown) => e);
+    const error = await analyzeImages(ctx, {
+      tool: "analyze_image",
+      images,
+      question: "Colour?",
+      detail: "high",
+      maxOutputTokens: 1200,
+      fresh: false,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolError);
-    expect(error).toMatchObject({ code: "over_budget", message: expect.stringMatching(/above this server's cap of \$0\.0001 \(MAX_ANALYSIS_COST_USD\)/) });
+    expect(error).toMatchObject({
+      code: "over_budget",
+      message: expect.stringMatching(/above this server's cap of \$0\.0001 \(MAX_ANALYSIS_COST_USD\)/),
+    });
     expect(await fake.stats()).toMatchObject({ total: 0 });
     expect(await storedKeys()).toEqual(before);
   });
@@ -313,7 +354,10 @@ describe("analyze_image: structured answers that fail", () => {
 
   it("an answer cut off by max_output_tokens is a clear error and nothing is stored", async () => {
     const before = await storedKeys();
-    expectToolError(await analyze({ images: [dataUrl(red)], max_output_tokens: 16 }), /cut off \(max_output_tokens\); raise max_output_tokens/);
+    expectToolError(
+      await analyze({ images: [dataUrl(red)], max_output_tokens: 16 }),
+      /cut off \(max_output_tokens\); raise max_output_tokens/,
+    );
     expect(await storedKeys()).toEqual(before);
   });
 });
@@ -358,20 +402,38 @@ describe("analyze_image: identical calls in flight", () => {
 describe("analyze_image: the stored analysis", () => {
   it("is a JSON asset naming the analysed images: listable, readable, verifiable", async () => {
     const green = await gradientPng(32, 32);
-    const out = structured<Analysis>(await analyze({ images: [bigId, dataUrl(green)], question: "Stored analysis: compare them.", detail: "high" }));
+    const out = structured<Analysis>(
+      await analyze({ images: [bigId, dataUrl(green)], question: "Stored analysis: compare them.", detail: "high" }),
+    );
     const id = out.analysis.id;
     expect(out.analysis).toMatchObject({ kind: "analysis", mimeType: "application/json", uri: `asset://analyses/${id}` });
     const greenId = out.images[1]!.id;
 
-    const listed = structured<{ assets: Array<{ id: string; kind: string; tool: string }> }>(await call(client, "list_assets", { kind: "analysis", limit: 100 }));
+    const listed = structured<{ assets: Array<{ id: string; kind: string; tool: string }> }>(
+      await call(client, "list_assets", { kind: "analysis", limit: 100 }),
+    );
     expect(listed.assets).toContainEqual(expect.objectContaining({ id, kind: "analysis", tool: "analyze_image" }));
 
     const got = await call(client, "get_asset", { id });
-    const { origin } = structured<{ origin: { tool: string; model: string; prompt: string; parents: string[]; parameters: Record<string, unknown> } }>(got);
-    expect(origin).toEqual({ tool: "analyze_image", model: "gpt-6.1-terra", prompt: "Stored analysis: compare them.", parents: [bigId, greenId], parameters: { detail: "high", maxOutputTokens: 1200 } });
+    const { origin } = structured<{
+      origin: { tool: string; model: string; prompt: string; parents: string[]; parameters: Record<string, unknown> };
+    }>(got);
+    expect(origin).toEqual({
+      tool: "analyze_image",
+      model: "gpt-6.1-terra",
+      prompt: "Stored analysis: compare them.",
+      parents: [bigId, greenId],
+      parameters: { detail: "high", maxOutputTokens: 1200 },
+    });
     const embedded = got.content.find((b) => b.type === "resource") as { resource: { text: string } } | undefined;
     const document = JSON.parse(embedded!.resource.text) as Record<string, unknown>;
-    expect(document).toMatchObject({ tool: "analyze_image", images: [bigId, greenId], answer: out.answer, answerJson: null, detail: "high" });
+    expect(document).toMatchObject({
+      tool: "analyze_image",
+      images: [bigId, greenId],
+      answer: out.answer,
+      answerJson: null,
+      detail: "high",
+    });
 
     // The inline input was stored too, so the lineage points at a record that exists.
     const input = structured<{ origin: { tool: string } }>(await call(client, "get_asset", { id: greenId }));
@@ -383,14 +445,33 @@ describe("analyze_image: the stored analysis", () => {
   });
 });
 
-type VerdictShape = { imageId: string; matches: boolean; score: number; differences: string[]; summary: string; model: string; costUsd: number; cached: boolean; analysisId: string };
+type VerdictShape = {
+  imageId: string;
+  matches: boolean;
+  score: number;
+  differences: string[];
+  summary: string;
+  model: string;
+  costUsd: number;
+  cached: boolean;
+  analysisId: string;
+};
 
 describe("check_image", () => {
   it("returns a structured verdict, asked for with the strict verdict schema", async () => {
-    await fake.script(JSON.stringify({ matches: false, score: 0.25, differences: ["the square is red, not blue"], summary: "Wrong colour." }));
+    await fake.script(
+      JSON.stringify({ matches: false, score: 0.25, differences: ["the square is red, not blue"], summary: "Wrong colour." }),
+    );
     const result = await call(client, "check_image", { image: dataUrl(red), prompt: "A blue square" });
     const verdict = structured<VerdictShape>(result);
-    expect(verdict).toMatchObject({ matches: false, score: 0.25, differences: ["the square is red, not blue"], summary: "Wrong colour.", model: "gpt-6.1-terra", cached: false });
+    expect(verdict).toMatchObject({
+      matches: false,
+      score: 0.25,
+      differences: ["the square is red, not blue"],
+      summary: "Wrong colour.",
+      model: "gpt-6.1-terra",
+      cached: false,
+    });
     expect(verdict.imageId).toMatch(/^[0-9a-f]{64}$/);
     expect(textOf(result)).toContain("Does NOT match the prompt (score 0.25). Wrong colour. Differences: the square is red, not blue");
 
@@ -404,7 +485,10 @@ describe("check_image", () => {
   it("a verdict that fails the schema (score 7) is a clear error and nothing is stored", async () => {
     await fake.script(JSON.stringify({ matches: true, score: 7, differences: [], summary: "Fine." }));
     const before = await storedKeys();
-    expectToolError(await call(client, "check_image", { image: dataUrl(blue), prompt: "A blue square, scored 7" }), /does not match the schema: #\/score: .*1/);
+    expectToolError(
+      await call(client, "check_image", { image: dataUrl(blue), prompt: "A blue square, scored 7" }),
+      /does not match the schema: #\/score: .*1/,
+    );
     expect(await storedKeys()).toEqual(before);
   });
 });
@@ -415,7 +499,12 @@ describe("generate_image with verify: true", () => {
     const result = await call(client, "generate_image", { prompt: "A lighthouse at dusk, verified", verify: true });
     const out = structured<{ images: Array<{ id: string }>; verification: VerdictShape[] }>(result);
     expect(out.verification).toHaveLength(out.images.length);
-    expect(out.verification[0]).toMatchObject({ imageId: out.images[0]!.id, matches: true, score: 0.9, summary: "A lighthouse at dusk, as asked." });
+    expect(out.verification[0]).toMatchObject({
+      imageId: out.images[0]!.id,
+      matches: true,
+      score: 0.9,
+      summary: "A lighthouse at dusk, as asked.",
+    });
     expect(textOf(result)).toMatch(/Verification: [0-9a-f]{12}…: matches \(score 0\.90\)/);
     expect((await fake.requests()).map((r) => r.path)).toEqual(["/v1/images/generations", "/v1/responses"]);
   });
@@ -428,7 +517,9 @@ describe("edit_image with verify: true", () => {
     const out = structured<{ images: Array<{ id: string }>; verification: VerdictShape[] }>(
       await call(client, "edit_image", { prompt: "Add a red hat, verified", images: [source], size: "1024x1024", verify: true }),
     );
-    expect(out.verification).toEqual([expect.objectContaining({ imageId: out.images[0]!.id, matches: false, score: 0.4, differences: ["the hat is missing"] })]);
+    expect(out.verification).toEqual([
+      expect.objectContaining({ imageId: out.images[0]!.id, matches: false, score: 0.4, differences: ["the hat is missing"] }),
+    ]);
     const [check] = await responsesCalls();
     expect(check!.json.input[0]!.content[0]!.text).toMatch(/Prompt:\nAdd a red hat, verified$/);
   });
@@ -440,15 +531,30 @@ describe("analyze_image: upstream faults", () => {
     const out = structured<Analysis>(await analyze({ images: [dataUrl(red)], question: "Rate limited once?" }));
     expect(out.cached).toBe(false);
     const calls = await responsesCalls();
-    expect(calls.map((c) => [c.fault, c.status])).toEqual([["rate_limit", 429], [undefined, 200]]);
+    expect(calls.map((c) => [c.fault, c.status])).toEqual([
+      ["rate_limit", 429],
+      [undefined, 200],
+    ]);
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(900);
   });
 
   it.each([
-    ["a persistent 429", { kind: "rate_limit", retryAfter: 1, times: 3 }, /OpenAI rate limit reached \(OpenAI request id req_\w+\), still limited after 2 retries\. Wait 1 s/],
-    ["a persistent 500", { kind: "server_error", status: 500, times: 3 }, /OpenAI had a server error \(HTTP 500\) \(OpenAI request id req_\w+\), still failing after 2 retries/],
+    [
+      "a persistent 429",
+      { kind: "rate_limit", retryAfter: 1, times: 3 },
+      /OpenAI rate limit reached \(OpenAI request id req_\w+\), still limited after 2 retries\. Wait 1 s/,
+    ],
+    [
+      "a persistent 500",
+      { kind: "server_error", status: 500, times: 3 },
+      /OpenAI had a server error \(HTTP 500\) \(OpenAI request id req_\w+\), still failing after 2 retries/,
+    ],
     ["a moderation block", { kind: "moderation" }, /OpenAI's safety system blocked this request \(OpenAI request id req_\w+\)/],
-    ["an invalid key", { kind: "invalid_key" }, /OpenAI rejected the server's API key \(OpenAI request id req_\w+\)\. An operator must set a valid OPENAI_API_KEY/],
+    [
+      "an invalid key",
+      { kind: "invalid_key" },
+      /OpenAI rejected the server's API key \(OpenAI request id req_\w+\)\. An operator must set a valid OPENAI_API_KEY/,
+    ],
     ["a malformed body", { kind: "malformed", times: 3 }, /OpenAI returned a response that could not be read/],
     ["a dropped connection", { kind: "drop", times: 3 }, /connection dropped|could not be read/],
   ] as const)("%s is a clear error naming the cause, and nothing is stored", async (name, fault, pattern) => {
@@ -467,7 +573,14 @@ describe("analyze_image: upstream faults", () => {
 describe("analyze_image: bad input", () => {
   let analysisId: string;
   beforeAll(async () => {
-    analysisId = (await storeAsset({ bytes: new TextEncoder().encode('{"answer":"x"}'), kind: "analysis", mime: "application/json", origin: { tool: "analyze_image" } })).sha256;
+    analysisId = (
+      await storeAsset({
+        bytes: new TextEncoder().encode('{"answer":"x"}'),
+        kind: "analysis",
+        mime: "application/json",
+        origin: { tool: "analyze_image" },
+      })
+    ).sha256;
   });
   const randomBase64 = () => toBase64(crypto.getRandomValues(new Uint8Array(256)));
 
@@ -475,21 +588,45 @@ describe("analyze_image: bad input", () => {
     ["no image", () => ({ images: [] }), /images: give at least one image/],
     ["more than 16 images", () => ({ images: Array.from({ length: 17 }, () => dataUrl(red)) }), /images: at most 16 images/],
     ["unreadable bytes", () => ({ images: [randomBase64()] }), /images: The inline data decodes to 256 bytes that are not a .* image/],
-    ["a non-image data URL", () => ({ images: ["data:text/plain;base64,aGVsbG8gd29ybGQ="] }), /images: The data URL declares "text\/plain", not an image type/],
+    [
+      "a non-image data URL",
+      () => ({ images: ["data:text/plain;base64,aGVsbG8gd29ybGQ="] }),
+      /images: The data URL declares "text\/plain", not an image type/,
+    ],
     ["an http:// URL", () => ({ images: ["http://example.com/cat.png"] }), /images: .*https/],
     ["a private-address https URL", () => ({ images: ["https://192.168.1.10/cat.png"] }), /images: .*(private|local)/i],
     ["an unknown asset id", () => ({ images: ["ab".repeat(32)] }), /images: no asset abab.* is stored here\. Use list_assets/],
     ["an analysis asset id", () => ({ images: [analysisId] }), /images: asset [0-9a-f]{64} is an analysis, not an image/],
     ["the second of two images bad", () => ({ images: [dataUrl(red), randomBase64()] }), /images\[1\]: /],
-    ["a schema that is not an object schema", () => ({ images: [dataUrl(red)], schema: { type: "array", items: { type: "string" } } }), /schema: must be a JSON Schema for an object .* got type "array"/],
-    ["an unknown model", () => ({ images: [dataUrl(red)], model: "gpt-9-ultra" }), /model: unknown vision model "gpt-9-ultra"\. Allowed: gpt-6\.1-terra, /],
+    [
+      "a schema that is not an object schema",
+      () => ({ images: [dataUrl(red)], schema: { type: "array", items: { type: "string" } } }),
+      /schema: must be a JSON Schema for an object .* got type "array"/,
+    ],
+    [
+      "an unknown model",
+      () => ({ images: [dataUrl(red)], model: "gpt-9-ultra" }),
+      /model: unknown vision model "gpt-9-ultra"\. Allowed: gpt-6\.1-terra, /,
+    ],
     ["an image model (dall-e-3)", () => ({ images: [dataUrl(red)], model: "dall-e-3" }), /model: unknown vision model "dall-e-3"/],
-    ["a shut-down model", () => ({ images: [dataUrl(red)], model: "gpt-4.1-nano" }), /"gpt-4\.1-nano" was shut down by OpenAI on 2026-10-23; use gpt-6\.1-terra instead/],
+    [
+      "a shut-down model",
+      () => ({ images: [dataUrl(red)], model: "gpt-4.1-nano" }),
+      /"gpt-4\.1-nano" was shut down by OpenAI on 2026-10-23; use gpt-6\.1-terra instead/,
+    ],
     ["a model without image input", () => ({ images: [dataUrl(red)], model: "gpt-6-luna" }), /model: "gpt-6-luna" cannot analyse images/],
-    ["detail original on a model without it", () => ({ images: [dataUrl(red)], model: "gpt-5", detail: "original" }), /detail: "original" is not supported by gpt-5/],
+    [
+      "detail original on a model without it",
+      () => ({ images: [dataUrl(red)], model: "gpt-5", detail: "original" }),
+      /detail: "original" is not supported by gpt-5/,
+    ],
     ["max_output_tokens below 16", () => ({ images: [dataUrl(red)], max_output_tokens: 15 }), /max_output_tokens/],
     ["max_output_tokens above 32,000", () => ({ images: [dataUrl(red)], max_output_tokens: 32_001 }), /max_output_tokens/],
-    ["max_output_tokens above the model's limit", () => ({ images: [dataUrl(red)], model: "gpt-4o", max_output_tokens: 20_000 }), /max_output_tokens: gpt-4o writes at most 16384 tokens/],
+    [
+      "max_output_tokens above the model's limit",
+      () => ({ images: [dataUrl(red)], model: "gpt-4o", max_output_tokens: 20_000 }),
+      /max_output_tokens: gpt-4o writes at most 16384 tokens/,
+    ],
   ])("%s is refused with a clear message, no upstream call and nothing stored", async (_name, args, pattern) => {
     const before = await storedKeys();
     expectToolError(await analyze({ question: "Bad input?", ...args() }), pattern);
