@@ -32,8 +32,24 @@ export async function resolveImage(value: string, services: Services, signal: Ab
   }
 }
 
+/**
+ * A download link from this server (`<base>/assets/<sha256>.<ext>?…`) names an asset it
+ * already holds: read it from the store instead of fetching it over the network.
+ */
+function ownDownloadLink(value: string, baseUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== new URL(baseUrl).origin) return undefined;
+  return /^\/assets\/([0-9a-f]{64})\.[a-z0-9]+$/.exec(url.pathname)?.[1];
+}
+
 async function resolve(value: string, services: Services, signal: AbortSignal): Promise<ResolvedImage> {
-  const input = classifyImageInput(value);
+  const own = ownDownloadLink(value, services.baseUrl);
+  const input = own ? { kind: "asset" as const, sha256: own } : classifyImageInput(value);
   const { config, library } = services;
   if (input.kind === "asset") {
     const record = await library.get(input.sha256);

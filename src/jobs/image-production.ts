@@ -20,6 +20,8 @@ const PARTIAL_IMAGES_WITH_PROGRESS = 2;
 
 /** The fields that replay from the cache unchanged. */
 interface ImageJobResult {
+  /** Counted beside the upstream call on a miss; a hit never needs the tokenizer. */
+  promptTokens: number;
   usage: ImageUsage | null;
   costUsd: number;
   pricesFrom: z.infer<typeof CostOut>["pricesFrom"];
@@ -96,12 +98,14 @@ async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResul
 
 /** Runs an image job through the cache and returns the tool's result: summary, structured output, previews and links. */
 export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<ToolOutput<ImageResult>> {
-  const promptTokens = await countTokens(job.prompt);
   const hash = await requestHash(job.tool, { params: job.params, prompt: job.prompt, parents: job.parents });
   const outcome = await runCachedJob<ImageJobResult>(ctx, hash, job.fresh, async () => {
     const client = openaiClient(ctx.services.config);
     const partialImages = ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
     const progress = progressReporter(ctx, job.params.n * (partialImages + 1), job.tool);
+    // The encoder takes most of a second to build in a fresh isolate: overlap it with OpenAI's time.
+    const promptTokens = countTokens(job.prompt);
+    promptTokens.catch(() => undefined); // awaited below; never an unhandled rejection if the call fails first
     let call: ImageCallResult;
     try {
       call = await job.call(client, {
@@ -115,13 +119,14 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
     }
     if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
     if (call.images.length === 0)
-      throw new ToolError("OpenAI finished without returning an image; nothing was charged to the cache. Try again.", "upstream_error");
+      throw new ToolError("OpenAI finished without returning an image; nothing was stored. Try again.", "upstream_error");
     await job.beforeStore?.();
     const records = await storeImages(ctx, job, call, hash);
     const cost = call.usage ? imageCostUsd(job.params.model, call.usage) : undefined;
     return {
       records,
       result: {
+        promptTokens: await promptTokens,
         usage: call.usage ?? null,
         costUsd: cost?.usd ?? 0,
         pricesFrom: cost?.pricesFrom ?? { source: "no usage returned", checkedOn: "", estimate: true },
@@ -140,7 +145,7 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
     images: views,
     parameters: job.params,
     resolved: result.resolved,
-    prompt: { characters: job.prompt.length, tokens: promptTokens },
+    prompt: { characters: job.prompt.length, tokens: result.promptTokens },
     parents: job.parents,
     cached: outcome.cached,
     sharedInFlight: outcome.shared,

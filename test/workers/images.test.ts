@@ -295,6 +295,23 @@ describe("edit_image", () => {
     await client.close();
   });
 
+  it("takes this server's own download links as asset ids, without fetching them", async () => {
+    const client = await connect();
+    const base = structured<ImageOut>(await call(client, "generate_image", { prompt: "link me", quality: "low", return: "none" }));
+    const out = structured<ImageOut>(
+      await call(client, "edit_image", { prompt: "edit by link", images: [base.images[0]!.downloadUrl], quality: "low" }),
+    );
+    expect(out.parents).toEqual([base.images[0]!.id]);
+    // Another host's /assets/ path is just a URL, and gets the URL rules.
+    const foreign = await call(client, "edit_image", {
+      prompt: "x",
+      images: [`http://elsewhere.example/assets/${base.images[0]!.id}.png`],
+    });
+    expect(foreign.isError).toBe(true);
+    expect(textOf(foreign)).toMatch(/https/);
+    await client.close();
+  });
+
   it("refuses bad inputs clearly and stores nothing", async () => {
     const client = await connect();
     const png = await solidPng(32, 32, [10, 10, 10, 255]);
