@@ -11,7 +11,7 @@ export const imageInputSchema = z
   .min(1)
   .describe(
     "An image, given as one of: (1) an asset id, the 64-character lowercase hex sha256 that this server's tools return " +
-      "(also accepted as its asset:// URI); (2) a public https URL of a PNG, JPEG, WebP or GIF file (no http, no private " +
+      "(also accepted as its asset:// URI or this server's download link); (2) a public https URL of a PNG, JPEG, WebP or GIF file (no http, no private " +
       "or local addresses); (3) the image file's bytes as base64 or a data URL such as `data:image/png;base64,iVBOR...`. " +
       "Prefer an asset id or URL: requests over a few MB are refused, so base64 suits small images only. " +
       "Local file paths cannot be read by this remote server.",
