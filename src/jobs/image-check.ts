@@ -57,7 +57,8 @@ export async function checkImageAgainstPrompt(
     question: question(prompt),
     detail: options.detail ?? "auto",
     model: options.model,
-    maxOutputTokens: 800,
+    // Room for reasoning models to think before they write the short verdict.
+    maxOutputTokens: 2000,
     schema: VERDICT_SCHEMA,
     fresh: options.fresh ?? false,
   });
