@@ -101,7 +101,7 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
   const hash = await requestHash(job.tool, { params: job.params, prompt: job.prompt, parents: job.parents });
   const outcome = await runCachedJob<ImageJobResult>(ctx, hash, job.fresh, async () => {
     const client = openaiClient(ctx.services.config);
-    const partialImages = ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
+    const partialImages = ctx.wantsProgress && job.params.n === 1 ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
     const progress = progressReporter(ctx, job.params.n * (partialImages + 1), job.tool);
     // The encoder takes most of a second to build in a fresh isolate: overlap it with OpenAI's time.
     const promptTokens = countTokens(job.prompt);

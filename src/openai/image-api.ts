@@ -2,6 +2,8 @@ import type OpenAI from "openai";
 import { toFile } from "openai";
 import type {
   ImageEditParamsBase,
+  ImageEditParamsNonStreaming,
+  ImageGenerateParamsNonStreaming,
   ImageEditStreamEvent,
   ImageGenerateParamsBase,
   ImageGenStreamEvent,
@@ -86,6 +88,28 @@ async function collect(
   return result;
 }
 
+/** A plain (non-streamed) answer: every image at once in `data`, usage for the whole request. */
+async function fromResponse(response: ImagesResponse, options: ImageCallOptions, fallbackFormat: string): Promise<ImageCallResult> {
+  const images = (response.data ?? []).flatMap((image) => (image.b64_json ? [decode(image.b64_json)] : []));
+  for (let index = 0; index < images.length; index++) await options.onEvent?.({ type: "completed", index });
+  return {
+    images,
+    usage: response.usage,
+    size: response.size,
+    quality: response.quality,
+    background: response.background,
+    outputFormat: response.output_format ?? fallbackFormat,
+  };
+}
+
+/**
+ * Streaming (with partial previews) is used for single images; several images come as
+ * one plain answer, the form every OpenAI-compatible endpoint supports for n > 1.
+ */
+function streams(params: NormalizedImageParams): boolean {
+  return params.n === 1;
+}
+
 /** The JSON fields both endpoints share: the prompt and every parameter that is set. */
 function requestBody(params: NormalizedImageParams, prompt: string) {
   // Values were validated against the catalog; the SDK's literal unions are narrower than our record type.
@@ -99,8 +123,15 @@ export async function generateImages(
   options: ImageCallOptions,
 ): Promise<ImageCallResult> {
   return callOpenAI(async () => {
+    const body = requestBody(params, prompt);
+    if (!streams(params))
+      return fromResponse(
+        await client.images.generate(body as ImageGenerateParamsNonStreaming, { signal: options.signal }),
+        options,
+        params.output_format,
+      );
     const stream = await client.images.generate(
-      { ...requestBody(params, prompt), stream: true, partial_images: options.partialImages },
+      { ...body, stream: true, partial_images: options.partialImages },
       { signal: options.signal },
     );
     return collect(stream, options, params.output_format);
@@ -118,16 +149,14 @@ export async function editImages(
     const images = await Promise.all(inputs.images.map((file) => toFile(file.bytes, file.name, { type: file.mime })));
     const mask = inputs.mask ? await toFile(inputs.mask.bytes, inputs.mask.name, { type: inputs.mask.mime }) : undefined;
     const { moderation: _generateOnly, ...editParams } = requestBody(params, prompt);
-    const stream = await client.images.edit(
-      {
-        ...(editParams as ImageEditParamsBase),
-        image: images,
-        ...(mask ? { mask } : {}),
-        stream: true,
-        partial_images: options.partialImages,
-      },
-      { signal: options.signal },
-    );
+    const body: ImageEditParamsBase = { ...(editParams as ImageEditParamsBase), image: images, ...(mask ? { mask } : {}) };
+    if (!streams(params))
+      return fromResponse(
+        await client.images.edit(body as ImageEditParamsNonStreaming, { signal: options.signal }),
+        options,
+        params.output_format,
+      );
+    const stream = await client.images.edit({ ...body, stream: true, partial_images: options.partialImages }, { signal: options.signal });
     return collect(stream, options, params.output_format);
   });
 }

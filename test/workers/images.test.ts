@@ -102,6 +102,8 @@ describe("generate_image", () => {
       moderation: "low",
       n: 2,
     });
+    // Several images come as one plain answer (streaming is for single images with previews).
+    expect(request?.json).not.toHaveProperty("stream");
     expect(out.images).toHaveLength(2);
     expect(new Set(out.images.map((i) => i.id)).size).toBe(2);
     expect(out.images.every((i) => i.mimeType === "image/webp" && i.width === 1280 && i.height === 720)).toBe(true);
@@ -251,6 +253,19 @@ describe("upstream faults", () => {
 });
 
 describe("edit_image", () => {
+  it("edits into several images with one plain (non-streamed) answer", async () => {
+    const client = await connect();
+    const png = await solidPng(64, 64, [90, 20, 200, 255]);
+    const out = structured<ImageOut>(
+      await call(client, "edit_image", { prompt: "two variants", images: [dataUrl(png)], n: 2, quality: "low" }),
+    );
+    expect(out.images).toHaveLength(2);
+    const [request] = await upstream("/v1/images/edits");
+    expect(request?.fields).toMatchObject({ n: "2" });
+    expect(request?.fields).not.toHaveProperty("stream");
+    await client.close();
+  });
+
   it("uploads inputs and mask as multipart, records lineage and stores new inputs", async () => {
     const client = await connect();
     const base = structured<ImageOut>(
