@@ -238,6 +238,9 @@ describe("registration parity", () => {
     const b = await modern.getPrompt({ name: "game_asset", arguments: args });
     expect(b.messages).toEqual(a.messages);
     expect(JSON.stringify(a.messages)).toContain("a wooden chest");
+    // A missing required argument is refused in both eras.
+    await expect(legacy.getPrompt({ name: "game_asset", arguments: {} })).rejects.toThrow(/subject/);
+    await expect(modern.getPrompt({ name: "game_asset", arguments: {} })).rejects.toThrow(/subject/);
     await legacy.close();
     await modern.close();
   });

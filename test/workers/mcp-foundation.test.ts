@@ -181,6 +181,10 @@ describe("MCP over Streamable HTTP (2025 session era)", () => {
       ["list_assets", { since: "yesterday" }, /ISO 8601/],
       ["list_assets", { limit: 1000 }, /limit/],
       ["get_asset", { id: "f".repeat(64), return: "everything" }, /return/],
+      ["count_tokens", {}, /text/],
+      ["count_tokens", { text: 42 }, /text/],
+      ["list_assets", { kind: "videos" }, /kind/],
+      ["list_assets", { since: "2026-11-02T00:00:00Z", until: "2026-11-01T00:00:00Z" }, /since is later than until/],
     ] as const) {
       const result = await call(client, tool, args);
       expect(result.isError, `${tool} ${JSON.stringify(args)}`).toBe(true);
