@@ -4,6 +4,7 @@ import { ToolError } from "../mcp/tool-error";
 import { DEFAULT_IMAGE_MODEL, DEFAULT_VISION_MODEL } from "../openai/catalog";
 import { countTokens, encoderIsWarm } from "../openai/tokenizer";
 import { ASSET_KINDS, type AssetKind } from "../store/asset-kinds";
+import { availableModels, ModelsOut } from "../schemas/models.schemas";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
 
 const MAX_COUNT_CHARS = 1_000_000;
@@ -40,7 +41,7 @@ export const serverStatus = defineTool({
   name: "server_status",
   title: "Server status",
   description:
-    "Reports this server's version, which capabilities are configured (and why not, when one is not), the default models, what the image binding can do where the server runs, the protocol era of this connection, and how many assets are stored, with bytes, by kind.",
+    "Reports this server's version, which capabilities are configured (and why not, when one is not), the default models and every available model with its sizes, qualities, prices and shutdown date, what the image binding can do where the server runs, the protocol era of this connection, and how many assets are stored, with bytes, by kind.",
   input: z.object({}),
   output: z.object({
     server: z.object({ name: z.string(), version: z.string(), deployEnv: z.string() }),
@@ -52,6 +53,7 @@ export const serverStatus = defineTool({
       tokenCounting: Capability,
     }),
     defaults: z.object({ imageModel: z.string(), visionModel: z.string() }),
+    models: ModelsOut.describe("Models that still answer today, with limits, USD per 1M tokens and shutdown dates."),
     assets: z.record(z.enum(ASSET_KINDS), z.object({ count: z.number().int(), bytes: z.number().int() })),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -99,6 +101,7 @@ export const serverStatus = defineTool({
         imageModel: config.defaultImageModel ?? DEFAULT_IMAGE_MODEL,
         visionModel: config.defaultVisionModel ?? DEFAULT_VISION_MODEL,
       },
+      models: availableModels(new Date()),
       assets,
     };
     const total = Object.values(assets).reduce((n, a) => n + a.count, 0);
