@@ -94,25 +94,25 @@ export class ImageService {
   }
 
   /**
-   * An edit mask as OpenAI wants it: a PNG with an alpha channel (fully transparent where the image
-   * should change) and exactly the first input image's size. Other formats are converted to PNG.
-   * A mask without transparency is refused rather than converted: turning a black-and-white mask
-   * into alpha is pixel work the binding cannot do, and an opaque mask would change nothing.
-   * A mask of another size is refused too, never resized: stretching it would move the edit area.
+   * A mask or markup overlay as OpenAI wants it: a PNG with an alpha channel and exactly the first
+   * input image's size. Other formats are converted to PNG. One without an alpha channel is refused
+   * rather than converted: deriving alpha from brightness is pixel work the binding cannot do, and
+   * an opaque mask would change nothing (an opaque markup would hide the image). One of another
+   * size is refused too, never resized: stretching it would move the area it marks.
    */
-  async prepareMask(maskBytes: Uint8Array, expected: { width: number; height: number }): Promise<Uint8Array> {
-    const mask = await this.info(maskBytes);
-    requireSameSize(mask, expected);
-    const png = await this.toPng(maskBytes);
+  async prepareOverlay(bytes: Uint8Array, expected: { width: number; height: number }, role: OverlayRole): Promise<Uint8Array> {
+    const overlay = await this.info(bytes);
+    requireSameSize(overlay, expected, role);
+    const png = await this.toPng(bytes);
     const header = readPngHeader(png);
     if (!header) {
       throw new ToolError(
-        `the mask (${mask.format}) could not be converted to a readable PNG; export it as a PNG with an alpha channel.`,
+        `the ${role} (${overlay.format}) could not be converted to a readable PNG; export it as a PNG with an alpha channel.`,
         "invalid_input",
       );
     }
-    requireSameSize(header, expected); // a conversion may apply EXIF orientation
-    if (!pngHasAlpha(header)) throw maskWithoutAlpha(mask.format, describeColorType(header.colorType));
+    requireSameSize(header, expected, role); // a conversion may apply EXIF orientation
+    if (!pngHasAlpha(header)) throw overlayWithoutAlpha(role, overlay.format, describeColorType(header.colorType));
     return png;
   }
 
@@ -143,28 +143,41 @@ function notAnImage(bytes: Uint8Array, error: unknown): ToolError {
   );
 }
 
-function requireSameSize(mask: { width: number; height: number }, expected: { width: number; height: number }): void {
-  if (mask.width === expected.width && mask.height === expected.height) return;
+/** The two PNG overlays an edit takes: a mask (where to edit) or markup (marks drawn on the image). */
+export type OverlayRole = "mask" | "markup";
+
+const OVERLAY_PURPOSE: Record<OverlayRole, { moves: string; alpha: string; fix: string }> = {
+  mask: {
+    moves: "the area to edit",
+    alpha: "An edit mask marks the area to change with fully transparent pixels (alpha 0), so this one would change nothing.",
+    fix: "transparent where the image should change, opaque elsewhere",
+  },
+  markup: {
+    moves: "the marks",
+    alpha: "Markup is laid over the first image, so without transparency it would hide the image.",
+    fix: "your marks opaque, transparent everywhere else",
+  },
+};
+
+function requireSameSize(overlay: { width: number; height: number }, expected: { width: number; height: number }, role: OverlayRole): void {
+  if (overlay.width === expected.width && overlay.height === expected.height) return;
   const want = `${expected.width}x${expected.height}`;
   throw new ToolError(
-    `the mask is ${mask.width}x${mask.height} but the first input image is ${want}: a mask must have exactly the image's size. ` +
-      `Export the mask at ${want} and try again (masks are not resized here, since stretching one would move the area to edit).`,
+    `the ${role} is ${overlay.width}x${overlay.height} but the first input image is ${want}: a ${role} must have exactly the image's size. ` +
+      `Export the ${role} at ${want} and try again (it is not resized here, since stretching it would move ${OVERLAY_PURPOSE[role].moves}).`,
     "invalid_input",
   );
 }
 
-function maskWithoutAlpha(format: string, colorType: string): ToolError {
+function overlayWithoutAlpha(role: OverlayRole, format: string, colorType: string): ToolError {
   const what =
     format === "image/jpeg"
-      ? "the mask is a JPEG, which cannot carry transparency"
+      ? `the ${role} is a JPEG, which cannot carry transparency`
       : format === "image/png"
-        ? `the mask is a PNG without an alpha channel (${colorType})`
-        : `the mask (${format}, converted to PNG) has no alpha channel`;
-  return new ToolError(
-    `${what}. An edit mask marks the area to change with fully transparent pixels (alpha 0), so this one would change nothing. ` +
-      "Export the mask as a PNG with an alpha channel: transparent where the image should change, opaque elsewhere.",
-    "invalid_input",
-  );
+        ? `the ${role} is a PNG without an alpha channel (${colorType})`
+        : `the ${role} (${format}, converted to PNG) has no alpha channel`;
+  const purpose = OVERLAY_PURPOSE[role];
+  return new ToolError(`${what}. ${purpose.alpha} Export the ${role} as a PNG with an alpha channel: ${purpose.fix}.`, "invalid_input");
 }
 
 function requirePositiveInteger(name: string, value: number): void {

@@ -35,7 +35,7 @@ export const ImageResultOut = z.object({
     .object({ size: z.string().optional(), quality: z.string().optional(), background: z.string().optional() })
     .describe("What OpenAI chose for `auto` values."),
   prompt: z.object({ characters: z.number().int(), tokens: z.number().int() }),
-  parents: z.array(z.string()).describe("Asset ids of the input images and mask (edits)."),
+  parents: z.array(z.string()).describe("Asset ids of the inputs (edits): the images in order, then the mask or markup."),
   cached: z.boolean().describe("True when answered from the cache: no OpenAI call, no cost."),
   sharedInFlight: z.boolean().describe("True when an identical request was already running and this call shared its result."),
   usage: UsageOut,
@@ -44,12 +44,23 @@ export const ImageResultOut = z.object({
 });
 export type ImageResult = z.infer<typeof ImageResultOut>;
 
+export interface ImageJobInputs {
+  images: string[];
+  mask: string | null;
+  markup: string | null;
+}
+
+export const NO_INPUTS: ImageJobInputs = { images: [], mask: null, markup: null };
+
+/** Lineage: every input's asset id, images first, then the mask or markup. */
+const parentsOf = ({ images, mask, markup }: ImageJobInputs): string[] => [...images, ...[mask, markup].filter((id) => id !== null)];
+
 export interface ImageJob {
   tool: "generate_image" | "edit_image";
   params: NormalizedImageParams;
   prompt: string;
-  /** Content hashes of inputs, in order: they, not URLs, identify the request. */
-  parents: string[];
+  /** Content hashes of the inputs by role: they, not URLs, identify the request. */
+  inputs: ImageJobInputs;
   fresh: boolean;
   returnMode: ReturnMode;
   notices: string[];
@@ -87,7 +98,7 @@ async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResul
           model: job.params.model,
           prompt: job.prompt,
           parameters: { ...job.params },
-          parents: job.parents,
+          parents: parentsOf(job.inputs),
           requestHash: hash,
         },
       });
@@ -98,7 +109,7 @@ async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResul
 
 /** Runs an image job through the cache and returns the tool's result: summary, structured output, previews and links. */
 export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<ToolOutput<ImageResult>> {
-  const hash = await requestHash(job.tool, { params: job.params, prompt: job.prompt, parents: job.parents });
+  const hash = await requestHash(job.tool, { params: job.params, prompt: job.prompt, inputs: job.inputs });
   const outcome = await runCachedJob<ImageJobResult>(ctx, hash, job.fresh, async () => {
     const client = openaiClient(ctx.services.config);
     const partialImages = ctx.wantsProgress && job.params.n === 1 ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
@@ -146,7 +157,7 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
     parameters: job.params,
     resolved: result.resolved,
     prompt: { characters: job.prompt.length, tokens: result.promptTokens },
-    parents: job.parents,
+    parents: parentsOf(job.inputs),
     cached: outcome.cached,
     sharedInFlight: outcome.shared,
     usage: usageOut(result.usage),

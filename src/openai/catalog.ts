@@ -16,6 +16,9 @@ export type ImageBackground = "auto" | "opaque" | "transparent";
 /** The formats this server exposes; the API also has gif and svg, which do not stream. */
 export type ImageOutputFormat = "png" | "jpeg" | "webp";
 export type InputFidelity = "low" | "high";
+/** Planning effort before rendering, independent of quality. */
+export type ImageComplexity = "low" | "medium" | "high";
+export const IMAGE_COMPLEXITIES: readonly ImageComplexity[] = ["low", "medium", "high"];
 export type ImageDetail = "low" | "high" | "auto" | "original";
 
 /** Where a price sheet came from. `confirmed: false` marks an estimate to correct when OpenAI's page is read. */
@@ -76,7 +79,13 @@ export interface ImageModelSpec {
   transparentBackgroundPreview: boolean;
   outputFormats: readonly ImageOutputFormat[];
   maxImagesPerRequest: number;
-  edits: { supported: boolean; maxInputImages: number };
+  /** `markup`: a transparent PNG drawn over the first image to show the edit (SDK images.ts: GPT Image 2.5). */
+  edits: { supported: boolean; maxInputImages: number; markup: boolean };
+  /**
+   * Takes `complexity`. The SDK names no model restriction; the 2.x family is where it was
+   * introduced, so the retiring 1.x models are not sent it.
+   */
+  complexity: boolean;
   /** Only the 1.x models take `input_fidelity`; the API wants it omitted for 2.x. */
   inputFidelity: { values: readonly InputFidelity[]; default: InputFidelity } | null;
   partialImages: { max: number } | null;
@@ -213,12 +222,17 @@ const IMAGE_MODEL_DEFAULTS = {
   transparentBackgroundPreview: false,
   outputFormats: EXPOSED_FORMATS,
   maxImagesPerRequest: 10,
-  edits: { supported: true, maxInputImages: 16 },
+  edits: { supported: true, maxInputImages: 16, markup: false },
+  complexity: false,
   inputFidelity: null,
   partialImages: { max: 3 },
   promptMaxChars: 32_000,
   retirement: null,
 } as const satisfies Partial<ImageModelSpec>;
+
+/** What the current GPT Image 2.x models share beyond the defaults. */
+const GPT_IMAGE_2X = { ...IMAGE_MODEL_DEFAULTS, complexity: true } as const satisfies Partial<ImageModelSpec>;
+const EDITS_WITH_MARKUP = { supported: true, maxInputImages: 16, markup: true } as const;
 
 const REPLACED_BY_2_6: Retirement = {
   shutdownDate: "2026-12-01",
@@ -230,7 +244,7 @@ const REPLACED_BY_2_6: Retirement = {
 
 export const IMAGE_MODELS: readonly ImageModelSpec[] = [
   {
-    ...IMAGE_MODEL_DEFAULTS,
+    ...GPT_IMAGE_2X,
     id: "gpt-image-2",
     aliases: ["gpt-image-2-2026-04-21"],
     summary: "General-purpose GPT Image 2; custom sizes up to 3840x2160.",
@@ -244,9 +258,10 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     },
   },
   {
-    ...IMAGE_MODEL_DEFAULTS,
+    ...GPT_IMAGE_2X,
     id: "gpt-image-2.5-flare",
     aliases: ["gpt-image-2.5-flare-2026-09-08"],
+    edits: EDITS_WITH_MARKUP,
     summary: "GPT Image 2.5, small and fast; custom sizes; qualities up to max.",
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: CUSTOM_SIZES_2X },
     qualities: QUALITIES_2_5,
@@ -254,9 +269,10 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     prices: FLARE_PRICES_ESTIMATE,
   },
   {
-    ...IMAGE_MODEL_DEFAULTS,
+    ...GPT_IMAGE_2X,
     id: "gpt-image-2.5-sunburst",
     aliases: ["gpt-image-2.5-sunburst-2026-09-08"],
+    edits: EDITS_WITH_MARKUP,
     summary: "GPT Image 2.5, precise; custom sizes; qualities up to max.",
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: CUSTOM_SIZES_2X },
     qualities: QUALITIES_2_5,
@@ -264,7 +280,7 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     prices: { ...SUNBURST_RATES, ...estimated("assumed gpt-image-2.6-sunburst's rates") },
   },
   {
-    ...IMAGE_MODEL_DEFAULTS,
+    ...GPT_IMAGE_2X,
     id: "gpt-image-2.6-flare",
     summary: "GPT Image 2.6, small and fast; preset sizes only.",
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: null },
@@ -273,7 +289,7 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     prices: FLARE_PRICES_ESTIMATE,
   },
   {
-    ...IMAGE_MODEL_DEFAULTS,
+    ...GPT_IMAGE_2X,
     id: "gpt-image-2.6-sunburst",
     summary: "GPT Image 2.6, precise (the Responses image tool's default); preset sizes only.",
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: null },
@@ -358,7 +374,7 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     qualities: [],
     backgrounds: ["auto"],
     maxImagesPerRequest: 1,
-    edits: { supported: false, maxInputImages: 0 },
+    edits: { supported: false, maxInputImages: 0, markup: false },
     partialImages: null,
     promptMaxChars: 4000,
     prices: null,
@@ -371,7 +387,7 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     sizes: { presets: ["256x256", "512x512", "1024x1024"], auto: false, custom: null },
     qualities: [],
     backgrounds: ["auto"],
-    edits: { supported: true, maxInputImages: 1 },
+    edits: { supported: true, maxInputImages: 1, markup: false },
     partialImages: null,
     promptMaxChars: 1000,
     prices: null,

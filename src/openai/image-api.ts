@@ -142,14 +142,21 @@ export async function editImages(
   client: OpenAI,
   params: NormalizedImageParams,
   prompt: string,
-  inputs: { images: UpstreamImageFile[]; mask?: UpstreamImageFile },
+  inputs: { images: UpstreamImageFile[]; mask?: UpstreamImageFile; markup?: UpstreamImageFile },
   options: ImageCallOptions,
 ): Promise<ImageCallResult> {
   return callOpenAI(async () => {
-    const images = await Promise.all(inputs.images.map((file) => toFile(file.bytes, file.name, { type: file.mime })));
-    const mask = inputs.mask ? await toFile(inputs.mask.bytes, inputs.mask.name, { type: inputs.mask.mime }) : undefined;
+    const upload = (file: UpstreamImageFile) => toFile(file.bytes, file.name, { type: file.mime });
+    const images = await Promise.all(inputs.images.map(upload));
+    const mask = inputs.mask ? await upload(inputs.mask) : undefined;
+    const markup = inputs.markup ? await upload(inputs.markup) : undefined;
     const { moderation: _generateOnly, ...editParams } = requestBody(params, prompt);
-    const body: ImageEditParamsBase = { ...(editParams as ImageEditParamsBase), image: images, ...(mask ? { mask } : {}) };
+    const body: ImageEditParamsBase = {
+      ...(editParams as ImageEditParamsBase),
+      image: images,
+      ...(mask ? { mask } : {}),
+      ...(markup ? { markup } : {}),
+    };
     if (!streams(params))
       return fromResponse(
         await client.images.edit(body as ImageEditParamsNonStreaming, { signal: options.signal }),

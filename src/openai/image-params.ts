@@ -6,11 +6,13 @@
 import { ToolError } from "../mcp/tool-error";
 import {
   DEFAULT_IMAGE_MODEL,
+  IMAGE_COMPLEXITIES,
   IMAGE_MODELS,
   isShutDown,
   requireImageModel,
   shutdownNotice,
   type CustomSizeLimits,
+  type ImageComplexity,
   type ImageBackground,
   type ImageModelSpec,
   type ImageOutputFormat,
@@ -33,6 +35,7 @@ export interface ImageParamsInput {
   moderation?: string | null;
   n?: number | null;
   input_fidelity?: string | null;
+  complexity?: string | null;
 }
 
 export interface NormalizeOptions {
@@ -57,6 +60,8 @@ export interface NormalizedImageParams {
   moderation: "low" | "auto" | null;
   n: number;
   input_fidelity: InputFidelity | null;
+  /** Null: the model's own default (OpenAI documents none to fill in). */
+  complexity: ImageComplexity | null;
 }
 
 const COMPRESSIBLE_FORMATS: readonly ImageOutputFormat[] = ["jpeg", "webp"];
@@ -241,6 +246,15 @@ function normalizeFidelity(raw: string | undefined, model: ImageModelSpec, { ope
   return oneOf("input_fidelity", raw ?? fidelity.default, fidelity.values, ` for ${model.id}`);
 }
 
+function normalizeComplexity(raw: string | undefined, model: ImageModelSpec, now: Date): ImageComplexity | null {
+  if (raw === undefined) return null;
+  if (!model.complexity) {
+    const where = IMAGE_MODELS.filter((m) => m.complexity && !isShutDown(m, now)).map((m) => m.id);
+    throw invalid(`complexity: ${quote(raw)} is not allowed: ${model.id} does not take it. Models that take it: ${list(where)}.`);
+  }
+  return oneOf("complexity", raw, IMAGE_COMPLEXITIES, "");
+}
+
 const present = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
 
 /** Validates and fills every default; throws ToolError naming the field, value and allowed values. */
@@ -262,6 +276,7 @@ export function normalizeImageParams(input: ImageParamsInput, options: Normalize
     moderation: normalizeModeration(present(input.moderation), options.operation),
     n,
     input_fidelity: normalizeFidelity(present(input.input_fidelity), model, options),
+    complexity: normalizeComplexity(present(input.complexity), model, options.now),
   };
 }
 

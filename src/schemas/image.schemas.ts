@@ -21,6 +21,12 @@ export const imageOutputFields = {
     .enum(["low", "medium", "high", "xhigh", "max", "auto"])
     .optional()
     .describe("low, medium, high or auto (default); xhigh and max on 2.5 models. Higher costs more."),
+  complexity: z
+    .enum(["low", "medium", "high"])
+    .optional()
+    .describe(
+      "How much the model plans before rendering, apart from quality: high helps dense text, diagrams and busy layouts but takes longer. Omit for the model's default.",
+    ),
   background: z.enum(["auto", "opaque", "transparent"]).optional().describe("transparent needs output_format png or webp."),
   output_format: z.enum(["png", "jpeg", "webp"]).optional().describe("File format of the result (default png)."),
   output_compression: z.number().int().min(0).max(100).optional().describe("0–100, jpeg and webp only."),
@@ -43,6 +49,7 @@ export const ImageParametersOut = z.object({
   moderation: z.string().nullable(),
   n: z.number().int(),
   input_fidelity: z.string().nullable(),
+  complexity: z.string().nullable(),
 });
 
 export const UsageOut = z

@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { ToolError } from "../mcp/tool-error";
-import { requireImageModel } from "../openai/catalog";
+import { IMAGE_MODELS, requireImageModel } from "../openai/catalog";
 import { editImages, generateImages, type UpstreamImageFile } from "../openai/image-api";
 import { checkPromptLength, imageParamNotices, normalizeImageParams, type NormalizedImageParams } from "../openai/image-params";
 import { imageInputSchema } from "../inputs/image-input";
+import type { OverlayRole } from "../imaging/image-service";
 import { persistInputs, resolveImage, resolveImages, type ResolvedImage } from "../inputs/resolve-images";
 import type { Services } from "../services";
 import { extensionFor } from "../store/asset-kinds";
 import { imageOutputFields } from "../schemas/image.schemas";
-import { ImageResultOut, produceImages } from "../jobs/image-production";
+import { ImageResultOut, NO_INPUTS, produceImages } from "../jobs/image-production";
 import { VerdictOut } from "../jobs/image-check";
 import { withVerification } from "../jobs/verify-result";
 
@@ -55,7 +56,7 @@ export const generateImage = defineTool({
       tool: "generate_image",
       params,
       prompt: args.prompt,
-      parents: [],
+      inputs: NO_INPUTS,
       fresh: args.fresh,
       returnMode: args.return,
       notices: imageParamNotices(params, new Date()),
@@ -75,17 +76,22 @@ export const editImage = defineTool({
   name: "edit_image",
   title: "Edit images",
   description:
-    "Edits or combines up to 16 images following a prompt (change a detail, restyle, put a product into a scene, merge references), optionally limited to the transparent area of a mask. Images are given as asset ids from earlier results (best), https URLs, or base64/data URLs for small files; each input is stored as an asset and the result records them as its parents. Returns previews, asset ids, links, usage and cost; identical requests come from the cache unless fresh is true.",
+    "Edits or combines up to 16 images following a prompt (change a detail, restyle, put a product into a scene, merge references), optionally limited to the transparent area of a mask or guided by markup drawn over the first image. Images are given as asset ids from earlier results (best), https URLs, or base64/data URLs for small files; each input is stored as an asset and the result records them as its parents. Returns previews, asset ids, links, usage and cost; identical requests come from the cache unless fresh is true.",
   input: z.object({
     prompt: promptField.describe("What to change or make from the input images. Up to 32,000 characters."),
     images: z
       .array(imageInputSchema)
       .min(1, "images: give at least one image to edit.")
       .max(16, "images: at most 16 images per edit.")
-      .describe("The images to edit (the first one sets the size a mask must have)."),
+      .describe("The images to edit (the first one sets the size a mask or markup must have)."),
     mask: imageInputSchema
       .optional()
       .describe("Optional PNG with an alpha channel, same size as the first image: transparent pixels mark where to edit."),
+    markup: imageInputSchema
+      .optional()
+      .describe(
+        "Optional PNG with transparency, same size as the first image, laid over it to show the edit: circles, arrows, sketches, notes (gpt-image-2.5 models; not with mask).",
+      ),
     input_fidelity: z.enum(["low", "high"]).optional().describe("How closely to keep input details (only models that support it)."),
     ...imageOutputFields,
   }),
@@ -95,33 +101,48 @@ export const editImage = defineTool({
     const { services, signal } = ctx;
     const params = normalize(args, "edit", services, args.prompt);
     const model = requireImageModel(params.model, new Date());
-    if (!model.edits.supported) throw new ToolError(`model: ${model.id} cannot edit images. Use one of the gpt-image-2 family.`);
     if (args.images.length > model.edits.maxInputImages) {
       throw new ToolError(
         `images: ${model.id} takes at most ${model.edits.maxInputImages} input images; ${args.images.length} were given.`,
       );
     }
+    if (args.mask && args.markup) {
+      throw new ToolError(
+        "markup: cannot be combined with mask. Give a mask (where to edit) or markup (marks drawn on the image), not both.",
+      );
+    }
+    if (args.markup && !model.edits.markup) {
+      const takers = IMAGE_MODELS.filter((m) => m.edits.markup && !m.retirement).map((m) => m.id);
+      throw new ToolError(`markup: ${model.id} does not take markup. Models that do: ${takers.join(", ")}.`);
+    }
     const images = await resolveImages(args.images, services, signal, "images");
     const first = images[0]!;
-    const mask = args.mask ? await resolveImage(args.mask, services, signal, "mask") : undefined;
-    const maskPng = mask
-      ? await services.images.prepareMask(mask.bytes, { width: first.width, height: first.height }).catch((error: unknown) => {
-          throw error instanceof ToolError ? new ToolError(`mask: ${error.message}`, error.code) : error;
-        })
-      : undefined;
-    const inputs = mask ? [...images, mask] : images;
+    const overlay = async (input: string | undefined, role: OverlayRole) => {
+      if (!input) return undefined;
+      const resolved = await resolveImage(input, services, signal, role);
+      const png = await services.images.prepareOverlay(resolved.bytes, first, role).catch((error: unknown) => {
+        throw error instanceof ToolError ? new ToolError(`${role}: ${error.message}`, error.code) : error;
+      });
+      return { resolved, file: { bytes: png, mime: "image/png", name: `${role}.png` } };
+    };
+    const mask = await overlay(args.mask, "mask");
+    const markup = await overlay(args.markup, "markup");
+    const inputs = [...images, ...(mask ? [mask.resolved] : []), ...(markup ? [markup.resolved] : [])];
     const output = await produceImages(ctx, {
       tool: "edit_image",
       params,
       prompt: args.prompt,
-      parents: inputs.map((i) => i.sha256),
+      inputs: {
+        images: images.map((i) => i.sha256),
+        mask: mask?.resolved.sha256 ?? null,
+        markup: markup?.resolved.sha256 ?? null,
+      },
       fresh: args.fresh,
       returnMode: args.return,
       notices: imageParamNotices(params, new Date()),
       call: async (client, options) => {
         const files = await Promise.all(images.map((image, i) => asUploadable(image, services, `image-${i + 1}`)));
-        const maskFile = maskPng ? { bytes: maskPng, mime: "image/png", name: "mask.png" } : undefined;
-        return editImages(client, params, args.prompt, { images: files, mask: maskFile }, options);
+        return editImages(client, params, args.prompt, { images: files, mask: mask?.file, markup: markup?.file }, options);
       },
       beforeStore: async () => {
         await persistInputs(inputs, services);

@@ -146,16 +146,16 @@ describe("toPng", () => {
   });
 });
 
-describe("prepareMask", () => {
+describe("prepareOverlay", () => {
   const size = { width: 400, height: 300 };
 
   it("accepts a PNG with alpha of the right size, unchanged", async () => {
     const mask = await solidPng(400, 300, [0, 0, 0, 0]);
-    expect(await images.prepareMask(mask, size)).toBe(mask);
+    expect(await images.prepareOverlay(mask, size, "mask")).toBe(mask);
   });
 
   it("refuses a mask of another size, naming both sizes and the fix, without resizing it", async () => {
-    const error = await toolError(images.prepareMask(await solidPng(200, 150, [0, 0, 0, 0]), size));
+    const error = await toolError(images.prepareOverlay(await solidPng(200, 150, [0, 0, 0, 0]), size, "mask"));
     expect(error.code).toBe("invalid_input");
     expect(error.message).toContain("200x150");
     expect(error.message).toContain("400x300");
@@ -164,7 +164,7 @@ describe("prepareMask", () => {
 
   it("converts a WebP mask with alpha to an RGBA PNG", async () => {
     const webp = await convert(await encodePng({ ...size, alpha: true, rgba: (x) => [0, 0, 0, x < 200 ? 0 : 255] }), "image/webp");
-    const png = await images.prepareMask(webp, size);
+    const png = await images.prepareOverlay(webp, size, "mask");
     const header = readPngHeader(png);
     expect(header).toMatchObject({ width: 400, height: 300 });
     expect(header && pngHasAlpha(header)).toBe(true);
@@ -175,7 +175,7 @@ describe("prepareMask", () => {
   // so the result would be an opaque mask that edits nothing: it is refused with the fix.
   it("converts a JPEG mask, then refuses it because a JPEG cannot carry transparency", async () => {
     const jpeg = await convert(await solidPng(400, 300, [0, 0, 0, 255]), "image/jpeg");
-    const error = await toolError(images.prepareMask(jpeg, size));
+    const error = await toolError(images.prepareOverlay(jpeg, size, "mask"));
     expect(error.code).toBe("invalid_input");
     expect(error.message).toMatch(/JPEG, which cannot carry transparency/);
     expect(error.message).toMatch(/PNG with an alpha channel/);
@@ -184,17 +184,26 @@ describe("prepareMask", () => {
   // Decision: an RGB PNG is refused, not converted: deriving alpha from its brightness would be
   // pixel work the Images binding cannot do.
   it("refuses a PNG without an alpha channel", async () => {
-    const error = await toolError(images.prepareMask(await solidPng(400, 300, [255, 255, 255, 255], false), size));
+    const error = await toolError(images.prepareOverlay(await solidPng(400, 300, [255, 255, 255, 255], false), size, "mask"));
     expect(error.message).toMatch(/PNG without an alpha channel \(RGB\)/);
   });
 
   it("names the size mismatch before worrying about format", async () => {
     const jpeg = await convert(await solidPng(40, 30, [0, 0, 0, 255]), "image/jpeg");
-    expect((await toolError(images.prepareMask(jpeg, size))).message).toContain("40x30");
+    expect((await toolError(images.prepareOverlay(jpeg, size, "mask"))).message).toContain("40x30");
   });
 
   it("refuses a mask that is not an image", async () => {
-    expect((await toolError(images.prepareMask(new TextEncoder().encode("mask"), size))).code).toBe("invalid_input");
+    expect((await toolError(images.prepareOverlay(new TextEncoder().encode("mask"), size, "mask"))).code).toBe("invalid_input");
+  });
+
+  it("holds markup to the same rules, in markup's own words", async () => {
+    const markup = await encodePng({ ...size, alpha: true, rgba: (x) => [255, 0, 0, x < 50 ? 255 : 0] });
+    expect(await images.prepareOverlay(markup, size, "markup")).toBe(markup);
+    const opaque = await toolError(images.prepareOverlay(await solidPng(400, 300, [255, 0, 0, 255], false), size, "markup"));
+    expect(opaque.message).toMatch(/^the markup is a PNG without an alpha channel.*hide the image.*marks opaque/);
+    const small = await toolError(images.prepareOverlay(await solidPng(40, 30, [0, 0, 0, 0]), size, "markup"));
+    expect(small.message).toMatch(/^the markup is 40x30 .* 400x300.*move the marks/);
   });
 });
 

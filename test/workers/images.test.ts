@@ -87,12 +87,14 @@ describe("generate_image", () => {
         output_format: "webp",
         output_compression: 60,
         moderation: "low",
+        complexity: "high",
         n: 2,
         return: "none",
       }),
     );
     const [request] = await upstream("/v1/images/generations");
     expect(request?.json).toMatchObject({
+      complexity: "high",
       model: "gpt-image-2.5-sunburst",
       size: "1280x720",
       quality: "xhigh",
@@ -169,6 +171,11 @@ describe("generate_image", () => {
       [{ prompt: "x", n: 11 }, /n/],
       [{ prompt: "x".repeat(32_001) }, /prompt/],
       [{ prompt: "x", return: "thumbnail" }, /return/],
+      [{ prompt: "x", complexity: "extreme" }, /complexity/],
+      [
+        { prompt: "x", model: "gpt-image-1.5", complexity: "high" },
+        /complexity: "high" is not allowed: gpt-image-1\.5 does not take it\. Models that take it: gpt-image-2,/,
+      ],
     ];
     const before = await assetCount();
     for (const [args, expected] of cases) {
@@ -310,6 +317,28 @@ describe("edit_image", () => {
     await client.close();
   });
 
+  it("sends markup as its own multipart file and keeps it apart from a mask in the cache", async () => {
+    const client = await connect();
+    const photo = await solidPng(64, 48, [200, 180, 160, 255]);
+    const circle = await solidPng(64, 48, [255, 0, 0, 0]);
+    const common = { prompt: "remove what is circled", model: "gpt-image-2.5-sunburst", quality: "low", complexity: "low" };
+    const marked = structured<ImageOut>(await call(client, "edit_image", { ...common, images: [dataUrl(photo)], markup: dataUrl(circle) }));
+    const [request] = await upstream("/v1/images/edits");
+    expect(request?.fields).toMatchObject({ model: "gpt-image-2.5-sunburst", complexity: "low" });
+    expect(request?.files?.find((f) => f.field === "markup")?.sha256).toBe(await sha256Hex(circle));
+    expect(request?.files?.some((f) => f.field === "mask")).toBe(false);
+    expect(marked.parents).toEqual([await sha256Hex(photo), await sha256Hex(circle)]);
+    // The same bytes as a mask, or as a second image, are different requests.
+    const masked = structured<ImageOut>(await call(client, "edit_image", { ...common, images: [dataUrl(photo)], mask: dataUrl(circle) }));
+    const twoImages = structured<ImageOut>(await call(client, "edit_image", { ...common, images: [dataUrl(photo), dataUrl(circle)] }));
+    expect([masked.cached, twoImages.cached]).toEqual([false, false]);
+    expect(masked.parents).toEqual(marked.parents);
+    expect(await upstream("/v1/images/edits")).toHaveLength(3);
+    const again = structured<ImageOut>(await call(client, "edit_image", { ...common, images: [dataUrl(photo)], markup: dataUrl(circle) }));
+    expect(again.cached).toBe(true);
+    await client.close();
+  });
+
   it("takes this server's own download links as asset ids, without fetching them", async () => {
     const client = await connect();
     const base = structured<ImageOut>(await call(client, "generate_image", { prompt: "link me", quality: "low", return: "none" }));
@@ -346,6 +375,19 @@ describe("edit_image", () => {
       [{ prompt: "x", images: [dataUrl(png)], mask: dataUrl(opaqueMask) }, /mask:.*alpha|mask:.*transparen/i],
       [{ prompt: "x", images: [dataUrl(png)], input_fidelity: "high" }, /input_fidelity/],
       [{ prompt: "x", images: [dataUrl(png)], model: "gpt-image-1" }, /shut down/],
+      [
+        { prompt: "x", images: [dataUrl(png)], markup: dataUrl(smallMask) },
+        /markup: gpt-image-2 does not take markup.*gpt-image-2\.5-flare/,
+      ],
+      [
+        { prompt: "x", images: [dataUrl(png)], model: "gpt-image-2.5-flare", mask: dataUrl(smallMask), markup: dataUrl(smallMask) },
+        /markup: cannot be combined with mask/,
+      ],
+      [
+        { prompt: "x", images: [dataUrl(png)], model: "gpt-image-2.5-flare", markup: dataUrl(smallMask) },
+        /markup: the markup is 16x16.*32x32/,
+      ],
+      [{ prompt: "x", images: [dataUrl(png)], model: "gpt-image-2.5-flare", markup: dataUrl(opaqueMask) }, /markup:.*hide the image/],
     ];
     for (const [args, expected] of cases) {
       const result = await call(client, "edit_image", args);

@@ -46,7 +46,8 @@ function errorOf(run: () => unknown): string {
 describe("catalog", () => {
   it("has current defaults that do what they are defaults for", () => {
     expect(DEFAULT_IMAGE_MODEL).toBe("gpt-image-2");
-    expect(requireImageModel(DEFAULT_IMAGE_MODEL, NOW).edits).toEqual({ supported: true, maxInputImages: 16 });
+    expect(requireImageModel(DEFAULT_IMAGE_MODEL, NOW).edits).toEqual({ supported: true, maxInputImages: 16, markup: false });
+    expect(requireImageModel("gpt-image-2.5-flare", NOW).edits.markup).toBe(true);
     const vision = requireVisionModel(DEFAULT_VISION_MODEL, NOW);
     expect(vision.id).toBe("gpt-6.1-terra");
     expect(vision.acceptsImages && vision.structuredOutputs).toBe(true);
@@ -141,7 +142,15 @@ describe("normalizeImageParams: defaults", () => {
       moderation: "auto",
       n: 1,
       input_fidelity: null,
+      complexity: null,
     });
+  });
+
+  it("sends complexity only when asked, and only to models that take it", () => {
+    expect(generate({ complexity: "medium" }).complexity).toBe("medium");
+    expect(edit({ model: "gpt-image-2.6-flare", complexity: "low" }).complexity).toBe("low");
+    expect(errorOf(() => generate({ complexity: "max" }))).toMatch(/complexity: "max" is not allowed\. Allowed: low, medium, high\./);
+    expect(errorOf(() => generate({ model: "gpt-image-1-mini", complexity: "low" }))).toMatch(/gpt-image-1-mini does not take it/);
   });
 
   it("leaves moderation out of edits and sets compression for jpeg and webp", () => {
