@@ -3,12 +3,10 @@ import { readConfig } from "./config";
 import { buildServerV1 } from "./mcp/adapter-v1";
 import { CappedEventStore } from "./mcp/capped-event-store";
 import { REGISTRY } from "./registry";
-import { createServices, type Services } from "./services";
+import { createServices, type RequestScope, type Services } from "./services";
 
-export interface SessionProps extends Record<string, unknown> {
-  /** Public origin the client reached us on, for signed download links. */
-  baseUrl: string;
-}
+/** What the Worker's gate hands the session: the public origin (for download links) and the caller's pseudonym. */
+export type SessionProps = RequestScope & Record<string, unknown>;
 
 /** One Durable Object per MCP session (2025-era clients): the SDK v1 server over the shared definitions. */
 export class MediaMcpAgent extends McpAgent<Env, unknown, SessionProps> {
@@ -23,6 +21,6 @@ export class MediaMcpAgent extends McpAgent<Env, unknown, SessionProps> {
   }
 
   private services(): Services {
-    return createServices(this.env, readConfig(this.env), this.props?.baseUrl ?? "http://localhost:8787");
+    return createServices(this.env, readConfig(this.env), this.props?.baseUrl ?? "http://localhost:8787", this.props?.caller ?? null);
   }
 }

@@ -18,17 +18,24 @@ function plain(status: number, message: string): Response {
   return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
+/** A request that passed the gate, and the pseudonym of the token it carried (null: open local server or pre-flight). */
+interface Admitted {
+  request: Request;
+  caller: string | null;
+}
+
 /** Host, Origin, token and body-size checks that every MCP request passes before any route sees it. */
-async function gate(request: Request, config: Config): Promise<Request | Response> {
+async function gate(request: Request, config: Config): Promise<Admitted | Response> {
   if (!hostAllowed(request, config)) return plain(403, "This local server answers only requests addressed to localhost.");
   if (!originAllowed(request, config)) {
     return plain(403, `Origin ${request.headers.get("origin")} is not allowed. Add it to ALLOWED_ORIGINS to let that web page connect.`);
   }
   // Browsers send CORS pre-flights without credentials; the routes answer them with CORS headers.
-  if (request.method === "OPTIONS") return request;
+  if (request.method === "OPTIONS") return { request, caller: null };
   const auth = await authenticate(request, config);
   if (!auth.ok) return auth.response;
-  return limitBody(request);
+  const limited = await limitBody(request);
+  return limited instanceof Response ? limited : { request: limited, caller: auth.caller };
 }
 
 function isMcpPath(path: string): boolean {
@@ -55,12 +62,13 @@ export default {
 
     const gated = await gate(request, config);
     if (gated instanceof Response) return gated;
-    // McpAgent.serve hands ctx.props to the session Durable Object as this.props.
-    if (url.pathname === "/mcp" && gated.method === "POST" && (await isStatelessRequest(gated))) {
-      return serveStateless(gated, env, ctx, config, url.origin);
+    const { request: admitted, caller } = gated;
+    if (url.pathname === "/mcp" && admitted.method === "POST" && (await isStatelessRequest(admitted))) {
+      return serveStateless(admitted, env, ctx, config, { baseUrl: url.origin, caller });
     }
-    const props: SessionProps = { baseUrl: url.origin };
+    // McpAgent.serve hands ctx.props to the session Durable Object as this.props.
+    const props: SessionProps = { baseUrl: url.origin, caller };
     Object.assign(ctx.props as object, props);
-    return url.pathname === "/mcp" ? sessionRoute.fetch(gated, env, ctx) : sseRoute.fetch(gated, env, ctx);
+    return url.pathname === "/mcp" ? sessionRoute.fetch(admitted, env, ctx) : sseRoute.fetch(admitted, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

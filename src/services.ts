@@ -16,9 +16,17 @@ export interface Services {
   coordinator: Env["REQUEST_COORDINATOR"];
   /** Public origin of this Worker, for signed download links. */
   baseUrl: string;
+  /** Pseudonym of the access token behind this request, sent to OpenAI as `safety_identifier`; null on an open local server. */
+  caller: string | null;
 }
 
-export function createServices(env: Env, config: Config, baseUrl: string): Services {
+/** Where a request came in and who made it: what the Worker's gate learned, handed to the routes. */
+export interface RequestScope {
+  baseUrl: string;
+  caller: string | null;
+}
+
+export function createServices(env: Env, config: Config, baseUrl: string, caller: string | null = null): Services {
   const index = new AssetIndex(env.INDEX);
   const cache = new RequestCache(env.INDEX);
   return {
@@ -29,5 +37,6 @@ export function createServices(env: Env, config: Config, baseUrl: string): Servi
     images: new ImageService(env.IMAGES),
     coordinator: env.REQUEST_COORDINATOR,
     baseUrl,
+    caller,
   };
 }

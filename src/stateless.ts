@@ -3,7 +3,7 @@ import { isLegacyRequest } from "@modelcontextprotocol/server";
 import { MAX_REQUEST_BODY_BYTES, type Config } from "./config";
 import { buildServerV2 } from "./mcp/adapter-v2";
 import { REGISTRY } from "./registry";
-import { createServices } from "./services";
+import { createServices, type RequestScope } from "./services";
 
 /**
  * Whether a POST to /mcp belongs to the 2026-07-28 stateless era. The SDK's own
@@ -16,8 +16,14 @@ export async function isStatelessRequest(request: Request): Promise<boolean> {
 }
 
 /** Serves one 2026-era request: a fresh SDK v2 server over the shared definitions, no session, all state in R2 and KV. */
-export function serveStateless(request: Request, env: Env, ctx: ExecutionContext, config: Config, baseUrl: string): Promise<Response> {
-  const handler = createMcpHandler(() => buildServerV2(REGISTRY, () => createServices(env, config, baseUrl)), {
+export function serveStateless(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  config: Config,
+  { baseUrl, caller }: RequestScope,
+): Promise<Response> {
+  const handler = createMcpHandler(() => buildServerV2(REGISTRY, () => createServices(env, config, baseUrl, caller)), {
     route: "/mcp",
     legacy: "reject",
     maxRequestBodySize: MAX_REQUEST_BODY_BYTES,

@@ -1,6 +1,8 @@
 import type { Config } from "../config";
+import { tokenPseudonym } from "./signing";
 
-export type AuthResult = { ok: true } | { ok: false; response: Response };
+/** `caller`: the pseudonym of the token that matched; null when the local server is open. */
+export type AuthResult = { ok: true; caller: string | null } | { ok: false; response: Response };
 
 const encoder = new TextEncoder();
 
@@ -31,7 +33,7 @@ function refuse(status: 401 | 503, error: string, description: string): AuthResu
 
 /** Bearer-token gate for the MCP routes. */
 export async function authenticate(request: Request, config: Config): Promise<AuthResult> {
-  if (config.openAccess) return { ok: true };
+  if (config.openAccess) return { ok: true, caller: null };
   if (config.authTokens.length === 0) {
     return refuse(
       503,
@@ -47,5 +49,5 @@ export async function authenticate(request: Request, config: Config): Promise<Au
   if (!(await matchesAnyToken(match[1], config.authTokens))) {
     return refuse(401, "invalid_token", "The access token is not valid for this server.");
   }
-  return { ok: true };
+  return { ok: true, caller: await tokenPseudonym(match[1], config.signingKey) };
 }

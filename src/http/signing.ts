@@ -35,6 +35,15 @@ export async function signDownloadUrl(base: string, path: string, secret: string
   return url.toString();
 }
 
+/**
+ * A stable pseudonym for an access token: a keyed hash, so it identifies the token to OpenAI's
+ * abuse monitoring (`safety_identifier`) without revealing it or letting it be guessed back.
+ */
+export async function tokenPseudonym(token: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`caller\n${token}`));
+  return Array.from(new Uint8Array(mac).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 export async function checkDownloadSignature(url: URL, secret: string, nowSeconds: number): Promise<SignatureCheck> {

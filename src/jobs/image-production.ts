@@ -122,6 +122,7 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
       call = await job.call(client, {
         signal: ctx.signal,
         partialImages,
+        safetyIdentifier: ctx.services.caller,
         onEvent: (event) =>
           progress.step(event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${job.params.n} done`),
       });

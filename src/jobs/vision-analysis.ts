@@ -155,6 +155,7 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
           detail: request.detail,
           maxOutputTokens: request.maxOutputTokens,
           schema: request.schema ? { name: "answer", schema: request.schema, strict: isStrictCompatible(request.schema) } : undefined,
+          safetyIdentifier: services.caller,
         },
         ctx.signal,
       );

@@ -20,6 +20,8 @@ export interface VisionRequest {
   maxOutputTokens: number;
   /** A JSON Schema (object) the answer must follow, through structured outputs. */
   schema?: { name: string; schema: Record<string, unknown>; strict: boolean };
+  /** Who is asking, as a pseudonym, for OpenAI's abuse monitoring. */
+  safetyIdentifier: string | null;
 }
 
 export interface VisionAnswer {
@@ -47,6 +49,7 @@ export async function askAboutImages(client: OpenAI, request: VisionRequest, sig
         input: [{ type: "message", role: "user", content }],
         max_output_tokens: request.maxOutputTokens,
         store: false,
+        ...(request.safetyIdentifier ? { safety_identifier: request.safetyIdentifier } : {}),
         ...(request.schema
           ? {
               text: {

@@ -50,6 +50,21 @@ describe("bearer auth", () => {
     }
   });
 
+  it("names the caller by a keyed pseudonym of the token, and nobody on an open local server", async () => {
+    const cfg = prodConfig();
+    const callerOf = async (cfgUsed: typeof cfg, header: string) => {
+      const result = await authenticate(request(header), cfgUsed);
+      return result.ok ? result.caller : "refused";
+    };
+    const first = await callerOf(cfg, `Bearer ${cfg.authTokens[0]}`);
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    expect(await callerOf(cfg, `Bearer ${cfg.authTokens[0]}`)).toBe(first);
+    expect(await callerOf(cfg, `Bearer ${cfg.authTokens[1]}`)).not.toBe(first);
+    // Another signing key, another pseudonym: it cannot be matched across deployments.
+    expect(await callerOf({ ...cfg, signingKey: "z".repeat(32) }, `Bearer ${cfg.authTokens[0]}`)).not.toBe(first);
+    expect(await callerOf(config({ DEPLOY_ENV: "development" }), "")).toBeNull();
+  });
+
   it("refuses everything, saying why, when a deployed server has no token", async () => {
     const cfg = config({ DEPLOY_ENV: "production", SIGNING_KEY: "k".repeat(32) });
     const result = await authenticate(request("Bearer anything-at-all-here"), cfg);

@@ -8,7 +8,7 @@ import { sha256Hex } from "../../src/store/hash";
 import { generateImage } from "../../src/tools/images.tools";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { testServices } from "../support/assets";
-import { call, connect, structured, textOf } from "../support/mcp";
+import { call, connect, connectModern, SECOND_TOKEN, structured, textOf, TOKEN } from "../support/mcp";
 import { solidPng } from "../support/png";
 
 const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
@@ -55,6 +55,7 @@ describe("generate_image", () => {
       n: 1,
       stream: true,
       partial_images: 0,
+      safety_identifier: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
     expect(out.images).toHaveLength(1);
     expect(out.images[0]).toMatchObject({ width: 1024, height: 1024, mimeType: "image/png" });
@@ -155,6 +156,26 @@ describe("generate_image", () => {
     expect((request?.json as { partial_images: number }).partial_images).toBe(2);
     expect(progress.length).toBeGreaterThanOrEqual(3);
     await client.close();
+  });
+
+  it("tells OpenAI who is asking by a pseudonym of the access token, the same in both eras", async () => {
+    const first = await connect();
+    const second = await connect({ token: SECOND_TOKEN });
+    const modern = await connectModern();
+    await call(first, "generate_image", { prompt: "caller one", quality: "low", return: "none" });
+    await call(second, "generate_image", { prompt: "caller two", quality: "low", return: "none" });
+    await modern.callTool({ name: "generate_image", arguments: { prompt: "caller one again", quality: "low", return: "none" } });
+    const ids = (await upstream("/v1/images/generations")).map((r) => (r.json as { safety_identifier: string }).safety_identifier);
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(ids[2]).toBe(ids[0]);
+    // A keyed hash: neither token nor its plain SHA-256 travels.
+    for (const token of [TOKEN, SECOND_TOKEN]) {
+      const plain = await sha256Hex(new TextEncoder().encode(token));
+      expect(ids.filter((id) => id === token || plain.startsWith(id))).toEqual([]);
+    }
+    await Promise.all([first.close(), second.close(), modern.close()]);
   });
 
   it("refuses bad parameters naming the field and the allowed values, without calling OpenAI", async () => {

@@ -122,6 +122,7 @@ describe("analyze_image: the request sent upstream", () => {
       ],
       max_output_tokens: 300,
       store: false,
+      safety_identifier: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
     expect(out.answer).toMatch(/^I see 2 images\. Image 1: 64x48 png, dominant colour #\w+\. Image 2: 40x40 png/);
     expect(out.answerJson).toBeUndefined();
