@@ -10,6 +10,8 @@ export const ModelsOut = z.object({
       sizes: z.array(z.string()),
       customSizes: z.boolean(),
       qualities: z.array(z.string()),
+      complexity: z.boolean().describe("Takes `complexity`."),
+      markup: z.boolean().describe("edit_image takes `markup` with this model."),
       usdPerMillion: z.object({ textInput: z.number(), imageInput: z.number(), imageOutput: z.number(), estimate: z.boolean() }).nullable(),
       shutdownDate: z.string().nullable(),
     }),
@@ -35,6 +37,8 @@ export function availableModels(now: Date): z.infer<typeof ModelsOut> {
       sizes: [...(m.sizes.auto ? ["auto"] : []), ...m.sizes.presets],
       customSizes: m.sizes.custom !== null,
       qualities: [...m.qualities],
+      complexity: m.complexity,
+      markup: m.edits.markup,
       usdPerMillion: m.prices
         ? {
             textInput: m.prices.textInput,
