@@ -2,6 +2,7 @@ import { MediaMcpAgent, type SessionProps } from "./agent";
 import { ConfigError, readConfig, type Config } from "./config";
 import { authenticate } from "./http/auth";
 import { limitBody } from "./http/body-limit";
+import { preflight, withCors } from "./http/cors";
 import { serveDownload } from "./http/downloads";
 import { hostAllowed, originAllowed } from "./http/origin";
 import { createServices } from "./services";
@@ -18,7 +19,7 @@ function plain(status: number, message: string): Response {
   return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-/** A request that passed the gate, and the pseudonym of the token it carried (null: open local server or pre-flight). */
+/** A request that passed the gate, and the pseudonym of the token it carried (null: open local server). */
 interface Admitted {
   request: Request;
   caller: string | null;
@@ -30,12 +31,12 @@ async function gate(request: Request, config: Config): Promise<Admitted | Respon
   if (!originAllowed(request, config)) {
     return plain(403, `Origin ${request.headers.get("origin")} is not allowed. Add it to ALLOWED_ORIGINS to let that web page connect.`);
   }
-  // Browsers send CORS pre-flights without credentials; the routes answer them with CORS headers.
-  if (request.method === "OPTIONS") return { request, caller: null };
+  // Browsers send CORS pre-flights without credentials.
+  if (request.method === "OPTIONS") return preflight(request);
   const auth = await authenticate(request, config);
-  if (!auth.ok) return auth.response;
+  if (!auth.ok) return withCors(request, auth.response);
   const limited = await limitBody(request);
-  return limited instanceof Response ? limited : { request: limited, caller: auth.caller };
+  return limited instanceof Response ? withCors(request, limited) : { request: limited, caller: auth.caller };
 }
 
 function isMcpPath(path: string): boolean {

@@ -236,17 +236,43 @@ describe("the Worker's gate and routes", () => {
     expect(sse.status).toBe(401);
   });
 
-  it("answers CORS pre-flights from allowed origins without a token", async () => {
-    const response = await worker(`${BASE}/mcp`, {
-      method: "OPTIONS",
-      headers: {
-        origin: "http://localhost:6274",
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "authorization,content-type",
-      },
-    });
-    expect(response.status).toBeLessThan(300);
-    expect(response.headers.get("access-control-allow-origin")).toBeTruthy();
+  it("answers CORS pre-flights from allowed origins without a token, with the headers of both eras", async () => {
+    for (const path of ["/mcp", "/sse"]) {
+      const response = await worker(`${BASE}${path}`, {
+        method: "OPTIONS",
+        headers: {
+          origin: "http://localhost:6274",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization,content-type,mcp-protocol-version,mcp-method,mcp-name",
+        },
+      });
+      expect(response.status).toBe(204);
+      expect(response.headers.get("access-control-allow-origin")).toBe("http://localhost:6274");
+      const allowed = (response.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(/,\s*/);
+      for (const header of [
+        "authorization",
+        "content-type",
+        "mcp-session-id",
+        "mcp-protocol-version",
+        "mcp-method",
+        "mcp-name",
+        "last-event-id",
+      ]) {
+        expect(allowed).toContain(header);
+      }
+      expect(response.headers.get("access-control-expose-headers")).toMatch(/Mcp-Session-Id/);
+    }
+    // A refused pre-flight stays refused: the Origin check comes first.
+    const evil = await worker(`${BASE}/mcp`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+    expect(evil.status).toBe(403);
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("lets a browser page read why it was refused (401 with CORS headers)", async () => {
+    const response = await initialize({ origin: "http://localhost:6274" });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("access-control-allow-origin")).toBe("http://localhost:6274");
+    expect(response.headers.get("access-control-expose-headers")).toMatch(/WWW-Authenticate/);
   });
 
   it("accepts the second token too (rotation)", async () => {
