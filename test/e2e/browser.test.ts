@@ -1,0 +1,144 @@
+// A real browser as the MCP client: a page on another origin (as the MCP Inspector's direct mode
+// is) calls the real bundle under `wrangler dev` with fetch, so CORS pre-flights, exposed
+// headers and the Origin check are judged by Chromium itself, in both protocol eras.
+// Needs Chromium (Debian's `apt-get install chromium`); without it the suite is skipped and says so.
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalStack, type LocalStack } from "../support/local-stack";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const TOKEN = "e2e-browser-token-0123456789abcdef";
+const SIGNING_KEY = "e2e-browser-signing-key-0123456789abcdefghij";
+
+if (!existsSync(CHROMIUM)) console.warn(`browser e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
+/** What the page reports back from one fetch. */
+interface Fetched {
+  status: number;
+  sessionId: string | null;
+  challenge: string | null;
+  body: string;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))("a browser page as the client", () => {
+  let stack: LocalStack | undefined;
+  /** The page that may call the server, and another that may not. */
+  let pages: Server | undefined;
+  let other: Server | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  const origin = (server: Server) => `http://localhost:${(server.address() as AddressInfo).port}`;
+
+  beforeAll(async () => {
+    // Two local pages; as in production, only the one in ALLOWED_ORIGINS may call the server.
+    [pages, other] = await Promise.all([servePage(), servePage()]);
+    stack = await startLocalStack({
+      token: TOKEN,
+      signingKey: SIGNING_KEY,
+      vars: { DEPLOY_ENV: "production", ALLOWED_ORIGINS: origin(pages) },
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    page = await browser.newPage();
+    await page.goto(`${origin(pages)}/`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([pages, other].map((server) => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)))));
+    await stack?.stop();
+  }, 30_000);
+
+  /** One fetch from the page: Chromium applies CORS exactly as it would for a web client. */
+  const post = (headers: Record<string, string>, body: unknown): Promise<Fetched> =>
+    page.evaluate(
+      async ({ url, headers, body }) => {
+        const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+        return {
+          status: response.status,
+          sessionId: response.headers.get("mcp-session-id"),
+          challenge: response.headers.get("www-authenticate"),
+          body: await response.text(),
+        };
+      },
+      {
+        url: `${stack!.base}/mcp`,
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+        body,
+      },
+    );
+
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const meta = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": {},
+    "io.modelcontextprotocol/clientInfo": { name: "browser", version: "1.0.0" },
+  };
+  const modern = (method: string, name?: string) => ({
+    ...auth,
+    "mcp-protocol-version": "2026-07-28",
+    "mcp-method": method,
+    ...(name ? { "mcp-name": name } : {}),
+  });
+
+  it("speaks 2026-07-28: discover, then a tool call with Mcp-Method and Mcp-Name", async () => {
+    const discover = await post(modern("server/discover"), { jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: meta } });
+    expect(discover.status).toBe(200);
+    expect(JSON.parse(discover.body).result.supportedVersions).toContain("2026-07-28");
+    const call = await post(modern("tools/call", "count_tokens"), {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "count_tokens", arguments: { text: "hello from a browser" }, _meta: meta },
+    });
+    expect(call.status).toBe(200);
+    expect(JSON.parse(call.body).result.structuredContent).toMatchObject({ encoding: "o200k_base", characters: 20 });
+  });
+
+  it("speaks the 2025 session era: reads the session id header and lists tools in the session", async () => {
+    const init = await post(auth, {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "browser", version: "1.0.0" } },
+    });
+    expect(init.status).toBe(200);
+    expect(init.sessionId).toMatch(/^[0-9a-f]{16,}$/);
+    const session = { ...auth, "mcp-session-id": init.sessionId!, "mcp-protocol-version": "2025-11-25" };
+    expect((await post(session, { jsonrpc: "2.0", method: "notifications/initialized" })).status).toBe(202);
+    const list = await post(session, { jsonrpc: "2.0", id: 2, method: "tools/list" });
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('"name":"generate_image"');
+  });
+
+  it("can read why it was refused: 401 with the Bearer challenge", async () => {
+    const refused = await post({ authorization: "Bearer not-the-right-token-000" }, { jsonrpc: "2.0", id: 1, method: "tools/list" });
+    expect(refused.status).toBe(401);
+    expect(refused.challenge).toMatch(/^Bearer realm="mcp", error="invalid_token"/);
+  });
+
+  it("is refused from an origin that is not allowed", async () => {
+    const stranger = await browser!.newPage();
+    await stranger.goto(`${origin(other!)}/`);
+    // The pre-flight gets 403 without CORS headers, so Chromium fails the fetch before it is sent.
+    const outcome = await stranger.evaluate(async (url) => {
+      try {
+        const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+        return `answered ${response.status}`;
+      } catch (error) {
+        return `blocked: ${(error as Error).name}`;
+      }
+    }, `${stack!.base}/mcp`);
+    expect(outcome).toBe("blocked: TypeError");
+    await stranger.close();
+  });
+});
+
+/** A blank page on its own localhost port: an origin for the browser to call from. */
+async function servePage(): Promise<Server> {
+  const server = createServer((_, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>client</title>"));
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  return server;
+}
