@@ -592,9 +592,9 @@ export function isShutDown(model: { retirement: Retirement | null }, now: Date):
   return model.retirement !== null && now.getTime() >= Date.parse(`${model.retirement.shutdownDate}T00:00:00Z`);
 }
 
-/** Image models that still answer on `now` (the first is the default). */
-export function currentImageModelIds(now: Date): string[] {
-  return IMAGE_MODELS.filter((model) => !isShutDown(model, now)).map((model) => model.id);
+/** Image models that still answer on `now` (the first is the default), optionally only those with a feature. */
+export function currentImageModelIds(now: Date, where: (model: ImageModelSpec) => boolean = () => true): string[] {
+  return IMAGE_MODELS.filter((model) => where(model) && !isShutDown(model, now)).map((model) => model.id);
 }
 
 /** Responses models that still answer on `now` and take images. */

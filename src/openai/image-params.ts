@@ -6,9 +6,8 @@
 import { ToolError } from "../mcp/tool-error";
 import {
   DEFAULT_IMAGE_MODEL,
+  currentImageModelIds,
   IMAGE_COMPLEXITIES,
-  IMAGE_MODELS,
-  isShutDown,
   requireImageModel,
   shutdownNotice,
   type CustomSizeLimits,
@@ -150,9 +149,7 @@ function describeSizes(model: ImageModelSpec): string {
   );
 }
 
-const modelsWithCustomSizes = () => IMAGE_MODELS.filter((m) => m.sizes.custom && !m.retirement).map((m) => m.id);
-
-function normalizeSize(raw: string | undefined, model: ImageModelSpec): string {
+function normalizeSize(raw: string | undefined, model: ImageModelSpec, now: Date): string {
   const requested = raw ?? "auto";
   const parsed = parseSize(requested);
   const allowed = describeSizes(model);
@@ -169,7 +166,7 @@ function normalizeSize(raw: string | undefined, model: ImageModelSpec): string {
   if (!limits) {
     throw invalid(
       `size: ${quote(requested)} is not supported by ${model.id}. Allowed: ${allowed}. ` +
-        `Custom sizes work on ${list(modelsWithCustomSizes())}.`,
+        `Custom sizes work on ${list(currentImageModelIds(now, (m) => m.sizes.custom !== null))}.`,
     );
   }
   const problem = customSizeProblem(parsed, limits);
@@ -239,7 +236,7 @@ function normalizeFidelity(raw: string | undefined, model: ImageModelSpec, { ope
     if (raw === undefined) return null;
     const reason =
       operation === "generate" ? "input_fidelity applies only to edits" : `${model.id} does not take it (omit it for the 2.x models)`;
-    const where = IMAGE_MODELS.filter((m) => m.inputFidelity && !isShutDown(m, now)).map((m) => m.id);
+    const where = currentImageModelIds(now, (m) => m.inputFidelity !== null);
     const supported = where.length > 0 ? `Models that take it: ${list(where)}.` : "No current model takes it.";
     throw invalid(`input_fidelity: ${quote(raw)} is not allowed: ${reason}. ${supported}`);
   }
@@ -249,7 +246,7 @@ function normalizeFidelity(raw: string | undefined, model: ImageModelSpec, { ope
 function normalizeComplexity(raw: string | undefined, model: ImageModelSpec, now: Date): ImageComplexity | null {
   if (raw === undefined) return null;
   if (!model.complexity) {
-    const where = IMAGE_MODELS.filter((m) => m.complexity && !isShutDown(m, now)).map((m) => m.id);
+    const where = currentImageModelIds(now, (m) => m.complexity);
     throw invalid(`complexity: ${quote(raw)} is not allowed: ${model.id} does not take it. Models that take it: ${list(where)}.`);
   }
   return oneOf("complexity", raw, IMAGE_COMPLEXITIES, "");
@@ -268,7 +265,7 @@ export function normalizeImageParams(input: ImageParamsInput, options: Normalize
   const n = normalizeInteger("n", present(input.n) ?? 1, 1, model.maxImagesPerRequest);
   return {
     model: present(input.model) ?? model.id,
-    size: normalizeSize(present(input.size), model),
+    size: normalizeSize(present(input.size), model, options.now),
     quality,
     background: normalizeBackground(present(input.background), model, output_format),
     output_format,

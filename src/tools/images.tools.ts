@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { ToolError } from "../mcp/tool-error";
-import { IMAGE_MODELS, requireImageModel } from "../openai/catalog";
+import { currentImageModelIds, requireImageModel } from "../openai/catalog";
 import { editImages, generateImages, type UpstreamImageFile } from "../openai/image-api";
 import { checkPromptLength, imageParamNotices, normalizeImageParams, type NormalizedImageParams } from "../openai/image-params";
 import { imageInputSchema } from "../inputs/image-input";
@@ -112,7 +112,7 @@ export const editImage = defineTool({
       );
     }
     if (args.markup && !model.edits.markup) {
-      const takers = IMAGE_MODELS.filter((m) => m.edits.markup && !m.retirement).map((m) => m.id);
+      const takers = currentImageModelIds(new Date(), (m) => m.edits.markup);
       throw new ToolError(`markup: ${model.id} does not take markup. Models that do: ${takers.join(", ")}.`);
     }
     const images = await resolveImages(args.images, services, signal, "images");
