@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { SUITE_DATE } from "./test/support/suite-date";
 
 export default defineConfig({
   test: {
@@ -11,6 +12,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 DEPLOY_ENV: "test",
+                CLOCK_DATE: SUITE_DATE,
                 OPENAI_API_KEY: "sk-test-key",
                 OPENAI_BASE_URL: `${inject<string>("fakeOpenAIUrl")}/v1`,
                 MCP_AUTH_TOKENS: "test-token-one-0123456789,test-token-two-0123456789",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clockOn, systemClock, type Clock } from "./clock";
 
 /** Body size the Worker accepts on MCP routes; McpAgent itself refuses more than 4 MiB. */
 export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
@@ -48,6 +49,11 @@ const EnvSchema = z.object({
   MAX_ANALYSIS_COST_USD: positiveNumber(0.5),
   MAX_INPUT_IMAGE_BYTES: positiveNumber(20 * 1024 * 1024),
   URL_FETCH_TIMEOUT_MS: positiveNumber(15_000),
+  CLOCK_DATE: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date such as 2026-11-25 (local and test runs only)")
+    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), "must be a real calendar date")
+    .optional(),
 });
 
 export interface Config {
@@ -65,6 +71,8 @@ export interface Config {
   maxAnalysisCostUsd: number;
   maxInputImageBytes: number;
   urlFetchTimeoutMs: number;
+  /** The one clock: the system's, or a pinned date (CLOCK_DATE) on local and test runs. */
+  clock: Clock;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +93,9 @@ export function readConfig(env: Env): Config {
   if (!vars.SIGNING_KEY && !local) {
     throw new ConfigError(`SIGNING_KEY is not set: download links cannot be signed. ${HOW_TO_SET.replace("NAME", "SIGNING_KEY")}`);
   }
+  if (vars.CLOCK_DATE && !local) {
+    throw new ConfigError("CLOCK_DATE pins the server's date for local and test runs only; remove it from this deployment.");
+  }
   return {
     deployEnv: vars.DEPLOY_ENV,
     authTokens: vars.MCP_AUTH_TOKENS,
@@ -103,5 +114,6 @@ export function readConfig(env: Env): Config {
     maxAnalysisCostUsd: vars.MAX_ANALYSIS_COST_USD,
     maxInputImageBytes: vars.MAX_INPUT_IMAGE_BYTES,
     urlFetchTimeoutMs: vars.URL_FETCH_TIMEOUT_MS,
+    clock: vars.CLOCK_DATE ? clockOn(vars.CLOCK_DATE) : systemClock,
   };
 }

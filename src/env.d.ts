@@ -14,4 +14,5 @@ interface Env {
   MAX_ANALYSIS_COST_USD?: string;
   MAX_INPUT_IMAGE_BYTES?: string;
   URL_FETCH_TIMEOUT_MS?: string;
+  CLOCK_DATE?: string;
 }

@@ -31,7 +31,7 @@ export function createServices(env: Env, config: Config, baseUrl: string, caller
   const cache = new RequestCache(env.INDEX);
   return {
     config,
-    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, env.REQUEST_COORDINATOR),
+    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, env.REQUEST_COORDINATOR, config.clock),
     index,
     cache,
     images: new ImageService(env.IMAGES),

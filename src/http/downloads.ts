@@ -15,9 +15,8 @@ export async function signedDownloadUrl(
   sha256: string,
   ext: string,
   config: Config,
-  now = Date.now(),
 ): Promise<{ url: string; expiresAt: string }> {
-  const expires = Math.floor(now / 1000) + config.signedUrlTtlSeconds;
+  const expires = Math.floor(config.clock().getTime() / 1000) + config.signedUrlTtlSeconds;
   const url = await signDownloadUrl(base, downloadPath(sha256, ext), config.signingKey, expires);
   return { url, expiresAt: new Date(expires * 1000).toISOString() };
 }
@@ -36,7 +35,7 @@ export async function serveDownload(request: Request, config: Config, library: A
   if (!match || !SHA256_PATTERN.test(sha256)) {
     return plain(404, "Not an asset path: expected /assets/<64 lowercase hex sha256>.<ext>.");
   }
-  const signature = await checkDownloadSignature(url, config.signingKey, Math.floor(Date.now() / 1000));
+  const signature = await checkDownloadSignature(url, config.signingKey, Math.floor(config.clock().getTime() / 1000));
   if (!signature.ok) return plain(403, signature.reason);
 
   const record = await library.get(sha256);

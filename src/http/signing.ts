@@ -1,3 +1,5 @@
+import { fromBase64, toBase64Url } from "../encoding";
+
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -11,19 +13,6 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-function base64Url(bytes: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
-
 const payload = (path: string, expires: number) => encoder.encode(`${path}\n${expires}`);
 
 /** `https://host/assets/<sha>.<ext>?exp=…&sig=…`, valid until `expires` (unix seconds). */
@@ -31,7 +20,7 @@ export async function signDownloadUrl(base: string, path: string, secret: string
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), payload(path, expires));
   const url = new URL(path, base);
   url.searchParams.set("exp", String(expires));
-  url.searchParams.set("sig", base64Url(signature));
+  url.searchParams.set("sig", toBase64Url(new Uint8Array(signature)));
   return url.toString();
 }
 
@@ -52,7 +41,7 @@ export async function checkDownloadSignature(url: URL, secret: string, nowSecond
   if (!exp || !sig) return { ok: false, reason: "This download link is not signed. Ask the server for a fresh link (get_asset)." };
   const expires = Number(exp);
   if (!Number.isInteger(expires)) return { ok: false, reason: "This download link has a malformed expiry." };
-  const signature = fromBase64Url(sig);
+  const signature = /^[A-Za-z0-9_-]{1,128}$/.test(sig) ? fromBase64(sig) : undefined;
   const valid =
     signature !== undefined && (await crypto.subtle.verify("HMAC", await hmacKey(secret), signature, payload(url.pathname, expires)));
   if (!valid) return { ok: false, reason: "This download link's signature is not valid. Ask the server for a fresh link (get_asset)." };

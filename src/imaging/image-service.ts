@@ -3,7 +3,7 @@
  * the bundle). Every method reads the image's real size and format with `info()` first, so bytes
  * that are not an image fail with a clear tool error before any transform runs.
  */
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { bindingCapabilities, type ImagingCapabilities } from "./binding-capabilities";
 import { bindingErrorText, bytesToStream, transformImage } from "./binding-io";
 import { describeColorType, isPng, pngHasAlpha, readPngHeader } from "./png-header";

@@ -10,7 +10,7 @@
  * private, loopback or link-local addresses at all, whatever a hostname resolves to.
  * (Locally, under `wrangler dev`, it can; the literal checks below still apply.)
  */
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { formatBytes, sniffImageType, SNIFFABLE_FORMATS } from "./image-bytes";
 
 export interface FetchImageOptions {

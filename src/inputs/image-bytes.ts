@@ -1,4 +1,5 @@
-import { ToolError } from "../mcp/tool-error";
+import { fromBase64 } from "../encoding";
+import { ToolError } from "../errors";
 
 /** A raster format recognised by its leading bytes; `ext` matches the asset store's extensions. */
 export interface ImageType {
@@ -164,16 +165,8 @@ function decodedLength(base64: string): number {
 }
 
 function decodeBase64(base64: string): Uint8Array {
-  const standard = base64.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
-  const padded = standard + "=".repeat((4 - (standard.length % 4)) % 4);
-  let binary: string;
-  try {
-    binary = atob(padded);
-  } catch {
-    throw invalid(`The inline image is not valid base64: ${INLINE_ALTERNATIVES}.`);
-  }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const bytes = fromBase64(base64);
+  if (!bytes) throw invalid(`The inline image is not valid base64: ${INLINE_ALTERNATIVES}.`);
   return bytes;
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { checkImageUrl } from "./guarded-fetch";
 
 /**

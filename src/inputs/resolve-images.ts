@@ -1,4 +1,4 @@
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
 import { sha256Hex } from "../store/hash";

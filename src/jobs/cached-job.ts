@@ -1,5 +1,5 @@
 import type { ToolContext } from "../mcp/definitions";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
 import type { CachedResult } from "../store/request-cache";
@@ -101,7 +101,7 @@ export async function runCachedJob<R>(
     const entry: CachedResult<R> = {
       assetIds: made.records.map((r) => r.sha256),
       result: made.result,
-      createdAt: new Date().toISOString(),
+      createdAt: services.config.clock().toISOString(),
     };
     await services.cache.put<R>(hash, entry);
     return { made: { ...made, shared: false }, entry };

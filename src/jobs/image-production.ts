@@ -2,7 +2,7 @@ import type OpenAI from "openai";
 import { z } from "zod";
 import type { ToolContext, ToolOutput } from "../mcp/definitions";
 import type { ContentBlock } from "../mcp/content";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { openaiClient } from "../openai/client";
 import { imageCostUsd, type ImageUsage } from "../openai/cost";
 import type { ImageCallOptions, ImageCallResult } from "../openai/image-api";

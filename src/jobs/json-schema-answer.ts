@@ -1,5 +1,5 @@
 import { Validator } from "@cfworker/json-schema";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 
 export type JsonObjectSchema = Record<string, unknown> & { type: "object" };
 

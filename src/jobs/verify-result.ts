@@ -1,5 +1,5 @@
 import type { ToolContext, ToolOutput } from "../mcp/definitions";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { resolveImage } from "../inputs/resolve-images";
 import { checkImageAgainstPrompt, type Verdict } from "./image-check";
 import type { ImageResult } from "./image-production";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ToolContext } from "../mcp/definitions";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { DEFAULT_VISION_MODEL, requireVisionModel, type ImageDetail, type VisionModelSpec } from "../openai/catalog";
 import { openaiClient } from "../openai/client";
 import { textCostUsd, type TextUsage } from "../openai/cost";
@@ -112,7 +112,7 @@ async function prepareImages(ctx: ToolContext, model: VisionModelSpec, images: R
 
 export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest): Promise<{ structured: Analysis; summary: string }> {
   const { services } = ctx;
-  const model = requireVisionModel(request.model ?? services.config.defaultVisionModel ?? DEFAULT_VISION_MODEL, new Date());
+  const model = requireVisionModel(request.model ?? services.config.defaultVisionModel ?? DEFAULT_VISION_MODEL, services.config.clock());
   if (request.schema && !model.structuredOutputs)
     throw new ToolError(`schema: ${model.id} does not support structured outputs; pick another model.`);
   if (request.maxOutputTokens > model.maxOutputTokens) {

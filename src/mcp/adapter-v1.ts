@@ -5,7 +5,7 @@ import { SERVER_NAME, SERVER_VERSION } from "../version";
 import { boundCompletions, type Registry } from "./definitions";
 import { CONFIRM_SCHEMA, confirmationFrom } from "./elicit";
 import { runTool } from "./run-tool";
-import { ToolError } from "./tool-error";
+import { ToolError } from "../errors";
 import { SERVER_INSTRUCTIONS } from "./instructions";
 
 /** Resource errors travel as JSON-RPC errors: not-found gets the spec's -32002, the rest invalid params. */

@@ -14,7 +14,7 @@ import { SERVER_NAME, SERVER_VERSION } from "../version";
 import { boundCompletions, type Confirmation, type Registry } from "./definitions";
 import { AskClientFirst, runTool } from "./run-tool";
 import { SERVER_INSTRUCTIONS } from "./instructions";
-import { ToolError } from "./tool-error";
+import { ToolError } from "../errors";
 
 const CONFIRM_KEY = "confirm";
 const ConfirmAnswer = z.object({ confirm: z.boolean() });

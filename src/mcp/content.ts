@@ -2,6 +2,8 @@
  * MCP content blocks as plain JSON. Both SDK generations accept these shapes, so
  * tools build them without importing either SDK.
  */
+import { toBase64 } from "../encoding";
+
 export type TextBlock = { type: "text"; text: string };
 export type ImageBlock = { type: "image"; data: string; mimeType: string };
 export type ResourceLinkBlock = {
@@ -21,12 +23,4 @@ export type ContentBlock = TextBlock | ImageBlock | ResourceLinkBlock | Embedded
 
 export const text = (value: string): TextBlock => ({ type: "text", text: value });
 
-export function base64(bytes: Uint8Array): string {
-  // Chunked: spreading a multi-megabyte array into String.fromCharCode overflows the stack.
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  return btoa(binary);
-}
-
-export const image = (bytes: Uint8Array, mimeType: string): ImageBlock => ({ type: "image", data: base64(bytes), mimeType });
+export const image = (bytes: Uint8Array, mimeType: string): ImageBlock => ({ type: "image", data: toBase64(bytes), mimeType });

@@ -1,7 +1,7 @@
 import type { ContentBlock } from "./content";
 import { text } from "./content";
 import type { ToolContext, ToolDefinition } from "./definitions";
-import { ToolError } from "./tool-error";
+import { ToolError } from "../errors";
 
 export interface CallToolResultJson {
   [key: string]: unknown;

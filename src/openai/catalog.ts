@@ -6,7 +6,7 @@
  * "estimate" was not read from OpenAI's own pages; check it against
  * https://developers.openai.com/api/docs/pricing and change `source`/`checkedOn` when you do.
  */
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 
 export type IsoDate = `${number}-${number}-${number}`;
 export type SizePreset = `${number}x${number}`;

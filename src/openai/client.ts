@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import type { Config } from "../config";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 
 /** Retries on 408/409/429/5xx with backoff; the SDK honours retry-after(-ms) when it is under a minute. */
 export const OPENAI_MAX_RETRIES = 2;

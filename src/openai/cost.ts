@@ -2,7 +2,7 @@
  * USD cost of a call from the usage OpenAI returned and the catalog's prices. Every result says
  * which price sheet it used, so an estimate is never passed off as a quoted price.
  */
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { imageModel, visionModel, type PriceSource } from "./catalog";
 
 /** Images API usage (also the Responses image tool's `tool_usage.image_gen`). */

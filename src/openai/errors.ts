@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { OPENAI_MAX_RETRIES } from "./client";
 
 /** OpenAI echoes part of a bad key in its messages; no key fragment ever leaves the server. */

@@ -3,7 +3,7 @@
  * default filled in, so the object hashes the same for the same request), or a ToolError that
  * names the field, the bad value and what is allowed.
  */
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import {
   DEFAULT_IMAGE_MODEL,
   currentImageModelIds,

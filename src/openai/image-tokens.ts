@@ -2,7 +2,7 @@
  * How many input tokens an image costs a vision model, and the largest size the model will use,
  * from the model's rule in the catalog (sources are cited on TileRule and PatchRule there).
  */
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { visionModel, type ImageDetail, type ImageTokenRule, type PatchRule, type TileRule, type VisionModelSpec } from "./catalog";
 
 export interface Dimensions {

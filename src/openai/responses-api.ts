@@ -1,7 +1,7 @@
 import type OpenAI from "openai";
 import type { ResponseInputContent } from "openai/resources/responses/responses";
-import { base64 } from "../mcp/content";
-import { ToolError } from "../mcp/tool-error";
+import { toBase64 } from "../encoding";
+import { ToolError } from "../errors";
 import type { ImageDetail } from "./catalog";
 import type { TextUsage } from "./cost";
 import { callOpenAI } from "./errors";
@@ -37,7 +37,7 @@ export async function askAboutImages(client: OpenAI, request: VisionRequest, sig
     { type: "input_text", text: request.question },
     ...request.images.map((image): ResponseInputContent => ({
       type: "input_image",
-      image_url: `data:${image.mime};base64,${base64(image.bytes)}`,
+      image_url: `data:${image.mime};base64,${toBase64(image.bytes)}`,
       detail: request.detail,
     })),
   ];

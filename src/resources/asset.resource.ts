@@ -1,6 +1,6 @@
 import type { ResourceTemplateDefinition } from "../mcp/definitions";
-import { base64 } from "../mcp/content";
-import { ToolError } from "../mcp/tool-error";
+import { toBase64 } from "../encoding";
+import { ToolError } from "../errors";
 import { kindFromPrefix, kindPrefix } from "../store/asset-kinds";
 import { SHA256_PATTERN } from "../store/hash";
 
@@ -35,7 +35,7 @@ export const assetResource: ResourceTemplateDefinition = {
     if (!bytes) throw new ToolError(`Asset ${sha256} has a record but its blob is missing; run verify_asset.`, "integrity");
     return record.mime === "application/json"
       ? { uri, mimeType: record.mime, text: new TextDecoder().decode(bytes) }
-      : { uri, mimeType: record.mime, blob: base64(bytes) };
+      : { uri, mimeType: record.mime, blob: toBase64(bytes) };
   },
   complete: {
     kind: async (value) => ["images", "analyses", "models"].filter((k) => k.startsWith(value)),

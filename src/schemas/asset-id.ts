@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
 import { SHA256_PATTERN } from "../store/hash";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 
 const ASSET_URI = /^asset:\/\/[a-z]+\/([0-9a-f]{64})$/;
 

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { signedDownloadUrl } from "../http/downloads";
 import type { ContentBlock } from "../mcp/content";
-import { image, base64 } from "../mcp/content";
+import { toBase64 } from "../encoding";
+import { image } from "../mcp/content";
 import type { Services } from "../services";
 import { kindPrefix, ASSET_KINDS } from "../store/asset-kinds";
 import type { AssetRecord } from "../store/asset-record";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 
 /** How much of an asset's bytes a result carries: a small WebP preview, the full file, or neither. */
 export const ReturnMode = z
@@ -74,7 +75,7 @@ export async function assetContent(record: AssetRecord, services: Services, mode
     const resource =
       record.mime === "application/json"
         ? { uri: assetUri(record), mimeType: record.mime, text: new TextDecoder().decode(data) }
-        : { uri: assetUri(record), mimeType: record.mime, blob: base64(data) };
+        : { uri: assetUri(record), mimeType: record.mime, blob: toBase64(data) };
     return [...blocks, { type: "resource", resource }];
   }
   return blocks;

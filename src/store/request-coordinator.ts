@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { ToolErrorCode } from "../mcp/tool-error";
+import type { ToolErrorCode } from "../errors";
 import type { CachedResult } from "./request-cache";
 
 /** How a leader's attempt ended, as followers see it. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { ASSET_KINDS } from "../store/asset-kinds";
 import { AssetId, requireAsset } from "../schemas/asset-id";
 import { assetContent, assetUri, AssetView, ReturnMode, viewOf } from "../schemas/asset-view";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { currentImageModelIds, requireImageModel } from "../openai/catalog";
 import { editImages, generateImages, type UpstreamImageFile } from "../openai/image-api";
 import { checkPromptLength, imageParamNotices, normalizeImageParams, type NormalizedImageParams } from "../openai/image-params";
@@ -30,7 +30,7 @@ function normalize(
   services: Services,
   prompt: string,
 ): NormalizedImageParams {
-  const now = new Date();
+  const now = services.config.clock();
   const params = normalizeImageParams(args, { operation, now, defaultModel: services.config.defaultImageModel });
   checkPromptLength(params, prompt, now);
   return params;
@@ -59,7 +59,7 @@ export const generateImage = defineTool({
       inputs: NO_INPUTS,
       fresh: args.fresh,
       returnMode: args.return,
-      notices: imageParamNotices(params, new Date()),
+      notices: imageParamNotices(params, ctx.services.config.clock()),
       call: (client, options) => generateImages(client, params, args.prompt, options),
     });
     return args.verify ? withVerification(ctx, output, args.prompt) : output;
@@ -100,7 +100,7 @@ export const editImage = defineTool({
   async run(args, ctx) {
     const { services, signal } = ctx;
     const params = normalize(args, "edit", services, args.prompt);
-    const model = requireImageModel(params.model, new Date());
+    const model = requireImageModel(params.model, services.config.clock());
     if (args.images.length > model.edits.maxInputImages) {
       throw new ToolError(
         `images: ${model.id} takes at most ${model.edits.maxInputImages} input images; ${args.images.length} were given.`,
@@ -112,7 +112,7 @@ export const editImage = defineTool({
       );
     }
     if (args.markup && !model.edits.markup) {
-      const takers = currentImageModelIds(new Date(), (m) => m.edits.markup);
+      const takers = currentImageModelIds(services.config.clock(), (m) => m.edits.markup);
       throw new ToolError(`markup: ${model.id} does not take markup. Models that do: ${takers.join(", ")}.`);
     }
     const images = await resolveImages(args.images, services, signal, "images");
@@ -139,7 +139,7 @@ export const editImage = defineTool({
       },
       fresh: args.fresh,
       returnMode: args.return,
-      notices: imageParamNotices(params, new Date()),
+      notices: imageParamNotices(params, ctx.services.config.clock()),
       call: async (client, options) => {
         const files = await Promise.all(images.map((image, i) => asUploadable(image, services, `image-${i + 1}`)));
         return editImages(client, params, args.prompt, { images: files, mask: mask?.file, markup: markup?.file }, options);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
-import { ToolError } from "../mcp/tool-error";
+import { ToolError } from "../errors";
 import { DEFAULT_IMAGE_MODEL, DEFAULT_VISION_MODEL } from "../openai/catalog";
 import { countTokens, encoderIsWarm } from "../openai/tokenizer";
 import { ASSET_KINDS, type AssetKind } from "../store/asset-kinds";
@@ -101,7 +101,7 @@ export const serverStatus = defineTool({
         imageModel: config.defaultImageModel ?? DEFAULT_IMAGE_MODEL,
         visionModel: config.defaultVisionModel ?? DEFAULT_VISION_MODEL,
       },
-      models: availableModels(new Date()),
+      models: availableModels(config.clock()),
       assets,
     };
     const total = Object.values(assets).reduce((n, a) => n + a.count, 0);

@@ -9,6 +9,7 @@ import { REGISTRY } from "../../src/registry";
 import { SERVER_NAME, SERVER_VERSION } from "../../src/version";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { startLocalStack, type LocalStack } from "../support/local-stack";
+import { suiteClock } from "../support/suite-date";
 import { callOk, connectSse, connectStreamable, fromBase64, sha256Hex, signDownload, textOf } from "./clients";
 
 const TOKEN = "e2e-token-0123456789abcdefghij";
@@ -324,10 +325,14 @@ describe("wrangler dev end to end", () => {
     await unsigned.body?.cancel();
 
     // Correctly signed with the server's key, but an hour in the past.
-    const expired = await fetch(signDownload(base, `/assets/${generated.id}.png`, SIGNING_KEY, Math.floor(Date.now() / 1000) - 3600));
+    const expired = await fetch(
+      signDownload(base, `/assets/${generated.id}.png`, SIGNING_KEY, Math.floor(suiteClock().getTime() / 1000) - 3600),
+    );
     expect(expired.status).toBe(403);
     expect(await expired.text()).toMatch(/expired/);
-    const unknown = await fetch(signDownload(base, `/assets/${"ab".repeat(32)}.png`, SIGNING_KEY, Math.floor(Date.now() / 1000) + 600));
+    const unknown = await fetch(
+      signDownload(base, `/assets/${"ab".repeat(32)}.png`, SIGNING_KEY, Math.floor(suiteClock().getTime() / 1000) + 600),
+    );
     expect(unknown.status).toBe(404);
     await unknown.body?.cancel();
 

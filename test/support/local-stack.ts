@@ -3,6 +3,7 @@
 import { FakeOpenAIControl } from "../fake-openai/control.ts";
 import { startFakeOpenAI, type RunningFakeOpenAI } from "../fake-openai/server.ts";
 import { startWranglerDev, type WranglerDev } from "./wrangler-dev.ts";
+import { SUITE_DATE } from "./suite-date.ts";
 
 export interface LocalStack {
   base: string;
@@ -26,6 +27,7 @@ export async function startLocalStack(options: {
     server = await startWranglerDev(
       {
         DEPLOY_ENV: "test",
+        CLOCK_DATE: SUITE_DATE,
         MCP_AUTH_TOKENS: options.token,
         SIGNING_KEY: options.signingKey,
         OPENAI_API_KEY: "sk-local-stack",

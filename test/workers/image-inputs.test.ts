@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ToolError, type ToolErrorCode } from "../../src/mcp/tool-error";
+import { ToolError, type ToolErrorCode } from "../../src/errors";
 import { decodeBase64Image, sniffImageType } from "../../src/inputs/image-bytes";
 import { checkImageUrl, fetchImageFromUrl, parseIPv6, type FetchImageOptions } from "../../src/inputs/guarded-fetch";
 import { classifyImageInput, imageInputSchema } from "../../src/inputs/image-input";

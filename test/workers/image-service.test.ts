@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ToolError } from "../../src/mcp/tool-error";
+import { ToolError } from "../../src/errors";
 import { bytesToStream, transformImage } from "../../src/imaging/binding-io";
 import { ImageService } from "../../src/imaging/image-service";
 import { readPngHeader, pngHasAlpha } from "../../src/imaging/png-header";

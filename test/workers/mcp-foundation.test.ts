@@ -333,7 +333,10 @@ describe("signed downloads", () => {
 
     const { signedDownloadUrl } = await import("../../src/http/downloads");
     const services = testServices();
-    const expired = await signedDownloadUrl(BASE, record.sha256, "png", services.config, Date.now() - 2 * 3600_000);
+    const expired = await signedDownloadUrl(BASE, record.sha256, "png", {
+      ...services.config,
+      clock: () => new Date(services.config.clock().getTime() - 2 * 3600_000),
+    });
     const expiredResponse = await worker(expired.url);
     expect(expiredResponse.status).toBe(403);
     expect(await expiredResponse.text()).toContain("expired");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ToolError } from "../../src/mcp/tool-error";
+import { ToolError } from "../../src/errors";
 import {
   DEFAULT_IMAGE_MODEL,
   DEFAULT_VISION_MODEL,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } fro
 import type { Config } from "../../src/config";
 import { resolveImages } from "../../src/inputs/resolve-images";
 import type { ToolContext } from "../../src/mcp/definitions";
-import { ToolError } from "../../src/mcp/tool-error";
+import { ToolError } from "../../src/errors";
 import { textCostUsd } from "../../src/openai/cost";
 import { estimateImageTokens, targetDimensions } from "../../src/openai/image-tokens";
 import { countTokens } from "../../src/openai/tokenizer";

@@ -1,0 +1,36 @@
+/**
+ * Base64 helpers shared by every layer (services, views, routes). They sit at the bottom
+ * so that nothing below `mcp/` has to import it for an encoding.
+ */
+
+/** Standard base64. Chunked: spreading a multi-megabyte array into String.fromCharCode overflows the stack. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
+/** URL-safe base64 without padding (signatures, tokens). */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/**
+ * Decodes standard or URL-safe base64, padded or not. Returns undefined for anything
+ * that is not base64 (wrong alphabet, impossible length) instead of throwing.
+ */
+export function fromBase64(text: string): Uint8Array | undefined {
+  const standard = text.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+  if (!/^[A-Za-z0-9+/]*$/.test(standard) || standard.length % 4 === 1) return undefined;
+  const padded = standard + "=".repeat((4 - (standard.length % 4)) % 4);
+  let binary: string;
+  try {
+    binary = atob(padded);
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
