@@ -22,6 +22,7 @@ export type ToolErrorCode =
   | "cancelled"
   | "timeout"
   | "rate_limited"
+  | "billing_limit"
   | "moderation_blocked"
   | "upstream_auth"
   | "upstream_error"

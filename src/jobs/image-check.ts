@@ -2,9 +2,15 @@ import { z } from "zod";
 import type { ToolContext } from "../mcp/definitions";
 import type { ResolvedImage } from "../inputs/resolve-images";
 import type { ImageDetail } from "../openai/catalog";
-import { analyzeImages, type Analysis } from "./vision-analysis";
+import type { Services } from "../services";
+import { analyzeImages, estimateAnalysis, type Analysis } from "./vision-analysis";
 
-/** The verdict's schema: strict-compatible, so OpenAI enforces it and we validate it again. */
+/** A verdict's own length in tokens; the reasoning allowance for its effort comes on top. */
+export const VERDICT_ANSWER_TOKENS = 1000;
+/** Verdicts need little thought: low effort where the model reasons. */
+export const VERDICT_REASONING = "low" as const;
+
+/** The verdict's schema: inside OpenAI's strict subset (a test checks it), so OpenAI enforces it and we validate it again. */
 export const VERDICT_SCHEMA = {
   type: "object" as const,
   properties: {
@@ -44,6 +50,19 @@ function question(prompt: string): string {
   ].join("\n");
 }
 
+/** The most one verdict on an image of this size can cost, checked the way an analysis is. */
+export async function verdictCostBound(services: Services, prompt: string, image: { width: number; height: number }): Promise<number> {
+  const estimate = await estimateAnalysis(services, {
+    images: [image],
+    question: question(prompt),
+    detail: "auto",
+    maxOutputTokens: VERDICT_ANSWER_TOKENS,
+    defaultReasoning: VERDICT_REASONING,
+    schema: VERDICT_SCHEMA,
+  });
+  return estimate.maxCostUsd;
+}
+
 /** Asks a vision model whether an image matches its prompt; returns a structured verdict. */
 export async function checkImageAgainstPrompt(
   ctx: ToolContext,
@@ -57,8 +76,8 @@ export async function checkImageAgainstPrompt(
     question: question(prompt),
     detail: options.detail ?? "auto",
     model: options.model,
-    // Room for reasoning models to think before they write the short verdict.
-    maxOutputTokens: 2000,
+    maxOutputTokens: VERDICT_ANSWER_TOKENS,
+    defaultReasoning: VERDICT_REASONING,
     schema: VERDICT_SCHEMA,
     fresh: options.fresh ?? false,
   });

@@ -1,11 +1,20 @@
 import { z } from "zod";
 import type { ToolContext } from "../mcp/definitions";
 import { ToolError } from "../errors";
-import { DEFAULT_VISION_MODEL, requireVisionModel, type ImageDetail, type VisionModelSpec } from "../openai/catalog";
+import type { Services } from "../services";
+import {
+  DEFAULT_VISION_MODEL,
+  REASONING_EFFORTS,
+  requireVisionModel,
+  type ImageDetail,
+  type ReasoningEffort,
+  type VisionModelSpec,
+} from "../openai/catalog";
 import { openaiClient } from "../openai/client";
 import { textCostUsd, type TextUsage } from "../openai/cost";
 import { imageTokenEstimate } from "../openai/image-tokens";
-import { askAboutImages } from "../openai/responses-api";
+import { outputBudget, reasoningEffortFor } from "../openai/reasoning";
+import { askAboutImages, type VisionAnswer } from "../openai/responses-api";
 import { countTokens } from "../openai/tokenizer";
 import { persistInputs, type ResolvedImage } from "../inputs/resolve-images";
 import { canonicalJson, requestHash } from "../store/hash";
@@ -38,11 +47,15 @@ export const AnalysisOut = z.object({
     .describe("The answer parsed and validated against the schema, when one was given."),
   model: z.string(),
   detail: z.enum(["low", "high", "auto", "original"]),
+  reasoning: z
+    .enum(REASONING_EFFORTS as [ReasoningEffort, ...ReasoningEffort[]])
+    .nullable()
+    .describe("The reasoning effort sent; null for models that do not reason."),
   images: z.array(SentImageOut),
   estimate: z.object({
     textTokens: z.number().int(),
     imageTokens: z.number().int(),
-    maxOutputTokens: z.number().int(),
+    maxOutputTokens: z.number().int().describe("The output budget sent: reasoning allowance plus the answer's length."),
     maxCostUsd: z.number().describe("Upper bound checked against the server's cap before calling OpenAI."),
   }),
   usage: z
@@ -66,7 +79,14 @@ export interface AnalysisRequest {
   question: string;
   detail: ImageDetail;
   model?: string;
+  /** The answer's own length; the reasoning allowance is added on top. */
   maxOutputTokens: number;
+  /** The caller's effort; `defaultReasoning` where the model reasons and none was given. */
+  reasoning?: ReasoningEffort;
+  /** Default "low": enough for image questions, and far cheaper than the API's own medium. */
+  defaultReasoning?: ReasoningEffort;
+  /** Whether the tool offers `max_output_tokens` and `reasoning`, so an error names only inputs that exist (default: neither). */
+  adjustable?: { maxOutputTokens: boolean; reasoning: boolean };
   schema?: JsonObjectSchema;
   fresh: boolean;
 }
@@ -79,6 +99,8 @@ interface AnalysisResult {
   usage: TextUsage | null;
   costUsd: number;
   pricesFrom: z.infer<typeof CostOut>["pricesFrom"];
+  /** Notes for the caller: a retry with a larger budget, a schema sent non-strict after OpenAI refused it. */
+  notes: string[];
 }
 
 type SentImage = z.infer<typeof SentImageOut>;
@@ -110,24 +132,56 @@ async function prepareImages(ctx: ToolContext, model: VisionModelSpec, images: R
   );
 }
 
-export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest): Promise<{ structured: Analysis; summary: string }> {
-  const { services } = ctx;
+/** What an analysis will send and the most it can cost, computed before any image is prepared or paid for. */
+export interface AnalysisEstimate {
+  model: VisionModelSpec;
+  effort: ReasoningEffort | null;
+  /** `max_output_tokens` to send: the answer plus the reasoning allowance. */
+  budget: number;
+  textTokens: number;
+  imageTokens: number;
+  maxCostUsd: number;
+  /** The bound for the same input with a different output budget (for a retry). */
+  boundUsd(outputTokens: number): number;
+}
+
+/** Checks the model, the schema and the lengths, and bounds the cost; `images` need only their dimensions. */
+export async function estimateAnalysis(
+  services: Services,
+  request: Pick<AnalysisRequest, "model" | "schema" | "maxOutputTokens" | "reasoning" | "defaultReasoning" | "question" | "detail"> & {
+    images: ReadonlyArray<{ width: number; height: number }>;
+  },
+): Promise<AnalysisEstimate> {
   const model = requireVisionModel(request.model ?? services.config.defaultVisionModel ?? DEFAULT_VISION_MODEL, services.config.clock());
   if (request.schema && !model.structuredOutputs)
     throw new ToolError(`schema: ${model.id} does not support structured outputs; pick another model.`);
   if (request.maxOutputTokens > model.maxOutputTokens) {
     throw new ToolError(`max_output_tokens: ${model.id} writes at most ${model.maxOutputTokens} tokens; ask for fewer.`);
   }
+  const effort = reasoningEffortFor(model, request.reasoning, request.defaultReasoning ?? "low");
+  const budget = outputBudget(model, effort, request.maxOutputTokens);
   const textTokens = await countTokens(INSTRUCTIONS + request.question + (request.schema ? canonicalJson(request.schema) : ""));
-  const imageTokens = request.images.reduce(
-    (sum, i) => sum + imageTokenEstimate(model, { width: i.width, height: i.height }, request.detail).tokens,
-    0,
-  );
-  const maxCostUsd = textCostUsd(model.id, { input_tokens: textTokens + imageTokens, output_tokens: request.maxOutputTokens }).usd;
+  const imageTokens = request.images.reduce((sum, i) => sum + imageTokenEstimate(model, i, request.detail).tokens, 0);
+  const boundUsd = (outputTokens: number) =>
+    textCostUsd(model.id, { input_tokens: textTokens + imageTokens, output_tokens: outputTokens }).usd;
+  return { model, effort, budget, textTokens, imageTokens, maxCostUsd: boundUsd(budget), boundUsd };
+}
+
+export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest): Promise<{ structured: Analysis; summary: string }> {
+  const { services } = ctx;
+  const { model, effort, budget, textTokens, imageTokens, maxCostUsd, boundUsd } = await estimateAnalysis(services, request);
+  const adjustable = request.adjustable ?? { maxOutputTokens: false, reasoning: false };
+  const inputTokens = textTokens + imageTokens;
   const cap = services.config.maxAnalysisCostUsd;
   if (maxCostUsd > cap) {
+    const levers = [
+      'detail "low"',
+      "fewer or smaller images",
+      ...(adjustable.maxOutputTokens ? ["a lower max_output_tokens"] : []),
+      ...(effort && adjustable.reasoning ? [`a lower reasoning effort (now "${effort}")`] : []),
+    ];
     throw new ToolError(
-      `This analysis could cost up to $${maxCostUsd.toFixed(4)} (${textTokens + imageTokens} input tokens, up to ${request.maxOutputTokens} output tokens), above this server's cap of $${cap} (MAX_ANALYSIS_COST_USD). Use detail "low", fewer or smaller images, or a lower max_output_tokens.`,
+      `This analysis could cost up to $${maxCostUsd.toFixed(4)} (${inputTokens} input tokens, up to ${budget} output tokens${effort ? ` including reasoning at "${effort}"` : ""}), above this server's cap of $${cap} (MAX_ANALYSIS_COST_USD). Use ${levers.join(", ")}.`,
       "over_budget",
     );
   }
@@ -138,39 +192,55 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     question: request.question,
     schema: request.schema ?? null,
     maxOutputTokens: request.maxOutputTokens,
+    reasoning: effort,
     images: request.images.map((i) => i.sha256),
   });
   const outcome = await runCachedJob<AnalysisResult>(ctx, hash, request.fresh, async () => {
     const prepared = await prepareImages(ctx, model, request.images, request.detail);
     const progress = progressReporter(ctx, 1, request.tool);
-    let answer;
-    try {
-      answer = await askAboutImages(
-        openaiClient(services.config),
+    const client = openaiClient(services.config);
+    const ask = (maxOutputTokens: number) =>
+      askAboutImages(
+        client,
         {
           model: model.id,
           instructions: INSTRUCTIONS,
           question: request.question,
           images: prepared.map((p) => p.upload),
           detail: request.detail,
-          maxOutputTokens: request.maxOutputTokens,
+          maxOutputTokens,
+          reasoningEffort: effort,
           schema: request.schema ? { name: "answer", schema: request.schema, strict: isStrictCompatible(request.schema) } : undefined,
           safetyIdentifier: services.caller,
         },
         ctx.signal,
       );
+    const notes: string[] = [];
+    let answer: VisionAnswer;
+    let usage: TextUsage | undefined;
+    try {
+      answer = await ask(budget);
+      usage = answer.usage;
+      if (answer.cutOff) {
+        // One retry with twice the budget, only when both attempts together stay within the cap.
+        const retryBudget = Math.min(model.maxOutputTokens, budget * 2);
+        const spentUsd = answer.usage ? textCostUsd(model.id, answer.usage).usd : maxCostUsd;
+        if (retryBudget > budget && spentUsd + boundUsd(retryBudget) <= cap) {
+          const first = answer;
+          answer = await ask(retryBudget);
+          usage = addTextUsage(first.usage, answer.usage);
+          notes.push(`The first answer was cut off at ${budget} output tokens; asked again once with ${retryBudget}.`);
+        }
+      }
     } finally {
       progress.stop();
     }
     if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
-    if (answer.status === "incomplete") {
-      throw new ToolError(
-        `The answer was cut off (${answer.incompleteReason ?? "incomplete"}); raise max_output_tokens and try again.`,
-        "upstream_error",
-      );
-    }
+    if (answer.cutOff) throw cutOffError(request, adjustable, model, effort, answer);
+    if (answer.strictFallback)
+      notes.push("OpenAI refused the schema in strict mode; it was sent non-strict and the answer validated here.");
     const answerJson = request.schema ? parseAnswer(answer.text, request.schema) : undefined;
-    const cost = answer.usage ? textCostUsd(model.id, answer.usage) : undefined;
+    const cost = usage ? textCostUsd(model.id, usage) : undefined;
     const parents = await persistInputs(request.images, services);
     const document = {
       tool: request.tool,
@@ -190,7 +260,7 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
         tool: request.tool,
         model: model.id,
         prompt: request.question,
-        parameters: { detail: request.detail, maxOutputTokens: request.maxOutputTokens },
+        parameters: { detail: request.detail, maxOutputTokens: request.maxOutputTokens, reasoning: effort },
         parents: document.images,
         requestHash: hash,
       },
@@ -202,9 +272,11 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
         sent: prepared.map((p) => p.sent),
         answer: answer.text,
         answerJson,
-        usage: answer.usage ?? null,
-        costUsd: cost?.usd ?? 0,
-        pricesFrom: cost?.pricesFrom ?? { source: "no usage returned", checkedOn: "", estimate: true },
+        usage: usage ?? null,
+        // Without usage from OpenAI, the bound is the honest figure: what the call could have cost.
+        costUsd: cost?.usd ?? maxCostUsd,
+        pricesFrom: cost?.pricesFrom ?? { source: "no usage returned by OpenAI: the upper-bound estimate", checkedOn: "", estimate: true },
+        notes,
       },
     };
   });
@@ -216,8 +288,9 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     answerJson: result.answerJson,
     model: model.id,
     detail: request.detail,
+    reasoning: effort,
     images: result.sent,
-    estimate: { textTokens, imageTokens, maxOutputTokens: request.maxOutputTokens, maxCostUsd },
+    estimate: { textTokens, imageTokens, maxOutputTokens: budget, maxCostUsd },
     usage: usage
       ? {
           inputTokens: usage.input_tokens,
@@ -233,5 +306,58 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     analysis: await viewOf(outcome.records[0]!, services),
   };
   const how = outcome.cached ? "from the cache (no cost)" : `for $${result.costUsd.toFixed(4)}`;
-  return { structured, summary: `Analysed ${result.sent.length} image(s) with ${model.id} (${request.detail} detail) ${how}.` };
+  const estimateNote = !outcome.cached && result.pricesFrom.estimate ? ` (an estimate: ${result.pricesFrom.source})` : "";
+  const notes = (result.notes ?? []).map((note) => ` ${note}`).join("");
+  return {
+    structured,
+    summary: `Analysed ${result.sent.length} image(s) with ${model.id} (${request.detail} detail) ${how}${estimateNote}.${notes}\nAnswer: ${shorten(result.answer, SUMMARY_ANSWER_CHARS)}`,
+  };
+}
+
+/** How much of the answer the one-line summary carries; the whole answer is in the structured result. */
+const SUMMARY_ANSWER_CHARS = 400;
+
+function shorten(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+function addTextUsage(a: TextUsage | undefined, b: TextUsage | undefined): TextUsage | undefined {
+  if (!a || !b) return b ?? a;
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    input_tokens_details: { cached_tokens: (a.input_tokens_details?.cached_tokens ?? 0) + (b.input_tokens_details?.cached_tokens ?? 0) },
+    output_tokens: a.output_tokens + b.output_tokens,
+    output_tokens_details: {
+      reasoning_tokens: (a.output_tokens_details?.reasoning_tokens ?? 0) + (b.output_tokens_details?.reasoning_tokens ?? 0),
+    },
+    total_tokens: (a.total_tokens ?? a.input_tokens + a.output_tokens) + (b.total_tokens ?? b.input_tokens + b.output_tokens),
+  };
+}
+
+/** An answer still cut off: names the one input that would let it finish, when the tool offers it. */
+function cutOffError(
+  request: AnalysisRequest,
+  adjustable: NonNullable<AnalysisRequest["adjustable"]>,
+  model: VisionModelSpec,
+  effort: ReasoningEffort | null,
+  answer: VisionAnswer,
+): ToolError {
+  const reasoningTokens = answer.usage?.output_tokens_details?.reasoning_tokens ?? 0;
+  const outputTokens = answer.usage?.output_tokens ?? 0;
+  const spentOnReasoning = effort !== null && effort !== "none" && reasoningTokens * 2 >= outputTokens && reasoningTokens > 0;
+  const what = `The answer was cut off by its output budget (${outputTokens} output tokens, ${reasoningTokens} of them reasoning) and nothing was stored.`;
+  if (spentOnReasoning && adjustable.reasoning) {
+    return new ToolError(
+      `${what} ${model.id} spent the budget reasoning: set reasoning lower than "${effort}" (e.g. "low" or "none"), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.`,
+      "upstream_error",
+    );
+  }
+  if (!spentOnReasoning && adjustable.maxOutputTokens) {
+    return new ToolError(
+      `${what} Raise max_output_tokens (now ${request.maxOutputTokens}), or ask for a shorter answer.`,
+      "upstream_error",
+    );
+  }
+  return new ToolError(`${what} Try another model (model), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.`, "upstream_error");
 }

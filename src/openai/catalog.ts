@@ -20,6 +20,9 @@ export type InputFidelity = "low" | "high";
 export type ImageComplexity = "low" | "medium" | "high";
 export const IMAGE_COMPLEXITIES: readonly ImageComplexity[] = ["low", "medium", "high"];
 export type ImageDetail = "low" | "high" | "auto" | "original";
+/** `reasoning.effort` values of the Responses API (openai 7.57 shared.d.ts `ReasoningEffort`). */
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
+export const REASONING_EFFORTS: readonly ReasoningEffort[] = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
 
 /** Where a price sheet came from. `confirmed: false` marks an estimate to correct when OpenAI's page is read. */
 export interface PriceSource {
@@ -81,13 +84,15 @@ export interface ImageModelSpec {
   maxImagesPerRequest: number;
   /** `markup`: a transparent PNG drawn over the first image to show the edit (SDK images.ts: GPT Image 2.5). */
   edits: { supported: boolean; maxInputImages: number; markup: boolean };
+  /** What OpenAI's own pages confirm about this model's options, and what is taken from resellers only. */
+  optionsSource?: { confirmed: string; unconfirmed?: string };
   /**
    * Takes `complexity`. The SDK names no model restriction; the 2.x family is where it was
    * introduced, so the retiring 1.x models are not sent it.
    */
   complexity: boolean;
-  /** Only the 1.x models take `input_fidelity`; the API wants it omitted for 2.x. */
-  inputFidelity: { values: readonly InputFidelity[]; default: InputFidelity } | null;
+  /** Only the 1.x models take `input_fidelity`, sent only when the caller sets it; the API wants it omitted for 2.x. */
+  inputFidelity: { values: readonly InputFidelity[] } | null;
   partialImages: { max: number } | null;
   promptMaxChars: number;
   /** Null for the retired DALL·E models, which were priced per image. */
@@ -138,15 +143,27 @@ export interface PatchRule {
 
 export type ImageTokenRule = TileRule | PatchRule;
 
+/**
+ * A reasoning model's `reasoning.effort` values. On these models `max_output_tokens` covers the
+ * hidden reasoning and the visible answer, and an unset effort means `medium`.
+ */
+export interface ReasoningCapability {
+  efforts: readonly ReasoningEffort[];
+  /** What the model uses when no effort is sent. */
+  apiDefault: ReasoningEffort;
+}
+
 export interface VisionModelSpec {
   id: string;
   aliases: readonly string[];
   summary: string;
   acceptsImages: boolean;
-  /** Why acceptsImages is false, when it is. */
+  /** Where image input comes from when OpenAI's own page does not confirm it. */
   imageInputNote?: string;
   structuredOutputs: boolean;
   maxOutputTokens: number;
+  /** Null: the model refuses any `reasoning` parameter (400), as gpt-4o and gpt-4.1 do. */
+  reasoning: ReasoningCapability | null;
   /** Null when the model does not take images. */
   imageTokens: ImageTokenRule | null;
   prices: TextTokenPrices;
@@ -197,15 +214,10 @@ const SUNBURST_RATES: ImageRates = {
   textOutput: 10,
 };
 
-/** Flare is the smaller, faster model; nothing public gives its rates: assumed gpt-image-1-mini's tier. */
-const FLARE_PRICES_ESTIMATE: ImageTokenPrices = {
-  textInput: 2,
-  cachedTextInput: 0.2,
-  imageInput: 2.5,
-  cachedImageInput: 0.25,
-  imageOutput: 8,
-  textOutput: 4,
-  ...estimated("assumed gpt-image-1-mini's rates"),
+/** Public resellers list both 2.6 tiers at $5 / $8 / $30 per 1M tokens; OpenAI's own page for Flare was not read. */
+const FLARE_2_6_PRICES_ESTIMATE: ImageTokenPrices = {
+  ...SUNBURST_RATES,
+  ...estimated("resellers (APIYI, inference.sh, 2026-11) list both 2.6 tiers at $5 text in / $8 image in / $30 image out"),
 };
 
 const GPT_IMAGE_1_5_RATES: ImageRates = {
@@ -266,7 +278,7 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: CUSTOM_SIZES_2X },
     qualities: QUALITIES_2_5,
     backgrounds: ALL_BACKGROUNDS,
-    prices: FLARE_PRICES_ESTIMATE,
+    prices: { ...SUNBURST_RATES, ...estimated("resellers list 2.5 Flare at gpt-image-2's rates, themselves assumed from 2.6 Sunburst's") },
   },
   {
     ...GPT_IMAGE_2X,
@@ -286,12 +298,23 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: null },
     qualities: BASE_QUALITIES,
     backgrounds: ALL_BACKGROUNDS,
-    prices: FLARE_PRICES_ESTIMATE,
+    optionsSource: {
+      confirmed: "preset sizes and low–high quality (openai 7.57 SDK images.ts); complexity as on 2.6 Sunburst's OpenAI model page",
+      unconfirmed:
+        "markup, xhigh/max quality and custom sizes: offered by resellers (WaveSpeed, Comfy), not found on OpenAI's own pages, so not offered here",
+    },
+    prices: FLARE_2_6_PRICES_ESTIMATE,
   },
   {
     ...GPT_IMAGE_2X,
     id: "gpt-image-2.6-sunburst",
-    summary: "GPT Image 2.6, precise (the Responses image tool's default); preset sizes only.",
+    summary: "GPT Image 2.6, precise (the Responses image tool's default); preset sizes only; markup edits.",
+    edits: EDITS_WITH_MARKUP,
+    optionsSource: {
+      confirmed:
+        "complexity and markup edits (OpenAI's model page developers.openai.com/api/docs/models/gpt-image-2.6-sunburst, 2026-11-29), preset sizes, low–high quality",
+      unconfirmed: "xhigh/max quality and custom sizes: offered by resellers only, so not offered here",
+    },
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: null },
     qualities: BASE_QUALITIES,
     backgrounds: ALL_BACKGROUNDS,
@@ -307,11 +330,12 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
   {
     ...IMAGE_MODEL_DEFAULTS,
     id: "gpt-image-1.5",
+    aliases: ["gpt-image-1.5-2025-12-16"],
     summary: "GPT Image 1.5 (shutting down).",
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: null },
     qualities: BASE_QUALITIES,
     backgrounds: ALL_BACKGROUNDS,
-    inputFidelity: { values: ["low", "high"], default: "low" },
+    inputFidelity: { values: ["low", "high"] },
     prices: { ...GPT_IMAGE_1_5_RATES, ...estimated("OpenAI's published gpt-image-1.5 rates as last seen, December 2025") },
     retirement: REPLACED_BY_2_6,
   },
@@ -322,7 +346,7 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: null },
     qualities: BASE_QUALITIES,
     backgrounds: ALL_BACKGROUNDS,
-    inputFidelity: { values: ["low", "high"], default: "low" },
+    inputFidelity: { values: ["low", "high"] },
     prices: { ...GPT_IMAGE_1_5_RATES, ...estimated("assumed gpt-image-1.5's rates") },
     retirement: REPLACED_BY_2_6,
   },
@@ -334,7 +358,7 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     qualities: BASE_QUALITIES,
     backgrounds: ALL_BACKGROUNDS,
     // SDK images.ts: "gpt-image-1-mini supports only low".
-    inputFidelity: { values: ["low"], default: "low" },
+    inputFidelity: { values: ["low"] },
     prices: {
       textInput: 2,
       cachedTextInput: 0.2,
@@ -353,7 +377,7 @@ export const IMAGE_MODELS: readonly ImageModelSpec[] = [
     sizes: { presets: STANDARD_PRESETS, auto: true, custom: null },
     qualities: BASE_QUALITIES,
     backgrounds: ALL_BACKGROUNDS,
-    inputFidelity: { values: ["low", "high"], default: "low" },
+    inputFidelity: { values: ["low", "high"] },
     prices: {
       textInput: 5,
       cachedTextInput: 1.25,
@@ -454,12 +478,18 @@ const VISION_MODEL_DEFAULTS = {
   retirement: null,
 } as const satisfies Partial<VisionModelSpec>;
 
+/** GPT-6.x: every effort from none to max; medium when none is sent (FACTS.md, 2026-11-29). */
+const REASONING_GPT6: ReasoningCapability = { efforts: REASONING_EFFORTS, apiDefault: "medium" };
+/** gpt-5 and gpt-5-mini: minimal to high; medium when none is sent. */
+const REASONING_GPT5: ReasoningCapability = { efforts: ["minimal", "low", "medium", "high"], apiDefault: "medium" };
+
 const GPT4_SHUTDOWN: IsoDate = "2027-01-14";
 
 export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-6.1-terra",
+    reasoning: REASONING_GPT6,
     summary: "Fast, inexpensive GPT-6.1 model; images and structured outputs.",
     maxOutputTokens: 128_000,
     imageTokens: PATCHES_GPT6,
@@ -471,6 +501,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-6.1-sol",
+    reasoning: REASONING_GPT6,
     summary: "Stronger GPT-6.1 model; images and structured outputs.",
     maxOutputTokens: 128_000,
     imageTokens: PATCHES_GPT6,
@@ -479,6 +510,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-6-astra",
+    reasoning: REASONING_GPT6,
     summary: "OpenAI's most capable GPT-6 model; images and structured outputs.",
     maxOutputTokens: 128_000,
     imageTokens: PATCHES_GPT6,
@@ -487,16 +519,18 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-6-luna",
-    summary: "Small, fast GPT-6 text model.",
-    acceptsImages: false,
-    imageInputNote: "image input is not confirmed for gpt-6-luna",
+    reasoning: REASONING_GPT6,
+    summary: "Small, fast GPT-6 model; images and structured outputs.",
+    imageInputNote:
+      "image input as listed by API gateways (OpenRouter, Comfy Router), not yet on OpenAI's own model page; token rule assumed from the GPT-6 family",
     maxOutputTokens: 128_000,
-    imageTokens: null,
+    imageTokens: PATCHES_GPT6,
     prices: textPrices(0.1, 0.01, 0.5, "resellers list $0.10 in / $0.50 out; cached input guessed at 10%"),
   },
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-5",
+    reasoning: REASONING_GPT5,
     aliases: ["gpt-5-2025-08-07"],
     summary: "GPT-5 (shutting down).",
     maxOutputTokens: 128_000,
@@ -508,6 +542,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-5-mini",
+    reasoning: REASONING_GPT5,
     aliases: ["gpt-5-mini-2025-08-07"],
     summary: "GPT-5 mini (shutting down).",
     maxOutputTokens: 128_000,
@@ -518,6 +553,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-4.1",
+    reasoning: null,
     aliases: ["gpt-4.1-2025-04-14"],
     summary: "GPT-4.1 (shutting down).",
     maxOutputTokens: 32_768,
@@ -528,6 +564,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-4.1-mini",
+    reasoning: null,
     aliases: ["gpt-4.1-mini-2025-04-14"],
     summary: "GPT-4.1 mini (shutting down).",
     maxOutputTokens: 32_768,
@@ -538,6 +575,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-4.1-nano",
+    reasoning: null,
     aliases: ["gpt-4.1-nano-2025-04-14"],
     summary: "GPT-4.1 nano (shut down).",
     maxOutputTokens: 32_768,
@@ -549,6 +587,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-4o",
+    reasoning: null,
     aliases: ["gpt-4o-2024-11-20", "gpt-4o-2024-08-06"],
     summary: "GPT-4o (shutting down).",
     maxOutputTokens: 16_384,
@@ -559,6 +598,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
   {
     ...VISION_MODEL_DEFAULTS,
     id: "gpt-4o-mini",
+    reasoning: null,
     aliases: ["gpt-4o-mini-2024-07-18"],
     summary: "GPT-4o mini (shutting down).",
     maxOutputTokens: 16_384,

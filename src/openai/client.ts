@@ -1,9 +1,28 @@
 import OpenAI from "openai";
 import type { Config } from "../config";
 import { ToolError } from "../errors";
+import { isBillingError } from "./error-codes";
 
 /** Retries on 408/409/429/5xx with backoff; the SDK honours retry-after(-ms) when it is under a minute. */
 export const OPENAI_MAX_RETRIES = 2;
+
+/**
+ * A 429 that is a billing limit, not a rate limit, gets `x-should-retry: false`, which the SDK
+ * obeys before its own status rules; every other answer passes through untouched.
+ */
+export async function markBillingLimitsFinal(response: Response): Promise<Response> {
+  if (response.status !== 429) return response;
+  const text = await response.text();
+  let billing = false;
+  try {
+    billing = isBillingError((JSON.parse(text) as { error?: { code?: unknown; type?: unknown } }).error);
+  } catch {
+    // Not JSON: an ordinary 429, retried as usual.
+  }
+  const headers = new Headers(response.headers);
+  if (billing) headers.set("x-should-retry", "false");
+  return new Response(text, { status: response.status, statusText: response.statusText, headers });
+}
 
 /** One client per request, built from config; a missing key is a clear, early error. */
 export function openaiClient(config: Config): OpenAI {
@@ -21,6 +40,6 @@ export function openaiClient(config: Config): OpenAI {
     // The tool deadline bounds the whole call; this bounds one attempt.
     timeout: config.toolDeadlineMs,
     // Workers' fetch must be called unbound from the global scope.
-    fetch: (input, init) => fetch(input, init),
+    fetch: async (input, init) => markBillingLimitsFinal(await fetch(input, init)),
   });
 }

@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { ToolError } from "../errors";
 import { OPENAI_MAX_RETRIES } from "./client";
+import { isBillingError, SAFETY_CODES } from "./error-codes";
 
 /** OpenAI echoes part of a bad key in its messages; no key fragment ever leaves the server. */
 export function redactSecrets(message: string): string {
@@ -11,16 +12,58 @@ function requestIdNote(error: InstanceType<typeof OpenAI.APIError>): string {
   return error.requestID ? ` (OpenAI request id ${error.requestID})` : "";
 }
 
-function retryAfterSeconds(headers: Headers | undefined): number | undefined {
-  const ms = Number(headers?.get("retry-after-ms"));
-  if (Number.isFinite(ms) && ms > 0) return Math.ceil(ms / 1000);
-  const seconds = Number(headers?.get("retry-after"));
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+/** "1s", "6m0s", "20ms", "1.5s", "1h2m" (OpenAI's x-ratelimit-reset-* format) in seconds. */
+function durationSeconds(text: string): number | undefined {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text.trim()) return undefined;
+  const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  return parts.reduce((sum, [, value, u]) => sum + Number(value) * unit[u!]!, 0);
+}
+
+/**
+ * How long OpenAI asks a rate-limited caller to wait, from whichever hint is present:
+ * `retry-after-ms` (Azure), `retry-after` (seconds or an HTTP date), the longer of
+ * `x-ratelimit-reset-requests`/`-tokens`, or "try again in 1.5s" in the message.
+ */
+export function rateLimitWaitSeconds(headers: Headers | undefined, message: string, now: number = Date.now()): number | undefined {
+  const positive = (value: number | undefined) =>
+    value !== undefined && Number.isFinite(value) && value > 0 ? Math.ceil(value) : undefined;
+  const ms = headers?.get("retry-after-ms");
+  if (ms) {
+    const wait = positive(Number(ms) / 1000);
+    if (wait) return wait;
+  }
+  const after = headers?.get("retry-after");
+  if (after) {
+    const wait = positive(Number(after)) ?? positive((Date.parse(after) - now) / 1000);
+    if (wait) return wait;
+  }
+  const resets = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"]
+    .map((name) => headers?.get(name))
+    .flatMap((value) => (value ? [durationSeconds(value)] : []))
+    .flatMap((value) => (value === undefined ? [] : [value]));
+  if (resets.length > 0) {
+    const wait = positive(Math.max(...resets));
+    if (wait) return wait;
+  }
+  const hinted = /try again in (\d+(?:\.\d+)?)\s*(ms|s|seconds?)\b/i.exec(message);
+  if (hinted) return positive(Number(hinted[1]) / (hinted[2]!.toLowerCase() === "ms" ? 1000 : 1));
+  return undefined;
+}
+
+/** A failure while a stream was already flowing: OpenAI's `event: error`, which the SDK throws without a status. */
+function midStreamFailure(error: InstanceType<typeof OpenAI.APIError>, message: string): ToolError {
+  const code = error.code ? ` (${error.code})` : "";
+  return new ToolError(
+    `OpenAI's answer failed midway${code}${requestIdNote(error)}: ${message}. This is an upstream failure, not a refusal; nothing was stored. Try again.`,
+    "upstream_error",
+  );
 }
 
 /**
  * Turns whatever the OpenAI SDK threw into a ToolError a model can act on. Aborts are
  * rethrown untouched: the tool runner knows whether the client or the deadline caused them.
+ * Nothing here claims a call was free: a failure after OpenAI started work may still be billed.
  */
 export function mapOpenAIError(error: unknown): unknown {
   if (error instanceof ToolError) return error;
@@ -57,48 +100,58 @@ export function mapOpenAIError(error: unknown): unknown {
     return error;
   }
   const id = requestIdNote(error);
-  const message = redactSecrets(error.message);
-  if (error.code === "moderation_blocked" || error.type === "image_generation_user_error") {
+  // The SDK's message starts with the status ("400 ..."); the body's own message is what OpenAI said.
+  const body = isErrorBody(error.error) ? error.error : undefined;
+  const message = redactSecrets(body?.message ?? error.message);
+  const code = error.code ?? body?.code ?? null;
+  const param = error.param ?? body?.param ?? null;
+  if (code && SAFETY_CODES.has(code)) {
     return new ToolError(
-      `OpenAI's safety system blocked this request${id}: ${message}. Rephrase the prompt or change the input images; nothing was charged or stored.`,
+      `OpenAI's safety system blocked this request${id}: ${message} Rephrase the prompt or change the input images; nothing was stored.`,
       "moderation_blocked",
     );
   }
+  if (isBillingError({ code, type: error.type ?? body?.type })) {
+    return new ToolError(
+      `The OpenAI account behind this server has reached its billing or spend limit (${code ?? error.type})${id}. An operator must raise the limit or add credit on platform.openai.com; retrying or waiting will not help.`,
+      "billing_limit",
+    );
+  }
+  if (error.status === undefined) return midStreamFailure(error, message);
   switch (error.status) {
     case 401:
       return new ToolError(`OpenAI rejected the server's API key${id}. An operator must set a valid OPENAI_API_KEY.`, "upstream_auth");
     case 403:
       return new ToolError(
-        `The OpenAI key is not allowed to do this${id}: ${message}. The organization may need verification for this model, or pick another model.`,
+        `The OpenAI key is not allowed to do this${id}: ${message} The organization may need verification for this model, or pick another model.`,
         "upstream_auth",
       );
     case 404:
       return new ToolError(
-        `OpenAI does not know this model or resource${id}: ${message}. Check server_status for the models this server offers.`,
+        `OpenAI does not know this model or resource${id}: ${message} Check server_status for the models this server offers.`,
         "invalid_input",
       );
     case 429: {
-      if (error.code === "insufficient_quota") {
-        return new ToolError(
-          `The OpenAI account is out of quota${id}. An operator must check billing; retrying will not help.`,
-          "rate_limited",
-        );
-      }
-      const wait = retryAfterSeconds(error.headers);
+      const wait = rateLimitWaitSeconds(error.headers, message);
       return new ToolError(
         `OpenAI rate limit reached${id}, still limited after ${OPENAI_MAX_RETRIES} retries. Wait ${wait ? `${wait} s` : "a minute"} and try again.`,
         "rate_limited",
       );
     }
   }
-  if (error.status !== undefined && error.status >= 500) {
+  if (error.status >= 500) {
     return new ToolError(
       `OpenAI had a server error (HTTP ${error.status})${id}, still failing after ${OPENAI_MAX_RETRIES} retries; nothing was stored. Try again later.`,
       "upstream_error",
     );
   }
-  const param = error.param ? ` (parameter ${error.param})` : "";
-  return new ToolError(`OpenAI refused the request${param}${id}: ${message}`, "invalid_input");
+  // Input errors (invalid_value, invalid_image_file, minimum pixel budgets, …): name the parameter.
+  const where = param ? ` (parameter ${param}${code ? `, code ${code}` : ""})` : code ? ` (code ${code})` : "";
+  return new ToolError(`OpenAI refused an input${where}${id}: ${message} Change that input and try again.`, "invalid_input");
+}
+
+function isErrorBody(value: unknown): value is { message?: string; code?: string | null; param?: string | null; type?: string } {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Calls `fn`, mapping OpenAI failures; use around every SDK call. */

@@ -240,7 +240,8 @@ function normalizeFidelity(raw: string | undefined, model: ImageModelSpec, { ope
     const supported = where.length > 0 ? `Models that take it: ${list(where)}.` : "No current model takes it.";
     throw invalid(`input_fidelity: ${quote(raw)} is not allowed: ${reason}. ${supported}`);
   }
-  return oneOf("input_fidelity", raw ?? fidelity.default, fidelity.values, ` for ${model.id}`);
+  // Sent only when the caller set it: the API's own default applies otherwise.
+  return raw === undefined ? null : oneOf("input_fidelity", raw, fidelity.values, ` for ${model.id}`);
 }
 
 function normalizeComplexity(raw: string | undefined, model: ImageModelSpec, now: Date): ImageComplexity | null {

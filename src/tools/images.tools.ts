@@ -12,7 +12,7 @@ import { extensionFor } from "../store/asset-kinds";
 import { imageOutputFields } from "../schemas/image.schemas";
 import { ImageResultOut, NO_INPUTS, produceImages } from "../jobs/image-production";
 import { VerdictOut } from "../jobs/image-check";
-import { withVerification } from "../jobs/verify-result";
+import { checkVerificationBudget, withVerification } from "../jobs/verify-result";
 
 const PAID = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const EDITABLE_MIMES = new Set(["image/png", "image/jpeg", "image/webp"]);
@@ -52,6 +52,7 @@ export const generateImage = defineTool({
   annotations: PAID,
   async run(args, ctx) {
     const params = normalize(args, "generate", ctx.services, args.prompt);
+    if (args.verify) await checkVerificationBudget(ctx.services, args.prompt, params);
     const output = await produceImages(ctx, {
       tool: "generate_image",
       params,
@@ -128,6 +129,7 @@ export const editImage = defineTool({
     const mask = await overlay(args.mask, "mask");
     const markup = await overlay(args.markup, "markup");
     const inputs = [...images, ...(mask ? [mask.resolved] : []), ...(markup ? [markup.resolved] : [])];
+    if (args.verify) await checkVerificationBudget(ctx.services, args.prompt, params);
     const output = await produceImages(ctx, {
       tool: "edit_image",
       params,

@@ -39,7 +39,19 @@ export const analyzeImage = defineTool({
       .describe("The instruction or question; default: a thorough description."),
     detail: detailField,
     model: modelField,
-    max_output_tokens: z.number().int().min(16).max(32_000).default(1200).describe("Cap on the answer's length in tokens."),
+    max_output_tokens: z
+      .number()
+      .int()
+      .min(16)
+      .max(32_000)
+      .default(1200)
+      .describe("Cap on the answer's length in tokens; the server adds room for the model's hidden reasoning on top."),
+    reasoning: z
+      .enum(["none", "minimal", "low", "medium", "high"])
+      .optional()
+      .describe(
+        "How much a reasoning model thinks before answering (default low where the model reasons; GPT-6.x take none–high, GPT-5 minimal–high; GPT-4.x do not reason and refuse it). Higher costs more and is estimated against the cap.",
+      ),
     schema: z.record(z.string(), z.unknown()).optional().describe("Optional JSON Schema (type object) the answer must follow."),
     fresh: freshField,
   }),
@@ -55,6 +67,8 @@ export const analyzeImage = defineTool({
       detail: args.detail,
       model: args.model,
       maxOutputTokens: args.max_output_tokens,
+      reasoning: args.reasoning,
+      adjustable: { maxOutputTokens: true, reasoning: true },
       schema,
       fresh: args.fresh,
     });

@@ -16,14 +16,24 @@ export interface ImageModelInfo {
   extendedQuality: boolean;
   /** 1.x models take `input_fidelity`; 2.x models refuse it. */
   inputFidelity: boolean;
+  /** 2.x models take `complexity`; the 1.x models refuse it. */
+  complexity: boolean;
   shutdownDate: string | null;
   created: number;
 }
+
+export type Effort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
 
 export interface TextModelInfo {
   id: string;
   kind: "text";
   imageTokens: ImageTokenRule;
+  /** Efforts taken; null: the model refuses any `reasoning` parameter (gpt-4o, gpt-4.1). Unset means medium. */
+  reasoning: readonly Effort[] | null;
+  /** The most `max_output_tokens` may be. */
+  maxOutputTokens: number;
+  /** Takes `detail: "original"` (the GPT-6 family). */
+  originalDetail: boolean;
   shutdownDate: string | null;
   created: number;
 }
@@ -42,12 +52,30 @@ function imageModel(
     customSizes: options.customSizes,
     extendedQuality: options.extendedQuality ?? false,
     inputFidelity: options.inputFidelity ?? false,
+    complexity: !(options.inputFidelity ?? false),
     shutdownDate: options.shutdownDate ?? null,
   };
 }
 
-function textModel(id: string, created: number, imageTokens: ImageTokenRule, shutdownDate: string | null = null): TextModelInfo {
-  return { id, kind: "text", created, imageTokens, shutdownDate };
+const GPT6_EFFORTS: readonly Effort[] = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+const GPT5_EFFORTS: readonly Effort[] = ["minimal", "low", "medium", "high"];
+
+function textModel(
+  id: string,
+  created: number,
+  imageTokens: ImageTokenRule,
+  options: { reasoning: readonly Effort[] | null; maxOutputTokens?: number; shutdownDate?: string },
+): TextModelInfo {
+  return {
+    id,
+    kind: "text",
+    created,
+    imageTokens,
+    reasoning: options.reasoning,
+    maxOutputTokens: options.maxOutputTokens ?? 128_000,
+    originalDetail: options.reasoning === GPT6_EFFORTS,
+    shutdownDate: options.shutdownDate ?? null,
+  };
 }
 
 const TILES_4O: ImageTokenRule = { kind: "tiles", base: 85, perTile: 170 };
@@ -70,18 +98,27 @@ export const AVAILABLE_MODELS: readonly ModelInfo[] = [
   imageModel("gpt-image-1.5", 1763596800, { customSizes: false, inputFidelity: true, shutdownDate: GPT_IMAGE_1_SHUTDOWN }),
   imageModel("gpt-image-1-mini", 1759363200, { customSizes: false, inputFidelity: true, shutdownDate: GPT_IMAGE_1_SHUTDOWN }),
   imageModel("chatgpt-image-latest", 1763596800, { customSizes: false, inputFidelity: true, shutdownDate: GPT_IMAGE_1_SHUTDOWN }),
-  textModel("gpt-6.1-sol", 1790000000, patches(1.2)),
-  textModel("gpt-6.1-terra", 1790000000, patches(1.62)),
-  textModel("gpt-6-astra", 1782000000, patches(1.2)),
-  textModel("gpt-6-luna", 1782000000, patches(2.46)),
-  textModel("gpt-5", 1754438400, TILES_GPT5, GPT_5_SHUTDOWN),
-  textModel("gpt-5-mini", 1754438400, patches(1.62), GPT_5_SHUTDOWN),
-  textModel("gpt-5-nano", 1754438400, patches(2.46), GPT_5_SHUTDOWN),
-  textModel("gpt-4.1", 1744316542, TILES_4O, GPT_4_SHUTDOWN),
-  textModel("gpt-4.1-mini", 1744318173, patches(1.62), GPT_4_SHUTDOWN),
-  textModel("gpt-4.1-nano", 1744321707, patches(2.46), GPT_4_SHUTDOWN),
-  textModel("gpt-4o", 1715367049, TILES_4O, GPT_4_SHUTDOWN),
-  textModel("gpt-4o-mini", 1721172741, { kind: "tiles", base: 2833, perTile: 5667 }, GPT_4_SHUTDOWN),
+  textModel("gpt-6.1-sol", 1790000000, patches(1.2), { reasoning: GPT6_EFFORTS }),
+  textModel("gpt-6.1-terra", 1790000000, patches(1.62), { reasoning: GPT6_EFFORTS }),
+  textModel("gpt-6-astra", 1782000000, patches(1.2), { reasoning: GPT6_EFFORTS }),
+  textModel("gpt-6-luna", 1782000000, patches(2.46), { reasoning: GPT6_EFFORTS }),
+  textModel("gpt-5", 1754438400, TILES_GPT5, { reasoning: GPT5_EFFORTS, shutdownDate: GPT_5_SHUTDOWN }),
+  textModel("gpt-5-mini", 1754438400, patches(1.62), { reasoning: GPT5_EFFORTS, shutdownDate: GPT_5_SHUTDOWN }),
+  textModel("gpt-5-nano", 1754438400, patches(2.46), { reasoning: GPT5_EFFORTS, shutdownDate: GPT_5_SHUTDOWN }),
+  textModel("gpt-4.1", 1744316542, TILES_4O, { reasoning: null, maxOutputTokens: 32_768, shutdownDate: GPT_4_SHUTDOWN }),
+  textModel("gpt-4.1-mini", 1744318173, patches(1.62), { reasoning: null, maxOutputTokens: 32_768, shutdownDate: GPT_4_SHUTDOWN }),
+  textModel("gpt-4.1-nano", 1744321707, patches(2.46), { reasoning: null, maxOutputTokens: 32_768, shutdownDate: GPT_4_SHUTDOWN }),
+  textModel("gpt-4o", 1715367049, TILES_4O, { reasoning: null, maxOutputTokens: 16_384, shutdownDate: GPT_4_SHUTDOWN }),
+  textModel(
+    "gpt-4o-mini",
+    1721172741,
+    { kind: "tiles", base: 2833, perTile: 5667 },
+    {
+      reasoning: null,
+      maxOutputTokens: 16_384,
+      shutdownDate: GPT_4_SHUTDOWN,
+    },
+  ),
 ];
 
 /** Models that existed but are gone; requests naming them are refused. */
@@ -97,6 +134,15 @@ export function findModel(id: string): ModelInfo | undefined {
   return BY_ID.get(id);
 }
 
-export function shutdownDateOf(id: string): string | undefined {
-  return SHUT_DOWN_MODELS[id];
+/** The date a model stopped answering, if it has by `today` (YYYY-MM-DD): the fixed list, then each model's own date. */
+export function shutdownDateOf(id: string, today: string): string | undefined {
+  const fixed = SHUT_DOWN_MODELS[id];
+  if (fixed) return fixed;
+  const date = BY_ID.get(id)?.shutdownDate;
+  return date && date <= today ? date : undefined;
+}
+
+/** Models that still answer on `today`. */
+export function availableModels(today: string): ModelInfo[] {
+  return AVAILABLE_MODELS.filter((model) => model.shutdownDate === null || model.shutdownDate > today);
 }

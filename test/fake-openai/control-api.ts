@@ -3,7 +3,7 @@
 import type { ServerResponse } from "node:http";
 import { invalidEnumValue, invalidRequestBody, invalidType, invalidUrl, invalidValue, missingParameter } from "./errors.ts";
 import { sendJson } from "./http-io.ts";
-import { FAULT_KINDS, type FaultKind, type FaultSpec, type ScriptSpec } from "./protocol.ts";
+import { FAULT_KINDS, RATE_LIMIT_HINTS, type FaultKind, type FaultSpec, type RateLimitHint, type ScriptSpec } from "./protocol.ts";
 import type { FakeState } from "./state.ts";
 
 function asRecord(body: unknown): Record<string, unknown> {
@@ -41,6 +41,13 @@ function parseFault(input: unknown): FaultSpec {
   if (retryAfter !== undefined) spec.retryAfter = retryAfter;
   if (delayMs !== undefined) spec.delayMs = delayMs;
   if (status !== undefined) spec.status = Math.floor(status);
+  const hint = body["hint"];
+  if (hint !== undefined) {
+    if (typeof hint !== "string" || !(RATE_LIMIT_HINTS as readonly string[]).includes(hint)) {
+      throw invalidEnumValue("hint", hint, RATE_LIMIT_HINTS);
+    }
+    spec.hint = hint as RateLimitHint;
+  }
   return spec;
 }
 

@@ -178,11 +178,12 @@ export function bodyTooLarge(limitBytes: number): ApiError {
   );
 }
 
-export function rateLimited(model: string, retryAfterSeconds: number): ApiError {
+export function rateLimited(model: string, retryAfterSeconds: number, hintInMessage = true): ApiError {
+  const hint = hintInMessage ? ` Please try again in ${retryAfterSeconds}s.` : "";
   return new ApiError(429, {
     message:
       `Rate limit reached for ${model} in organization org-fake on requests per min (RPM): Limit 5, Used 5, ` +
-      `Requested 1. Please try again in ${retryAfterSeconds}s. Visit https://platform.openai.com/account/rate-limits ` +
+      `Requested 1.${hint} Visit https://platform.openai.com/account/rate-limits ` +
       "to learn more.",
     type: "requests",
     param: null,
@@ -216,4 +217,47 @@ export function invalidRequestBody(message: string): ApiError {
 
 export function invalidFile(param: string, message: string, code: string): ApiError {
   return invalidRequest(message, param, code);
+}
+
+/** 429 for an account out of money or over a spend limit; `insufficient_quota` is both type and code, as the API sends it. */
+export function billingLimit(code: string): ApiError {
+  const messages: Record<string, string> = {
+    insufficient_quota:
+      "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+    billing_hard_limit_reached: "Billing hard limit has been reached.",
+    project_spend_limit_exceeded: "You have exceeded the spend limit set for this project.",
+    organization_spend_limit_exceeded: "You have exceeded the spend limit set for your organization.",
+    organization_usage_limit_exceeded: "Your organization has reached its usage limit.",
+    credit_balance_exhausted: "Your credit balance is exhausted. Add credits to continue.",
+  };
+  return new ApiError(429, {
+    message: messages[code] ?? code,
+    type: code === "insufficient_quota" ? "insufficient_quota" : "invalid_request_error",
+    param: null,
+    code,
+  });
+}
+
+export function unsupportedParameter(param: string, message: string): ApiError {
+  return new ApiError(400, { message, type: "invalid_request_error", param, code: "unsupported_parameter" });
+}
+
+/** What a json_schema the real API cannot take gets, whatever the reason. */
+export function invalidJsonSchema(name: string, detail: string): ApiError {
+  return new ApiError(400, {
+    message: `Invalid schema for response_format '${name}': ${detail}`,
+    type: "invalid_request_error",
+    param: "text.format.schema",
+    code: "invalid_json_schema",
+  });
+}
+
+/** The mid-stream failure the real API sends as `event: error`. */
+export function streamServerError(): ApiError {
+  return new ApiError(500, {
+    message: "The server had an error processing your request. Sorry about that! You can retry your request.",
+    type: "server_error",
+    param: null,
+    code: "server_error",
+  });
 }

@@ -2,9 +2,9 @@
 // "slow", which only delays it.
 
 import type { ServerResponse } from "node:http";
-import { ApiError, invalidApiKey, moderationBlocked, rateLimited, serverError } from "./errors.ts";
+import { ApiError, billingLimit, invalidApiKey, invalidJsonSchema, moderationBlocked, rateLimited, serverError } from "./errors.ts";
 import { sendJson, startSse } from "./http-io.ts";
-import type { FaultSpec } from "./protocol.ts";
+import { ANSWER_CHANGES, BILLING_FAULTS, type AnswerChange, type BillingFault, type FaultSpec } from "./protocol.ts";
 
 export interface FaultContext {
   res: ServerResponse;
@@ -16,23 +16,34 @@ export interface FaultContext {
   stream: boolean;
 }
 
-/** How a fault resolves: an error to send, a delay before the normal answer, or done (socket handled). */
+/**
+ * How a fault resolves: an error to send, a delay before the normal answer, done (socket
+ * handled), or a change to the answer the endpoint will give once the request validated.
+ */
 export type FaultOutcome =
-  { kind: "error"; error: ApiError } | { kind: "delay"; ms: number } | { kind: "handled"; status: number | undefined };
+  | { kind: "error"; error: ApiError }
+  | { kind: "delay"; ms: number }
+  | { kind: "handled"; status: number | undefined }
+  | { kind: "change"; change: AnswerChange };
 
+/** The answer's own reset hints are always sent (they are on every answer); `hint` picks which wait hint is exact. */
 function rateLimitError(spec: FaultSpec, model: string | undefined): ApiError {
   const retryAfter = spec.retryAfter ?? 1;
-  const error = rateLimited(model ?? "gpt-image-2", retryAfter);
-  return new ApiError(error.status, error.body, {
-    "retry-after": String(retryAfter),
-    "retry-after-ms": String(Math.round(retryAfter * 1000)),
+  const hint = spec.hint ?? "all";
+  const inMessage = hint === "all" || hint === "message";
+  const error = rateLimited(model ?? "gpt-image-2", retryAfter, inMessage);
+  const headers: Record<string, string> = {
     "x-ratelimit-limit-requests": "5",
     "x-ratelimit-remaining-requests": "0",
-    "x-ratelimit-reset-requests": `${retryAfter}s`,
     "x-ratelimit-limit-tokens": "100000",
     "x-ratelimit-remaining-tokens": "0",
-    "x-ratelimit-reset-tokens": `${retryAfter}s`,
-  });
+    // Without an exact reset hint the headers still carry one, but a short one (the fake's usual 12ms/15ms).
+    "x-ratelimit-reset-requests": hint === "all" || hint === "reset" ? `${retryAfter}s` : "12ms",
+    "x-ratelimit-reset-tokens": hint === "all" || hint === "reset" ? `${Math.max(0, retryAfter - 1)}s` : "15ms",
+  };
+  if (hint === "all" || hint === "retry-after") headers["retry-after"] = String(retryAfter);
+  if (hint === "all" || hint === "retry-after-ms") headers["retry-after-ms"] = String(Math.round(retryAfter * 1000));
+  return new ApiError(error.status, error.body, headers);
 }
 
 /** 200 with a body cut mid-value: not JSON, or an SSE event whose data is not JSON. */
@@ -63,7 +74,13 @@ function sendThenDrop(ctx: FaultContext): void {
 }
 
 export function applyFault(spec: FaultSpec, ctx: FaultContext): FaultOutcome {
+  if ((BILLING_FAULTS as readonly string[]).includes(spec.kind)) {
+    return { kind: "error", error: billingLimit(spec.kind as BillingFault) };
+  }
+  if ((ANSWER_CHANGES as readonly string[]).includes(spec.kind)) return { kind: "change", change: spec.kind as AnswerChange };
   switch (spec.kind) {
+    case "invalid_schema":
+      return { kind: "error", error: invalidJsonSchema("answer", "In context=(), schema is not supported by the selected model.") };
     case "rate_limit":
       return { kind: "error", error: rateLimitError(spec, ctx.model) };
     case "server_error":
@@ -82,5 +99,7 @@ export function applyFault(spec: FaultSpec, ctx: FaultContext): FaultOutcome {
     case "drop":
       sendThenDrop(ctx);
       return { kind: "handled", status: undefined };
+    default:
+      throw new Error(`fake-openai: fault ${spec.kind} has no handler`);
   }
 }

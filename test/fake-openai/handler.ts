@@ -19,7 +19,7 @@ import { delay, openAIHeaders, readBody, sendError, sendJson, writeAnswer } from
 import { handleImageEdit, handleImageGeneration } from "./images.ts";
 import { listModels, retrieveModel } from "./models.ts";
 import { parseMultipart, type MultipartBody } from "./multipart.ts";
-import type { RecordedRequest } from "./protocol.ts";
+import type { AnswerChange, RecordedRequest } from "./protocol.ts";
 import { newRecord, recordJson, recordMultipart } from "./recording.ts";
 import { handleResponses } from "./responses.ts";
 import { FakeState } from "./state.ts";
@@ -27,6 +27,17 @@ import { FakeState } from "./state.ts";
 export interface FakeOpenAI {
   handle(req: IncomingMessage, res: ServerResponse): void;
   state: FakeState;
+}
+
+export interface FakeOptions {
+  /** The fake's calendar date (YYYY-MM-DD): models whose shutdown date is on or before it are gone. */
+  today: string;
+}
+
+/** What an endpoint needs beyond the request: the date, and a queued change to its answer. */
+export interface EndpointContext {
+  today: string;
+  change: AnswerChange | undefined;
 }
 
 /** The key that the real API would refuse (401 invalid_api_key). */
@@ -67,20 +78,20 @@ function jsonBody(body: ParsedBody, req: IncomingMessage): unknown {
   return {};
 }
 
-function route(state: FakeState, req: IncomingMessage, path: string, body: ParsedBody): Promise<Answer> | Answer {
+function route(state: FakeState, req: IncomingMessage, path: string, body: ParsedBody, context: EndpointContext): Promise<Answer> | Answer {
   const method = req.method ?? "GET";
-  if (method === "POST" && path === "/v1/images/generations") return handleImageGeneration(jsonBody(body, req));
+  if (method === "POST" && path === "/v1/images/generations") return handleImageGeneration(jsonBody(body, req), context);
   if (method === "POST" && path === "/v1/images/edits") {
     if (body.kind === "invalid") throw body.error;
     if (body.kind !== "multipart") throw invalidContentType(req.headers["content-type"] ?? "", "multipart/form-data");
-    return handleImageEdit(body.form);
+    return handleImageEdit(body.form, context);
   }
   if (method === "POST" && path === "/v1/responses") {
-    return handleResponses(jsonBody(body, req), () => state.takeScript(path));
+    return handleResponses(jsonBody(body, req), context, () => state.takeScript(path));
   }
-  if (method === "GET" && path === "/v1/models") return listModels();
+  if (method === "GET" && path === "/v1/models") return listModels(context.today);
   const modelMatch = /^\/v1\/models\/(.+)$/.exec(path);
-  if (method === "GET" && modelMatch?.[1]) return retrieveModel(decodeURIComponent(modelMatch[1]));
+  if (method === "GET" && modelMatch?.[1]) return retrieveModel(decodeURIComponent(modelMatch[1]), context.today);
   throw invalidUrl(method, path);
 }
 
@@ -99,7 +110,7 @@ function wantsStream(body: ParsedBody): boolean {
   return body.kind === "multipart" && body.form.fields["stream"] === "true";
 }
 
-async function handleApi(state: FakeState, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+async function handleApi(state: FakeState, options: FakeOptions, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   const requestId = state.nextRequestId();
   const startedAt = Date.now();
   const record: RecordedRequest = newRecord(req, path, requestId);
@@ -120,6 +131,7 @@ async function handleApi(state: FakeState, req: IncomingMessage, res: ServerResp
 
     checkApiKey(req);
     const fault = state.takeFault(path);
+    let change: AnswerChange | undefined;
     if (fault) {
       record.fault = fault.kind;
       const outcome = applyFault(fault, { res, requestId, headers: headers(), model: requestedModel(body), stream: wantsStream(body) });
@@ -128,12 +140,13 @@ async function handleApi(state: FakeState, req: IncomingMessage, res: ServerResp
         statusSent = outcome.status;
         return;
       }
-      await delay(outcome.ms);
+      if (outcome.kind === "change") change = outcome.change;
+      else await delay(outcome.ms);
     }
     if (state.settings.delayMs > 0) await delay(state.settings.delayMs);
     if (res.destroyed) return;
 
-    const answer = await route(state, req, path, body);
+    const answer = await route(state, req, path, body, { today: options.today, change });
     if (res.destroyed) return;
     // Set before writing: a stream's status is final once its headers are out.
     statusSent = answer.kind === "json" ? answer.status : 200;
@@ -155,13 +168,13 @@ async function handleControlRequest(state: FakeState, req: IncomingMessage, res:
   }
 }
 
-export function createFakeOpenAI(): FakeOpenAI {
+export function createFakeOpenAI(options: FakeOptions): FakeOpenAI {
   const state = new FakeState();
   return {
     state,
     handle(req, res) {
       const path = new URL(req.url ?? "/", "http://fake.invalid").pathname;
-      const work = path.startsWith("/__fake/") ? handleControlRequest(state, req, res, path) : handleApi(state, req, res, path);
+      const work = path.startsWith("/__fake/") ? handleControlRequest(state, req, res, path) : handleApi(state, options, req, res, path);
       // Never let one bad request take the server down.
       work.catch((error: unknown) => {
         console.error("[fake-openai] handler crashed:", error);

@@ -11,6 +11,7 @@ import {
   modelShutDown,
   unknownParameter,
   unsupportedModelForEndpoint,
+  unsupportedParameter,
 } from "./errors.ts";
 import { ParamReader } from "./params.ts";
 
@@ -66,8 +67,8 @@ const MAX_EDGE = 3840;
 const MAX_PIXELS = 3840 * 2160;
 const MIN_PIXELS = 655_360;
 
-export function resolveImageModel(model: string): ImageModelInfo {
-  const shutdown = shutdownDateOf(model);
+export function resolveImageModel(model: string, today: string): ImageModelInfo {
+  const shutdown = shutdownDateOf(model, today);
   if (shutdown) throw modelShutDown(model, shutdown);
   const info = findModel(model);
   if (!info) throw modelNotFound(model);
@@ -75,8 +76,18 @@ export function resolveImageModel(model: string): ImageModelInfo {
   return info;
 }
 
-function parseSize(value: string | undefined, model: ImageModelInfo): { width: number; height: number } {
-  if (value === undefined || value === "auto") return { width: 1024, height: 1024 };
+const LANDSCAPE_WORDS = /\b(landscape|wide|widescreen|panorama|panoramic|banner|horizon|header)\b/i;
+const PORTRAIT_WORDS = /\b(portrait|tall|poster|vertical|phone wallpaper|full[- ]body|standing)\b/i;
+
+/** `auto` picks a shape from the prompt, as the real model does: never assume it is square. */
+function autoSize(prompt: string): { width: number; height: number } {
+  if (LANDSCAPE_WORDS.test(prompt)) return { width: 1536, height: 1024 };
+  if (PORTRAIT_WORDS.test(prompt)) return { width: 1024, height: 1536 };
+  return { width: 1024, height: 1024 };
+}
+
+function parseSize(value: string | undefined, model: ImageModelInfo, prompt: string): { width: number; height: number } {
+  if (value === undefined || value === "auto") return autoSize(prompt);
   const preset = (SIZE_PRESETS as readonly string[]).includes(value);
   const match = /^(\d{1,5})x(\d{1,5})$/.exec(value);
   if (!match || (!preset && !model.customSizes)) throw invalidEnumValue("size", value, SIZE_PRESETS);
@@ -110,7 +121,7 @@ function resolveQuality(requested: string | undefined, model: ImageModelInfo): R
 }
 
 /** Validates a generation (JSON) or edit (multipart text fields) body. Files are checked elsewhere. */
-export function parseImageJob(endpoint: ImageEndpoint, values: Record<string, unknown>, fromForm: boolean): ImageJob {
+export function parseImageJob(endpoint: ImageEndpoint, values: Record<string, unknown>, fromForm: boolean, today: string): ImageJob {
   const params = new ParamReader(values, fromForm);
   for (const name of Object.keys(values)) {
     if (LEGACY_PARAMS.has(name)) throw unknownParameter(name);
@@ -121,16 +132,19 @@ export function parseImageJob(endpoint: ImageEndpoint, values: Record<string, un
   const modelId = params.string("model");
   // The Images API has no default model in this era: a request must name one.
   if (modelId === undefined) throw missingParameter("model");
-  const model = resolveImageModel(modelId);
+  const model = resolveImageModel(modelId, today);
 
   const n = params.integer("n", { min: 1, max: 10 }) ?? 1;
-  const { width, height } = parseSize(params.string("size"), model);
+  const { width, height } = parseSize(params.string("size"), model, prompt);
   const quality = resolveQuality(params.string("quality"), model);
   const format = params.oneOf("output_format", FORMATS) ?? "png";
   const requestedBackground = params.oneOf("background", ["transparent", "opaque", "auto"] as const) ?? "auto";
   const compression = params.integer("output_compression", { min: 0, max: 100 });
   const partialImages = params.integer("partial_images", { min: 0, max: 3 }) ?? 0;
   const stream = params.boolean("stream") ?? false;
+  if (params.has("complexity") && !model.complexity) {
+    throw unsupportedParameter("complexity", `Unsupported parameter: 'complexity' is not supported with model '${model.id}'.`);
+  }
   params.oneOf("complexity", ["low", "medium", "high"] as const);
   if (endpoint === "generation") params.oneOf("moderation", ["low", "auto"] as const);
 

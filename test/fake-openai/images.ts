@@ -3,7 +3,8 @@
 
 import { jsonAnswer, type Answer, type SseEvent } from "./answer.ts";
 import { checkEditInputs, type EditInput } from "./edit-inputs.ts";
-import { invalidType } from "./errors.ts";
+import { invalidType, streamServerError } from "./errors.ts";
+import type { EndpointContext } from "./handler.ts";
 import { renderImage, renderSvg } from "./image-bytes.ts";
 import { parseImageJob, type ImageJob } from "./image-params.ts";
 import { imageUsage, textTokens, type ImageUsage } from "./image-usage.ts";
@@ -37,7 +38,7 @@ async function renderBase64(job: ImageJob, seed: string, progress: number): Prom
   return bytes.toString("base64");
 }
 
-async function imagesResponse(job: ImageJob, inputs: readonly EditInput[]): Promise<Answer> {
+async function imagesResponse(job: ImageJob, inputs: readonly EditInput[], context: EndpointContext): Promise<Answer> {
   const data = await Promise.all(
     Array.from({ length: job.n }, async (_, index) => ({ b64_json: await renderBase64(job, seedFor(job, inputs, index), 1) })),
   );
@@ -48,8 +49,8 @@ async function imagesResponse(job: ImageJob, inputs: readonly EditInput[]): Prom
     output_format: job.format,
     quality: job.quality,
     size: sizeLabel(job),
-    usage: imageUsage(job, inputs, job.n),
   };
+  if (context.change !== "missing_usage") body["usage"] = imageUsage(job, inputs, job.n);
   if (job.safetyIdentifier) body["safety_identifier"] = job.safetyIdentifier;
   if (job.format === "svg") {
     const input = textTokens(job.prompt);
@@ -65,7 +66,7 @@ async function imagesResponse(job: ImageJob, inputs: readonly EditInput[]): Prom
   return jsonAnswer(body);
 }
 
-async function* imageEvents(job: ImageJob, inputs: readonly EditInput[]): AsyncGenerator<SseEvent> {
+async function* imageEvents(job: ImageJob, inputs: readonly EditInput[], context: EndpointContext): AsyncGenerator<SseEvent> {
   const prefix = job.endpoint === "generation" ? "image_generation" : "image_edit";
   const common = () => ({
     background: job.background,
@@ -82,29 +83,32 @@ async function* imageEvents(job: ImageJob, inputs: readonly EditInput[]): AsyncG
       const type = `${prefix}.partial_image`;
       yield { event: type, data: { type, b64_json, ...common(), partial_image_index: partial } };
     }
+    // The real API can fail after partial images went out: an `event: error`, then the stream ends.
+    if (context.change === "stream_error") throw streamServerError();
     const type = `${prefix}.completed`;
     // Each completed event reports the usage of its own image (input counted with each).
     const usage: ImageUsage = imageUsage(job, inputs, 1);
-    const data: Record<string, unknown> = { type, b64_json: await renderBase64(job, seed, 1), ...common(), usage };
+    const data: Record<string, unknown> = { type, b64_json: await renderBase64(job, seed, 1), ...common() };
+    if (context.change !== "missing_usage") data["usage"] = usage;
     if (job.safetyIdentifier) data["safety_identifier"] = job.safetyIdentifier;
     yield { event: type, data };
   }
 }
 
-function answerJob(job: ImageJob, inputs: readonly EditInput[]): Promise<Answer> | Answer {
-  if (job.stream) return { kind: "sse", events: imageEvents(job, inputs) };
-  return imagesResponse(job, inputs);
+function answerJob(job: ImageJob, inputs: readonly EditInput[], context: EndpointContext): Promise<Answer> | Answer {
+  if (job.stream) return { kind: "sse", events: imageEvents(job, inputs, context) };
+  return imagesResponse(job, inputs, context);
 }
 
-export function handleImageGeneration(body: unknown): Promise<Answer> | Answer {
+export function handleImageGeneration(body: unknown, context: EndpointContext): Promise<Answer> | Answer {
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalidType("body", "an object", body);
-  const job = parseImageJob("generation", body as Record<string, unknown>, false);
-  return answerJob(job, []);
+  const job = parseImageJob("generation", body as Record<string, unknown>, false, context.today);
+  return answerJob(job, [], context);
 }
 
-export async function handleImageEdit(form: MultipartBody): Promise<Answer> {
+export async function handleImageEdit(form: MultipartBody, context: EndpointContext): Promise<Answer> {
   if ("image" in form.fields || "image[]" in form.fields) throw invalidType("image", "a file", "text");
-  const job = parseImageJob("edit", form.fields, true);
+  const job = parseImageJob("edit", form.fields, true, context.today);
   const inputs = await checkEditInputs(form.files, job);
-  return answerJob(job, inputs.images);
+  return answerJob(job, inputs.images, context);
 }

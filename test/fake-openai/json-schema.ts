@@ -54,8 +54,25 @@ function typesOf(schema: Schema): string[] {
   return [];
 }
 
-/** Strict mode: every object lists all its properties as required and sets additionalProperties: false. */
+/** Keywords strict mode refuses anywhere in the schema (the real API's "'oneOf' is not permitted"). */
+const NOT_PERMITTED = [
+  "oneOf",
+  "allOf",
+  "not",
+  "if",
+  "then",
+  "else",
+  "dependentRequired",
+  "dependentSchemas",
+  "patternProperties",
+  "unevaluatedProperties",
+  "propertyNames",
+];
+
+/** Strict mode: no keyword outside the subset; every object lists all its properties as required and sets additionalProperties: false. */
 function checkStrictNode(name: string, schema: Schema, context: string): void {
+  const forbidden = NOT_PERMITTED.find((keyword) => keyword in schema);
+  if (forbidden) throw invalidSchema(name, context, `'${forbidden}' is not permitted.`);
   const isObject = typesOf(schema).includes("object") || isSchema(schema["properties"]);
   if (isObject) {
     if (schema["additionalProperties"] !== false) {

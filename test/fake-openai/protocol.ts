@@ -1,7 +1,63 @@
 // Wire types of the fake's control API (/__fake/*). Types only: this module is imported by
 // control.ts, which also runs inside workerd, so it must never import node: modules.
 
-export type FaultKind = "rate_limit" | "server_error" | "timeout" | "slow" | "moderation" | "malformed" | "drop" | "invalid_key";
+export type FaultKind =
+  | "rate_limit"
+  | "server_error"
+  | "timeout"
+  | "slow"
+  | "moderation"
+  | "malformed"
+  | "drop"
+  | "invalid_key"
+  | BillingFault
+  | "invalid_schema"
+  | AnswerChange;
+
+/** Faults that change a valid answer instead of replacing it (applied after the request validated). */
+export type AnswerChange =
+  /** responses: `incomplete` with reason content_filter. */
+  | "content_filter"
+  /** responses: status failed, error server_error. */
+  | "failed"
+  /** responses: status cancelled. */
+  | "cancelled"
+  /** responses: the message is a refusal part. */
+  | "refusal"
+  /** any stream: an `event: error` (server_error) after partial images or some text deltas. */
+  | "stream_error"
+  /** no `usage` in the answer. */
+  | "missing_usage"
+  /** responses on a reasoning model: reasoning uses the whole max_output_tokens. */
+  | "long_reasoning";
+
+export const ANSWER_CHANGES: readonly AnswerChange[] = [
+  "content_filter",
+  "failed",
+  "cancelled",
+  "refusal",
+  "stream_error",
+  "missing_usage",
+  "long_reasoning",
+];
+
+/** 429 billing answers, one per real code (FACTS.md): `insufficient_quota` also comes as the type. */
+export type BillingFault =
+  | "insufficient_quota"
+  | "billing_hard_limit_reached"
+  | "project_spend_limit_exceeded"
+  | "organization_spend_limit_exceeded"
+  | "organization_usage_limit_exceeded"
+  | "credit_balance_exhausted";
+
+export const BILLING_FAULTS: readonly BillingFault[] = [
+  "insufficient_quota",
+  "billing_hard_limit_reached",
+  "project_spend_limit_exceeded",
+  "organization_spend_limit_exceeded",
+  "organization_usage_limit_exceeded",
+  "credit_balance_exhausted",
+];
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   "rate_limit",
@@ -12,7 +68,14 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "malformed",
   "drop",
   "invalid_key",
+  "invalid_schema",
+  ...BILLING_FAULTS,
+  ...ANSWER_CHANGES,
 ];
+
+/** Which wait hint a rate_limit fault carries; the real API and Azure differ. Default "all". */
+export type RateLimitHint = "all" | "retry-after" | "retry-after-ms" | "reset" | "message";
+export const RATE_LIMIT_HINTS: readonly RateLimitHint[] = ["all", "retry-after", "retry-after-ms", "reset", "message"];
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -20,8 +83,10 @@ export interface FaultSpec {
   path?: string;
   /** How many matching requests this fault hits. Default 1. */
   times?: number;
-  /** rate_limit: seconds sent in `retry-after` (and as ms in `retry-after-ms`). Default 1. */
+  /** rate_limit: seconds to wait, sent in the hint(s) `hint` names. Default 1. */
   retryAfter?: number;
+  /** rate_limit: which hint carries the wait. Default "all". */
+  hint?: RateLimitHint;
   /** slow: how long to wait before answering normally. Default 1000. */
   delayMs?: number;
   /** server_error: the 5xx status to send. Default 500. */

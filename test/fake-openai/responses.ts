@@ -3,16 +3,21 @@
 
 import { randomBytes } from "node:crypto";
 import { jsonAnswer, type Answer, type SseEvent } from "./answer.ts";
-import { findModel, shutdownDateOf, type TextModelInfo } from "./catalog.ts";
+import { findModel, shutdownDateOf, type Effort, type TextModelInfo } from "./catalog.ts";
 import {
+  integerAboveMax,
   invalidEnumValue,
   invalidType,
   invalidValue,
   missingParameter,
   modelNotFound,
   modelShutDown,
+  streamServerError,
   unsupportedModelForEndpoint,
+  unsupportedParameter,
 } from "./errors.ts";
+import type { EndpointContext } from "./handler.ts";
+import type { AnswerChange } from "./protocol.ts";
 import { textTokens } from "./image-usage.ts";
 import { checkJsonSchemaFormat, exampleForSchema } from "./json-schema.ts";
 import { ParamReader } from "./params.ts";
@@ -62,6 +67,8 @@ type TextFormat =
 
 interface ResponseJob {
   model: TextModelInfo;
+  /** The effort the model reasons at: the one sent, or medium by default; null for models that do not reason. */
+  effort: Effort | null;
   input: ReadInput;
   instructions: string | null;
   maxOutputTokens: number | null;
@@ -79,8 +86,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function resolveTextModel(id: string): TextModelInfo {
-  const shutdown = shutdownDateOf(id);
+function resolveTextModel(id: string, today: string): TextModelInfo {
+  const shutdown = shutdownDateOf(id, today);
   if (shutdown) throw modelShutDown(id, shutdown);
   const info = findModel(id);
   if (!info) throw modelNotFound(id);
@@ -118,21 +125,43 @@ function readTextFormat(text: unknown): TextFormat {
   return { type: "json_schema", name, schema, strict, description };
 }
 
-async function parseResponseJob(body: unknown): Promise<ResponseJob> {
+/** `reasoning: {effort}`: models without reasoning refuse the parameter outright, as gpt-4o and gpt-4.1 do. */
+function readReasoning(raw: unknown, model: TextModelInfo): Effort | null {
+  if (raw === undefined || raw === null) return model.reasoning ? "medium" : null;
+  if (!isRecord(raw)) throw invalidType("reasoning", "an object", raw);
+  if (!model.reasoning) {
+    throw unsupportedParameter("reasoning.effort", "Unsupported parameter: 'reasoning.effort' is not supported with this model.");
+  }
+  const effort = raw["effort"];
+  if (effort === undefined || effort === null) return "medium";
+  if (typeof effort !== "string" || !(model.reasoning as readonly string[]).includes(effort)) {
+    throw invalidEnumValue("reasoning.effort", effort, model.reasoning);
+  }
+  return effort as Effort;
+}
+
+async function parseResponseJob(body: unknown, today: string): Promise<ResponseJob> {
   if (!isRecord(body)) throw invalidType("body", "an object", body);
   const params = new ParamReader(body, false);
   params.rejectUnknown(KNOWN_PARAMS);
 
   const modelId = params.string("model");
   if (modelId === undefined) throw missingParameter("model");
-  const model = resolveTextModel(modelId);
+  const model = resolveTextModel(modelId, today);
   const previousResponseId = params.string("previous_response_id") ?? null;
   if (!params.has("input") && !previousResponseId && !params.has("prompt") && !params.has("conversation")) {
     throw missingParameter("input");
   }
   const input = params.has("input") ? await readResponsesInput(params.raw("input")) : { texts: [], images: [] };
+  if (!model.originalDetail && input.images.some((image) => image.detail === "original")) {
+    throw invalidValue("input", `Invalid value: 'original'. The image detail 'original' is not supported with model '${model.id}'.`);
+  }
   const instructions = params.string("instructions") ?? null;
-  const maxOutputTokens = params.integer("max_output_tokens", { min: 16, max: 128_000 }) ?? null;
+  const maxOutputTokens = params.integer("max_output_tokens", { min: 16, max: Number.MAX_SAFE_INTEGER }) ?? null;
+  if (maxOutputTokens !== null && maxOutputTokens > model.maxOutputTokens) {
+    throw integerAboveMax("max_output_tokens", model.maxOutputTokens, maxOutputTokens);
+  }
+  const effort = readReasoning(params.raw("reasoning"), model);
   const format = readTextFormat(params.raw("text"));
   if (format.type === "json_object" && !input.texts.some((t) => /json/i.test(t)) && !/json/i.test(instructions ?? "")) {
     throw invalidValue(
@@ -152,6 +181,7 @@ async function parseResponseJob(body: unknown): Promise<ResponseJob> {
   if (!isRecord(metadata)) throw invalidType("metadata", "an object", metadata);
   return {
     model,
+    effort,
     input,
     instructions,
     maxOutputTokens,
@@ -210,19 +240,82 @@ function newId(prefix: string): string {
   return `${prefix}_${randomBytes(24).toString("hex")}`;
 }
 
+/**
+ * Hidden reasoning tokens an image question takes at each effort. Medium, the default, spends
+ * a few thousand before a word is written (FACTS.md), so a budget sized for the answer alone
+ * ends "incomplete" with no text, as it does on the real API.
+ */
+export const REASONING_SPEND: Readonly<Record<Effort, number>> = {
+  none: 0,
+  minimal: 80,
+  low: 700,
+  medium: 2600,
+  high: 7000,
+  xhigh: 14_000,
+  max: 28_000,
+};
+
 interface Outcome {
-  text: string;
-  truncated: boolean;
+  status: "completed" | "incomplete" | "failed" | "cancelled";
+  incompleteReason: "max_output_tokens" | "content_filter" | null;
+  /** Null when no message item is produced (failed, cancelled, or the budget went on reasoning). */
+  text: string | null;
+  refusal: string | null;
   outputTokens: number;
+  reasoningTokens: number;
+  withUsage: boolean;
+  streamFails: boolean;
 }
 
-function decideOutcome(job: ResponseJob, scriptedText: string | undefined): Outcome {
+const REFUSAL = "I'm sorry, but I can't help with that request.";
+
+function decideOutcome(job: ResponseJob, scriptedText: string | undefined, change: AnswerChange | undefined): Outcome {
+  const base = { refusal: null, withUsage: change !== "missing_usage", streamFails: change === "stream_error" };
+  const max = job.maxOutputTokens;
+  const reasoning = change === "long_reasoning" && job.effort ? (max ?? 32_000) : job.effort ? REASONING_SPEND[job.effort] : 0;
+  if (change === "failed" || change === "cancelled") {
+    return { ...base, status: change, incompleteReason: null, text: null, outputTokens: reasoning, reasoningTokens: reasoning };
+  }
+  if (max !== null && reasoning >= max) {
+    return { ...base, status: "incomplete", incompleteReason: "max_output_tokens", text: null, outputTokens: max, reasoningTokens: max };
+  }
+  if (change === "refusal") {
+    const tokens = textTokens(REFUSAL);
+    return {
+      ...base,
+      status: "completed",
+      incompleteReason: null,
+      text: null,
+      refusal: REFUSAL,
+      outputTokens: reasoning + tokens,
+      reasoningTokens: reasoning,
+    };
+  }
   const full = scriptedText ?? generatedText(job);
   const tokens = textTokens(full);
-  if (job.maxOutputTokens !== null && tokens > job.maxOutputTokens) {
-    return { text: full.slice(0, job.maxOutputTokens * 4), truncated: true, outputTokens: job.maxOutputTokens };
+  if (change === "content_filter") {
+    const half = full.slice(0, Math.floor(full.length / 2));
+    return {
+      ...base,
+      status: "incomplete",
+      incompleteReason: "content_filter",
+      text: half,
+      outputTokens: reasoning + textTokens(half),
+      reasoningTokens: reasoning,
+    };
   }
-  return { text: full, truncated: false, outputTokens: tokens };
+  if (max !== null && reasoning + tokens > max) {
+    const room = max - reasoning;
+    return {
+      ...base,
+      status: "incomplete",
+      incompleteReason: "max_output_tokens",
+      text: full.slice(0, room * 4),
+      outputTokens: max,
+      reasoningTokens: reasoning,
+    };
+  }
+  return { ...base, status: "completed", incompleteReason: null, text: full, outputTokens: reasoning + tokens, reasoningTokens: reasoning };
 }
 
 function responseObject(
@@ -231,9 +324,9 @@ function responseObject(
   createdAt: number,
   outcome: Outcome | null,
 ): Record<string, unknown> {
-  const status = outcome === null ? "in_progress" : outcome.truncated ? "incomplete" : "completed";
+  const status = outcome === null ? "in_progress" : outcome.status;
   const input = inputTokens(job).total;
-  const output = outcome === null ? [] : [messageItem(ids.message, outcome.truncated ? "incomplete" : "completed", outcome.text)];
+  const output = outcome === null ? [] : outputItems(ids, outcome);
   return {
     id: ids.response,
     object: "response",
@@ -241,8 +334,9 @@ function responseObject(
     status,
     background: false,
     completed_at: status === "completed" ? Math.floor(Date.now() / 1000) : null,
-    error: null,
-    incomplete_details: outcome?.truncated ? { reason: "max_output_tokens" } : null,
+    error:
+      outcome?.status === "failed" ? { code: "server_error", message: "The model failed to generate a response. Please try again." } : null,
+    incomplete_details: outcome?.incompleteReason ? { reason: outcome.incompleteReason } : null,
     instructions: job.instructions,
     max_output_tokens: job.maxOutputTokens,
     max_tool_calls: null,
@@ -251,7 +345,7 @@ function responseObject(
     parallel_tool_calls: true,
     previous_response_id: job.previousResponseId,
     prompt_cache_key: null,
-    reasoning: { effort: null, summary: null },
+    reasoning: { effort: job.effort, summary: null },
     safety_identifier: job.safetyIdentifier,
     service_tier: "default",
     store: job.store,
@@ -263,13 +357,13 @@ function responseObject(
     top_p: job.topP,
     truncation: "disabled",
     usage:
-      outcome === null
+      outcome === null || !outcome.withUsage
         ? null
         : {
             input_tokens: input,
             input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
             output_tokens: outcome.outputTokens,
-            output_tokens_details: { reasoning_tokens: 0 },
+            output_tokens_details: { reasoning_tokens: outcome.reasoningTokens },
             total_tokens: input + outcome.outputTokens,
           },
     user: null,
@@ -284,6 +378,19 @@ function outputTextPart(text: string): Record<string, unknown> {
 
 function messageItem(id: string, status: "in_progress" | "completed" | "incomplete", text: string | null): Record<string, unknown> {
   return { id, type: "message", status, content: text === null ? [] : [outputTextPart(text)], role: "assistant" };
+}
+
+/** A reasoning item (summary not asked for) when the model reasoned, then the message, a refusal, or nothing. */
+function outputItems(ids: { response: string; message: string }, outcome: Outcome): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [];
+  if (outcome.reasoningTokens > 0) items.push({ id: ids.response.replace(/^resp_/, "rs_"), type: "reasoning", summary: [] });
+  const status = outcome.status === "incomplete" ? "incomplete" : "completed";
+  if (outcome.refusal !== null) {
+    items.push({ id: ids.message, type: "message", status, role: "assistant", content: [{ type: "refusal", refusal: outcome.refusal }] });
+  } else if (outcome.text !== null) {
+    items.push(messageItem(ids.message, status, outcome.text));
+  }
+  return items;
 }
 
 /** Splits text into word-sized deltas, as the real stream does (roughly one token each). */
@@ -303,26 +410,42 @@ async function* responseEvents(job: ResponseJob, outcome: Outcome): AsyncGenerat
   const where = { item_id: ids.message, output_index: 0, content_index: 0 };
   yield event("response.created", { response: pending });
   yield event("response.in_progress", { response: pending });
-  yield event("response.output_item.added", { output_index: 0, item: messageItem(ids.message, "in_progress", null) });
-  yield event("response.content_part.added", { ...where, part: outputTextPart("") });
-  for (const delta of deltas(outcome.text)) {
-    yield event("response.output_text.delta", { ...where, delta, logprobs: [] });
+  const text = outcome.text ?? "";
+  if (outcome.text !== null) {
+    yield event("response.output_item.added", { output_index: 0, item: messageItem(ids.message, "in_progress", null) });
+    yield event("response.content_part.added", { ...where, part: outputTextPart("") });
+    const pieces = deltas(text);
+    for (const [index, delta] of pieces.entries()) {
+      // The real stream can fail after text went out: an `event: error`, then the stream ends.
+      if (outcome.streamFails && index === Math.floor(pieces.length / 2)) throw streamServerError();
+      yield event("response.output_text.delta", { ...where, delta, logprobs: [] });
+    }
+    yield event("response.output_text.done", { ...where, text, logprobs: [] });
+    yield event("response.content_part.done", { ...where, part: outputTextPart(text) });
+    yield event("response.output_item.done", {
+      output_index: 0,
+      item: messageItem(ids.message, outcome.status === "incomplete" ? "incomplete" : "completed", text),
+    });
+  } else if (outcome.streamFails) {
+    throw streamServerError();
   }
-  yield event("response.output_text.done", { ...where, text: outcome.text, logprobs: [] });
-  yield event("response.content_part.done", { ...where, part: outputTextPart(outcome.text) });
   const final = responseObject(job, ids, createdAt, outcome);
-  yield event("response.output_item.done", {
-    output_index: 0,
-    item: messageItem(ids.message, outcome.truncated ? "incomplete" : "completed", outcome.text),
-  });
-  yield event(outcome.truncated ? "response.incomplete" : "response.completed", { response: final });
+  const ending = {
+    completed: "response.completed",
+    incomplete: "response.incomplete",
+    failed: "response.failed",
+    cancelled: "response.cancelled",
+  };
+  yield event(ending[outcome.status], { response: final });
 }
 
 /** `takeScript` is called only once the request is valid, so a script is not spent on a 400. */
-export async function handleResponses(body: unknown, takeScript: () => string | undefined): Promise<Answer> {
-  const job = await parseResponseJob(body);
-  const outcome = decideOutcome(job, takeScript());
+export async function handleResponses(body: unknown, context: EndpointContext, takeScript: () => string | undefined): Promise<Answer> {
+  const job = await parseResponseJob(body, context.today);
+  const outcome = decideOutcome(job, takeScript(), context.change);
   if (job.stream) return { kind: "sse", events: responseEvents(job, outcome) };
+  // Without a stream, a failure midway is an ordinary server error.
+  if (outcome.streamFails) throw streamServerError();
   const ids = { response: newId("resp"), message: newId("msg") };
   return jsonAnswer(responseObject(job, ids, Math.floor(Date.now() / 1000), outcome));
 }

@@ -2,6 +2,7 @@
 // `${url}/__fake/`.
 
 import { createServer } from "node:http";
+import { SUITE_DATE } from "../support/suite-date.ts";
 import { createFakeOpenAI, type FakeOpenAI } from "./handler.ts";
 
 export interface RunningFakeOpenAI {
@@ -11,8 +12,13 @@ export interface RunningFakeOpenAI {
   close(): Promise<void>;
 }
 
-export async function startFakeOpenAI(port = 0): Promise<RunningFakeOpenAI> {
-  const fake = createFakeOpenAI();
+export interface StartOptions {
+  /** The fake's date (YYYY-MM-DD), which decides the models that are shut down. Default: the suite's date. */
+  today?: string;
+}
+
+export async function startFakeOpenAI(port = 0, options: StartOptions = {}): Promise<RunningFakeOpenAI> {
+  const fake = createFakeOpenAI({ today: options.today ?? SUITE_DATE });
   const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => fake.handle(req, res));
   // Load tests open many sockets at once; the default backlog is fine, but lift any cap.
   server.maxConnections = Infinity;

@@ -288,6 +288,7 @@ describe("responses.create", () => {
       model: "gpt-6.1-terra",
       instructions: "Describe images.",
       max_output_tokens: 500,
+      reasoning: { effort: "none" },
       input: [
         {
           role: "user",

@@ -25,6 +25,9 @@ import {
   type ImageParamsInput,
 } from "../../src/openai/image-params";
 import { estimateImageTokens, imageTokenEstimate, targetDimensions } from "../../src/openai/image-tokens";
+import { outputBudget, REASONING_RESERVE, reasoningEffortFor } from "../../src/openai/reasoning";
+import { fitsStrictSubset, strictSchemaProblems } from "../../src/openai/strict-schema";
+import { VERDICT_SCHEMA } from "../../src/jobs/image-check";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 const AFTER_DECEMBER_SHUTDOWNS = new Date("2026-12-12T00:00:00Z");
@@ -124,9 +127,101 @@ describe("catalog", () => {
     expect(errorOf(() => requireVisionModel("gpt-5-mini", AFTER_DECEMBER_SHUTDOWNS))).toContain("use gpt-6.1-terra instead");
     expect(requireVisionModel("gpt-4o", AFTER_DECEMBER_SHUTDOWNS).id).toBe("gpt-4o");
     expect(errorOf(() => requireVisionModel("gpt-4.1", new Date("2027-01-14T00:00:00Z")))).toContain("2027-01-14");
-    expect(errorOf(() => requireVisionModel("gpt-6-luna", NOW))).toContain("image input is not confirmed for gpt-6-luna");
-    expect(currentVisionModelIds(NOW)).not.toContain("gpt-6-luna");
     expect(currentVisionModelIds(NOW)[0]).toBe("gpt-6.1-terra");
+  });
+
+  it("takes gpt-6-luna's image input as the gateways list it, saying where that comes from", () => {
+    const luna = requireVisionModel("gpt-6-luna", NOW);
+    expect(luna.acceptsImages).toBe(true);
+    expect(luna.imageInputNote).toContain("not yet on OpenAI's own model page");
+    expect(currentVisionModelIds(NOW)).toContain("gpt-6-luna");
+  });
+
+  it("keeps each vision model's reasoning efforts: GPT-6.x none to max, GPT-5 minimal to high, GPT-4.x none at all", () => {
+    const efforts = Object.fromEntries(VISION_MODELS.map((m) => [m.id, m.reasoning?.efforts.join(",") ?? null]));
+    expect(efforts).toEqual({
+      "gpt-6.1-terra": "none,minimal,low,medium,high,xhigh,max",
+      "gpt-6.1-sol": "none,minimal,low,medium,high,xhigh,max",
+      "gpt-6-astra": "none,minimal,low,medium,high,xhigh,max",
+      "gpt-6-luna": "none,minimal,low,medium,high,xhigh,max",
+      "gpt-5": "minimal,low,medium,high",
+      "gpt-5-mini": "minimal,low,medium,high",
+      "gpt-4.1": null,
+      "gpt-4.1-mini": null,
+      "gpt-4.1-nano": null,
+      "gpt-4o": null,
+      "gpt-4o-mini": null,
+    });
+    expect(VISION_MODELS.filter((m) => m.reasoning).every((m) => m.reasoning!.apiDefault === "medium")).toBe(true);
+  });
+
+  it("sizes the output budget for reasoning plus the answer, within the model's limit", () => {
+    const terra = requireVisionModel("gpt-6.1-terra", NOW);
+    expect(reasoningEffortFor(terra, undefined, "low")).toBe("low");
+    expect(outputBudget(terra, "low", 1000)).toBe(1000 + REASONING_RESERVE.low);
+    expect(outputBudget(terra, "max", 100_000)).toBe(128_000);
+    const gpt41 = requireVisionModel("gpt-4.1", NOW);
+    expect(reasoningEffortFor(gpt41, undefined, "low")).toBeNull();
+    expect(outputBudget(gpt41, null, 1000)).toBe(1000);
+  });
+
+  it("knows the gpt-image-1.5-2025-12-16 snapshot, shutting down with its family", () => {
+    expect(imageModel("gpt-image-1.5-2025-12-16")?.id).toBe("gpt-image-1.5");
+    expect(errorOf(() => requireImageModel("gpt-image-1.5-2025-12-16", new Date("2026-12-01T00:00:00Z")))).toBe(
+      'Model "gpt-image-1.5-2025-12-16" was shut down by OpenAI on 2026-12-01; use gpt-image-2.6-sunburst or gpt-image-2.6-flare instead.',
+    );
+  });
+
+  it("prices Flare as estimates with their source, and says which 2.6 options OpenAI's pages confirm", () => {
+    for (const id of ["gpt-image-2.5-flare", "gpt-image-2.6-flare"]) {
+      const prices = imageModel(id)!.prices!;
+      expect(prices).toMatchObject({ textInput: 5, imageInput: 8, imageOutput: 30, confirmed: false });
+      expect(prices.source).toMatch(/^estimate, not confirmed by OpenAI \(resellers/);
+    }
+    const sunburst = imageModel("gpt-image-2.6-sunburst")!;
+    expect(sunburst.edits.markup).toBe(true);
+    expect(sunburst.optionsSource?.confirmed).toContain("markup edits (OpenAI's model page");
+    const flare = imageModel("gpt-image-2.6-flare")!;
+    expect(flare.edits.markup).toBe(false);
+    expect(flare.optionsSource?.unconfirmed).toContain("markup, xhigh/max quality and custom sizes");
+  });
+});
+
+describe("strict structured outputs", () => {
+  it("every internal schema fits OpenAI's strict subset", () => {
+    const internal = { verdict: VERDICT_SCHEMA };
+    for (const [name, schema] of Object.entries(internal)) expect([name, strictSchemaProblems(schema)]).toEqual([name, []]);
+  });
+
+  it("names each reason a schema falls outside the subset", () => {
+    expect(
+      strictSchemaProblems({
+        type: "object",
+        properties: {
+          kind: { oneOf: [{ type: "string" }, { type: "number" }] },
+          box: { type: "object", properties: { w: { type: "number" } } },
+          tags: { type: "array", items: { type: "string" } },
+        },
+        required: ["kind", "box"],
+        additionalProperties: false,
+        patternProperties: { "^x": { type: "string" } },
+      }),
+    ).toEqual([
+      "#: 'patternProperties' is not permitted",
+      "#: every property must be required (missing tags)",
+      "/properties/kind: 'oneOf' is not permitted",
+      "/properties/box: 'additionalProperties' must be false",
+      "/properties/box: every property must be required (missing w)",
+    ]);
+    expect(strictSchemaProblems({ type: "array" })).toEqual(['#: the root must be {"type": "object"}']);
+    expect(
+      fitsStrictSubset({
+        type: "object",
+        properties: { a: { anyOf: [{ type: "string" }, { type: "null" }] } },
+        required: ["a"],
+        additionalProperties: false,
+      }),
+    ).toBe(true);
   });
 });
 
@@ -301,7 +396,9 @@ describe("normalizeImageParams: other fields", () => {
     );
     expect(errorOf(() => generate({ model: "gpt-image-1.5", input_fidelity: "high" }))).toContain("input_fidelity applies only to edits");
     expect(edit({ model: "gpt-image-1.5", input_fidelity: "high" }).input_fidelity).toBe("high");
-    expect(edit({ model: "gpt-image-1.5" }).input_fidelity).toBe("low");
+    // Sent only when the caller set it.
+    expect(edit({ model: "gpt-image-1.5" }).input_fidelity).toBeNull();
+    expect(imageRequestFields(edit({ model: "gpt-image-1.5" }))).not.toHaveProperty("input_fidelity");
     expect(errorOf(() => edit({ model: "gpt-image-1-mini", input_fidelity: "high" }))).toBe(
       'input_fidelity: "high" is not allowed for gpt-image-1-mini. Allowed: low.',
     );
@@ -407,10 +504,7 @@ describe("image tokens: 32 px patch rule (OpenAI vision guide worked examples)",
     expect(estimateImageTokens("gpt-6-astra", estimate.dimensions, "original")).toBeLessThanOrEqual(estimate.tokens);
   });
 
-  it("refuses a model without image input and bad dimensions", () => {
-    expect(errorOf(() => estimateImageTokens("gpt-6-luna", { width: 10, height: 10 }, "high"))).toBe(
-      "model: gpt-6-luna does not take images.",
-    );
+  it("refuses bad dimensions", () => {
     expect(errorOf(() => estimateImageTokens("gpt-6.1-terra", { width: 0, height: 10 }, "high"))).toContain("must be positive numbers");
   });
 });

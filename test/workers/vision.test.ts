@@ -97,7 +97,7 @@ beforeEach(async () => {
 const analyze = async (args: Record<string, unknown>) => call(client, "analyze_image", args);
 
 describe("analyze_image: the request sent upstream", () => {
-  it("sends the question and every image as data URLs with the detail, instructions and max_output_tokens, on gpt-6.1-terra", async () => {
+  it("sends the question and every image as data URLs with the detail, instructions, low reasoning and a budget for reasoning plus answer, on gpt-6.1-terra", async () => {
     const blueId = (await storeAsset({ bytes: blue, width: 40, height: 40 })).sha256;
     const out = structured<Analysis>(
       await analyze({ images: [dataUrl(red), blueId], question: "Which image is red?", detail: "low", max_output_tokens: 300 }),
@@ -120,7 +120,9 @@ describe("analyze_image: the request sent upstream", () => {
           ],
         },
       ],
-      max_output_tokens: 300,
+      // 300 for the answer plus 2,048 for reasoning at low effort.
+      max_output_tokens: 2348,
+      reasoning: { effort: "low" },
       store: false,
       safety_identifier: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
@@ -286,12 +288,14 @@ describe("analyze_image: token and cost estimates", () => {
     const out = structured<Analysis>(await analyze({ images: [squareId], question, detail: "high", max_output_tokens: 500, schema }));
     const [request] = await responsesCalls();
     const textTokens = await countTokens(request!.json.instructions + question + canonicalJson(schema));
+    // The bound covers the answer (500) and reasoning at low effort (2,048).
     expect(out.estimate).toEqual({
       textTokens,
       imageTokens: 1229,
-      maxOutputTokens: 500,
-      maxCostUsd: textCostUsd("gpt-6.1-terra", { input_tokens: textTokens + 1229, output_tokens: 500 }).usd,
+      maxOutputTokens: 2548,
+      maxCostUsd: textCostUsd("gpt-6.1-terra", { input_tokens: textTokens + 1229, output_tokens: 2548 }).usd,
     });
+    expect(request!.json.max_output_tokens).toBe(2548);
     expect(out.usage!.inputTokens).toBeGreaterThan(0);
     expect(out.usage!.totalTokens).toBe(out.usage!.inputTokens + out.usage!.outputTokens);
     const real = textCostUsd("gpt-6.1-terra", { input_tokens: out.usage!.inputTokens, output_tokens: out.usage!.outputTokens });
@@ -303,11 +307,12 @@ describe("analyze_image: token and cost estimates", () => {
 describe("analyze_image: the cost cap", () => {
   it("refuses a call whose bound is above MAX_ANALYSIS_COST_USD (0.5) before calling OpenAI, and stores nothing", async () => {
     const before = await storedKeys();
-    // gpt-6-astra: $50 per 1M output tokens, so 12,000 output tokens alone bound the cost at $0.60.
-    const result = await analyze({ images: [dataUrl(red)], question: "Write an essay.", model: "gpt-6-astra", max_output_tokens: 12_000 });
+    // gpt-6-astra: $50 per 1M output tokens; 8,000 answer tokens plus 2,048 for low reasoning bound the cost above $0.50,
+    // though the answer alone ($0.40) would fit: the reasoning allowance counts.
+    const result = await analyze({ images: [dataUrl(red)], question: "Write an essay.", model: "gpt-6-astra", max_output_tokens: 8000 });
     expectToolError(
       result,
-      /could cost up to \$0\.60\d* .*up to 12000 output tokens.*above this server's cap of \$0\.5 \(MAX_ANALYSIS_COST_USD\)\. Use detail "low", fewer or smaller images, or a lower max_output_tokens/,
+      /could cost up to \$0\.50\d* \(\d+ input tokens, up to 10048 output tokens including reasoning at "low"\), above this server's cap of \$0\.5 \(MAX_ANALYSIS_COST_USD\)\. Use detail "low", fewer or smaller images, a lower max_output_tokens, a lower reasoning effort \(now "low"\)\./,
     );
     expect(await fake.stats()).toMatchObject({ total: 0 });
     expect(await storedKeys()).toEqual(before);
@@ -353,12 +358,13 @@ describe("analyze_image: structured answers that fail", () => {
     expect(() => parseAnswer('{"colour": 3, "extra": true}', requireObjectSchema(schema))).toThrow(/#\/colour: .*string/);
   });
 
-  it("an answer cut off by max_output_tokens is a clear error and nothing is stored", async () => {
+  it("an answer still cut off after one retry with twice the budget names max_output_tokens, and nothing is stored", async () => {
     const before = await storedKeys();
-    expectToolError(
-      await analyze({ images: [dataUrl(red)], max_output_tokens: 16 }),
-      /cut off \(max_output_tokens\); raise max_output_tokens/,
+    const message = expectToolError(await analyze({ images: [dataUrl(red)], max_output_tokens: 16, reasoning: "none" }), /cut off/);
+    expect(message).toBe(
+      "The answer was cut off by its output budget (32 output tokens, 0 of them reasoning) and nothing was stored. Raise max_output_tokens (now 16), or ask for a shorter answer.",
     );
+    expect((await responsesCalls()).map((r) => r.json.max_output_tokens)).toEqual([16, 32]);
     expect(await storedKeys()).toEqual(before);
   });
 });
@@ -424,7 +430,7 @@ describe("analyze_image: the stored analysis", () => {
       model: "gpt-6.1-terra",
       prompt: "Stored analysis: compare them.",
       parents: [bigId, greenId],
-      parameters: { detail: "high", maxOutputTokens: 1200 },
+      parameters: { detail: "high", maxOutputTokens: 1200, reasoning: "low" },
     });
     const embedded = got.content.find((b) => b.type === "resource") as { resource: { text: string } } | undefined;
     const document = JSON.parse(embedded!.resource.text) as Record<string, unknown>;
@@ -615,7 +621,29 @@ describe("analyze_image: bad input", () => {
       () => ({ images: [dataUrl(red)], model: "gpt-4.1-nano" }),
       /"gpt-4\.1-nano" was shut down by OpenAI on 2026-10-23; use gpt-6\.1-terra instead/,
     ],
-    ["a model without image input", () => ({ images: [dataUrl(red)], model: "gpt-6-luna" }), /model: "gpt-6-luna" cannot analyse images/],
+    [
+      "reasoning on a model that does not reason",
+      () => ({ images: [dataUrl(red)], model: "gpt-4.1", reasoning: "low" }),
+      /^reasoning: gpt-4\.1 does not reason and refuses the parameter; omit reasoning or pick a GPT-5 or GPT-6 model\.$/,
+    ],
+    [
+      "an effort the model does not take",
+      () => ({ images: [dataUrl(red)], model: "gpt-5", reasoning: "none" }),
+      /^reasoning: "none" is not taken by gpt-5\. Allowed: minimal, low, medium, high\.$/,
+    ],
+    [
+      "a pattern that can backtrack catastrophically",
+      () => ({
+        images: [dataUrl(red)],
+        schema: { type: "object", properties: { code: { type: "string", pattern: "^(a+)+$" } } },
+      }),
+      /^schema: the regular expression at \/properties\/code\/pattern \("\^\(a\+\)\+\$"\) is refused: a repeated group contains another repetition or an alternation \(catastrophic backtracking\)\./,
+    ],
+    [
+      "a patternProperties key with a backreference",
+      () => ({ images: [dataUrl(red)], schema: { type: "object", patternProperties: { "^(x)\\1$": { type: "string" } } } }),
+      /^schema: the regular expression at #\/patternProperties \("\^\(x\)\\\\1\$"\) is refused: it uses a backreference\./,
+    ],
     [
       "detail original on a model without it",
       () => ({ images: [dataUrl(red)], model: "gpt-5", detail: "original" }),
