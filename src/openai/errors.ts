@@ -38,24 +38,22 @@ export function rateLimitWaitSeconds(headers: Headers | undefined, message: stri
     const wait = positive(Number(after)) ?? positive((Date.parse(after) - now) / 1000);
     if (wait) return wait;
   }
-  const resets = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"]
+  // The reset headers come on every answer and may describe a bucket that is not the one exhausted:
+  // the longest of them and the message's own hint is the wait that certainly suffices.
+  const hints = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"]
     .map((name) => headers?.get(name))
-    .flatMap((value) => (value ? [durationSeconds(value)] : []))
-    .flatMap((value) => (value === undefined ? [] : [value]));
-  if (resets.length > 0) {
-    const wait = positive(Math.max(...resets));
-    if (wait) return wait;
-  }
-  const hinted = /try again in (\d+(?:\.\d+)?)\s*(ms|s|seconds?)\b/i.exec(message);
-  if (hinted) return positive(Number(hinted[1]) / (hinted[2]!.toLowerCase() === "ms" ? 1000 : 1));
-  return undefined;
+    .flatMap((value) => (value ? [durationSeconds(value)] : []));
+  const inMessage = /try again in (\d+(?:\.\d+)?)\s*(ms|s|seconds?)\b/i.exec(message);
+  if (inMessage) hints.push(Number(inMessage[1]) / (inMessage[2]!.toLowerCase() === "ms" ? 1000 : 1));
+  const known = hints.filter((value): value is number => value !== undefined);
+  return known.length > 0 ? positive(Math.max(...known)) : undefined;
 }
 
 /** A failure while a stream was already flowing: OpenAI's `event: error`, which the SDK throws without a status. */
 function midStreamFailure(error: InstanceType<typeof OpenAI.APIError>, message: string): ToolError {
   const code = error.code ? ` (${error.code})` : "";
   return new ToolError(
-    `OpenAI's answer failed midway${code}${requestIdNote(error)}: ${message}. This is an upstream failure, not a refusal; nothing was stored. Try again.`,
+    `OpenAI's answer failed midway${code}${requestIdNote(error)}: ${message.replace(/\.$/, "")}. This is an upstream failure, not a refusal; nothing was stored. Try again.`,
     "upstream_error",
   );
 }
