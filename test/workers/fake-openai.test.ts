@@ -428,6 +428,154 @@ describe("responses.create", () => {
   });
 });
 
+describe("what the real API does that a naive fake hides", () => {
+  const ask = (body: Record<string, unknown>) =>
+    client()
+      .responses.create({ model: "gpt-6.1-terra", input: "What is in the image?", ...body } as never)
+      .catch((e: unknown) => e) as Promise<OpenAI.Responses.Response | Error>;
+
+  it("reasoning models spend reasoning tokens by effort, medium when none is sent, inside max_output_tokens", async () => {
+    const spent = async (effort?: string) => {
+      const response = (await ask({
+        max_output_tokens: 40_000,
+        ...(effort ? { reasoning: { effort } } : {}),
+      })) as OpenAI.Responses.Response;
+      expect(response.status).toBe("completed");
+      return response.usage!.output_tokens_details.reasoning_tokens;
+    };
+    expect(await spent()).toBe(2600);
+    expect([await spent("none"), await spent("low"), await spent("high"), await spent("max")]).toEqual([0, 700, 7000, 28_000]);
+    const low = (await ask({ max_output_tokens: 3000, reasoning: { effort: "low" } })) as OpenAI.Responses.Response;
+    expect(low.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    expect(low.reasoning).toMatchObject({ effort: "low" });
+  });
+
+  it("a budget smaller than the reasoning ends incomplete with no text", async () => {
+    const response = (await ask({ max_output_tokens: 1200 })) as OpenAI.Responses.Response;
+    expect(response).toMatchObject({ status: "incomplete", incomplete_details: { reason: "max_output_tokens" }, output_text: "" });
+    expect(response.output.map((item) => item.type)).toEqual(["reasoning"]);
+    expect(response.usage).toMatchObject({ output_tokens: 1200, output_tokens_details: { reasoning_tokens: 1200 } });
+  });
+
+  it("refuses reasoning on GPT-4.x, efforts a model does not take, budgets over its limit and detail original where it has none", async () => {
+    expect(await ask({ model: "gpt-4.1", reasoning: { effort: "low" } })).toMatchObject({
+      status: 400,
+      code: "unsupported_parameter",
+      param: "reasoning.effort",
+      message: "400 Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+    });
+    expect(await ask({ model: "gpt-5", reasoning: { effort: "none" } })).toMatchObject({
+      status: 400,
+      code: "invalid_value",
+      param: "reasoning.effort",
+    });
+    expect(await ask({ model: "gpt-4o", max_output_tokens: 16_385 })).toMatchObject({
+      status: 400,
+      code: "integer_above_max_value",
+      param: "max_output_tokens",
+    });
+    const png = await generatedPng("original detail");
+    const image = { type: "input_image", image_url: `data:image/png;base64,${toBase64(png)}`, detail: "original" };
+    expect(await ask({ model: "gpt-4.1", input: [{ role: "user", content: [image] }] })).toMatchObject({
+      status: 400,
+      code: "invalid_value",
+      message: "400 Invalid value: 'original'. The image detail 'original' is not supported with model 'gpt-4.1'.",
+    });
+  });
+
+  it("strict mode refuses keywords outside the subset; non-strict takes and answers them", async () => {
+    const schema = {
+      type: "object",
+      properties: { value: { oneOf: [{ type: "string" }, { type: "integer" }] } },
+      required: ["value"],
+      additionalProperties: false,
+    };
+    const format = (strict: boolean) => ({ text: { format: { type: "json_schema", name: "answer", schema, strict } } });
+    expect(await ask(format(true))).toMatchObject({
+      status: 400,
+      code: "invalid_json_schema",
+      message: "400 Invalid schema for response_format 'answer': In context=('properties', 'value'), 'oneOf' is not permitted.",
+    });
+    const answered = (await ask({ ...format(false), reasoning: { effort: "none" } })) as OpenAI.Responses.Response;
+    expect(JSON.parse(answered.output_text)).toEqual({ value: expect.any(String) });
+  });
+
+  it("answer changes: content_filter, failed, cancelled, refusal, missing usage", async () => {
+    await control.addFault([
+      { kind: "content_filter", path: "/v1/responses" },
+      { kind: "failed", path: "/v1/responses" },
+      { kind: "cancelled", path: "/v1/responses" },
+      { kind: "refusal", path: "/v1/responses" },
+      { kind: "missing_usage", path: "/v1/responses" },
+    ]);
+    const body = { max_output_tokens: 5000, reasoning: { effort: "low" } };
+    expect(await ask(body)).toMatchObject({ status: "incomplete", incomplete_details: { reason: "content_filter" } });
+    expect(await ask(body)).toMatchObject({ status: "failed", error: { code: "server_error" }, output_text: "" });
+    expect(await ask(body)).toMatchObject({ status: "cancelled", output_text: "" });
+    const refusal = (await ask(body)) as OpenAI.Responses.Response;
+    expect(refusal.output.at(-1)).toMatchObject({
+      type: "message",
+      content: [{ type: "refusal", refusal: expect.stringContaining("can't help") }],
+    });
+    expect(await ask(body)).toMatchObject({ status: "completed", usage: null });
+  });
+
+  it("billing 429s carry their real codes (insufficient_quota also as the type)", async () => {
+    await control.addFault([{ kind: "insufficient_quota" }, { kind: "project_spend_limit_exceeded" }]);
+    expect(await ask({})).toMatchObject({ status: 429, code: "insufficient_quota", type: "insufficient_quota" });
+    expect(await ask({})).toMatchObject({ status: 429, code: "project_spend_limit_exceeded", type: "invalid_request_error" });
+  });
+
+  it("rate limits vary their wait hints", async () => {
+    const headersOf = async (hint: string) => {
+      await control.addFault({ kind: "rate_limit", retryAfter: 4, hint } as never);
+      const error = (await ask({})) as RateLimitError;
+      expect(error).toBeInstanceOf(RateLimitError);
+      const h = error.headers;
+      return [
+        h.get("retry-after"),
+        h.get("retry-after-ms"),
+        h.get("x-ratelimit-reset-requests"),
+        error.message.includes("try again in 4s"),
+      ];
+    };
+    expect(await headersOf("retry-after")).toEqual(["4", null, "12ms", false]);
+    expect(await headersOf("retry-after-ms")).toEqual([null, "4000", "12ms", false]);
+    expect(await headersOf("reset")).toEqual([null, null, "4s", false]);
+    expect(await headersOf("message")).toEqual([null, null, "12ms", true]);
+  });
+
+  it("a response stream can fail midway with event: error", async () => {
+    await control.addFault({ kind: "stream_error", path: "/v1/responses" });
+    await control.script("one two three four five six");
+    const stream = await client().responses.create({ model: "gpt-6.1-terra", input: "x", stream: true, reasoning: { effort: "none" } });
+    const error = await collect(stream).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: undefined, code: "server_error" });
+  });
+
+  it("an image stream can fail after its partial images", async () => {
+    await control.addFault({ kind: "stream_error", path: "/v1/images/generations" });
+    const stream = await client().images.generate({ model: "gpt-image-2", prompt: "x", stream: true, partial_images: 2 });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const event of stream) seen.push(event.type);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(["image_generation.partial_image", "image_generation.partial_image"]);
+    expect(error).toMatchObject({ status: undefined, code: "server_error" });
+  });
+
+  it("size auto follows the prompt's shape; complexity is refused on the 1.x models", async () => {
+    const sizeFor = async (prompt: string) => (await client().images.generate({ model: "gpt-image-2", prompt, size: "auto" })).size;
+    expect(await sizeFor("a wide panorama of hills")).toBe("1536x1024");
+    expect(await sizeFor("a movie poster")).toBe("1024x1536");
+    expect(await sizeFor("an icon")).toBe("1024x1024");
+    const error = await client()
+      .images.generate({ model: "gpt-image-1.5", prompt: "x", complexity: "low" } as never)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, code: "unsupported_parameter", param: "complexity" });
+  });
+});
+
 describe("auth and faults", () => {
   const generate = (c = client()) => c.images.generate({ model: "gpt-image-2", prompt: "fault test" });
 
