@@ -30,7 +30,6 @@ export interface VisionRequest {
 export interface VisionAnswer {
   text: string;
   usage?: TextUsage;
-  status: "completed" | "incomplete";
   /** Set when the answer was cut off by max_output_tokens. */
   cutOff: boolean;
   /** True when OpenAI refused the schema in strict mode and it was sent again non-strict. */
@@ -75,7 +74,6 @@ function readAnswer(response: OpenAIResponse & { _request_id?: string | null }, 
   return {
     text: response.output_text,
     usage: response.usage ?? undefined,
-    status: cutOff ? "incomplete" : "completed",
     cutOff,
     strictFallback,
   };

@@ -23,6 +23,29 @@ export const gameAssetPrompt = definePrompt({
   ],
 });
 
+/** The findings schema the review prompt asks for: inside OpenAI's strict subset (a test checks it), so it goes strict. */
+export const REVIEW_FINDINGS_SCHEMA = {
+  type: "object",
+  properties: {
+    findings: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          severity: { type: "string", enum: ["high", "medium", "low"] },
+          area: { type: "string" },
+          problem: { type: "string" },
+          fix: { type: "string" },
+        },
+        required: ["severity", "area", "problem", "fix"],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ["findings"],
+  additionalProperties: false,
+};
+
 export const reviewScreenshotPrompt = definePrompt({
   name: "review_screenshot",
   title: "Review a UI screenshot",
@@ -36,27 +59,7 @@ export const reviewScreenshotPrompt = definePrompt({
       [
         `Review this UI screenshot${focus ? `, focusing on ${focus}` : ""}: ${image}`,
         'Call analyze_image with detail "high" and this schema so the findings come back as JSON:',
-        JSON.stringify({
-          type: "object",
-          properties: {
-            findings: {
-              type: "array",
-              items: {
-                type: "object",
-                properties: {
-                  severity: { type: "string", enum: ["high", "medium", "low"] },
-                  area: { type: "string" },
-                  problem: { type: "string" },
-                  fix: { type: "string" },
-                },
-                required: ["severity", "area", "problem", "fix"],
-                additionalProperties: false,
-              },
-            },
-          },
-          required: ["findings"],
-          additionalProperties: false,
-        }),
+        JSON.stringify(REVIEW_FINDINGS_SCHEMA),
         "Then summarise the findings, most severe first.",
       ].join("\n"),
     ),

@@ -28,6 +28,7 @@ import { estimateImageTokens, imageTokenEstimate, targetDimensions } from "../..
 import { outputBudget, REASONING_RESERVE, reasoningEffortFor } from "../../src/openai/reasoning";
 import { fitsStrictSubset, strictSchemaProblems } from "../../src/openai/strict-schema";
 import { VERDICT_SCHEMA } from "../../src/jobs/image-check";
+import { REVIEW_FINDINGS_SCHEMA } from "../../src/prompts/workflows.prompts";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 const AFTER_DECEMBER_SHUTDOWNS = new Date("2026-12-12T00:00:00Z");
@@ -189,7 +190,8 @@ describe("catalog", () => {
 
 describe("strict structured outputs", () => {
   it("every internal schema fits OpenAI's strict subset", () => {
-    const internal = { verdict: VERDICT_SCHEMA };
+    // Add the 3D spec here when it lands.
+    const internal = { verdict: VERDICT_SCHEMA, reviewFindings: REVIEW_FINDINGS_SCHEMA };
     for (const [name, schema] of Object.entries(internal)) expect([name, strictSchemaProblems(schema)]).toEqual([name, []]);
   });
 
