@@ -347,9 +347,11 @@ function cutOffError(
   const outputTokens = answer.usage?.output_tokens ?? 0;
   const spentOnReasoning = effort !== null && effort !== "none" && reasoningTokens * 2 >= outputTokens && reasoningTokens > 0;
   const what = `The answer was cut off by its output budget (${outputTokens} output tokens, ${reasoningTokens} of them reasoning) and nothing was stored.`;
-  if (spentOnReasoning && adjustable.reasoning) {
+  const efforts = model.reasoning?.efforts ?? [];
+  const lower = effort ? efforts.slice(0, efforts.indexOf(effort)).reverse().slice(0, 2) : [];
+  if (spentOnReasoning && adjustable.reasoning && lower.length > 0) {
     return new ToolError(
-      `${what} ${model.id} spent the budget reasoning: set reasoning lower than "${effort}" (e.g. "low" or "none"), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.`,
+      `${what} ${model.id} spent the budget reasoning: set reasoning lower than "${effort}" (${lower.map((e) => `"${e}"`).join(" or ")}), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.`,
       "upstream_error",
     );
   }

@@ -58,7 +58,11 @@ describe("MCP over Streamable HTTP (2025 session era)", () => {
     expect(models.image.map((m) => m.id)).toContain("gpt-image-2.6-sunburst");
     expect(models.image.map((m) => m.id)).not.toContain("dall-e-3");
     expect(models.image.find((m) => m.id === "gpt-image-2")?.sizes).toContain("1024x1024");
-    expect(models.image.filter((m) => m.markup).map((m) => m.id)).toEqual(["gpt-image-2.5-flare", "gpt-image-2.5-sunburst"]);
+    expect(models.image.filter((m) => m.markup).map((m) => m.id)).toEqual([
+      "gpt-image-2.5-flare",
+      "gpt-image-2.5-sunburst",
+      "gpt-image-2.6-sunburst",
+    ]);
     expect(models.vision.map((m) => m.id)).toContain("gpt-6.1-terra");
     expect(status.assets.image.count).toBeGreaterThanOrEqual(1);
     expect(status.assets.image.bytes).toBeGreaterThanOrEqual(png.byteLength);

@@ -174,7 +174,7 @@ describe("reasoning budgets on every current vision model", () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolError);
     expect((error as ToolError).message).toBe(
-      'The answer was cut off by its output budget (3248 output tokens, 3248 of them reasoning) and nothing was stored. gpt-6.1-terra spent the budget reasoning: set reasoning lower than "low" (e.g. "low" or "none"), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.',
+      'The answer was cut off by its output budget (3248 output tokens, 3248 of them reasoning) and nothing was stored. gpt-6.1-terra spent the budget reasoning: set reasoning lower than "low" ("minimal" or "none"), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.',
     );
     expect(await responsesCalls()).toHaveLength(1);
     expect(await storedKeys()).toEqual(before);
