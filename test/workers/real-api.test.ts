@@ -314,6 +314,13 @@ describe("errors by code, through the server", () => {
     expect(await storedKeys()).toEqual(before);
   });
 
+  it("size auto follows the prompt's shape upstream, and the result reports what OpenAI made", async () => {
+    const out = structured<ImageResult>(await call(client, "generate_image", { prompt: "a wide panorama of dunes at dusk", size: "auto" }));
+    expect(out.resolved.size).toBe("1536x1024");
+    expect(out.images[0]).toMatchObject({ width: 1536, height: 1024 });
+    expect(out.parameters.size).toBe("auto");
+  });
+
   it("complexity on a 1.x model is refused by the fake as the API does, so the server's own guard matters", async () => {
     const error = await new OpenAI({ apiKey: "sk-test", baseURL: fake.apiBaseUrl, maxRetries: 0 }).images
       .generate({ model: "gpt-image-1.5", prompt: "x", complexity: "low" } as never)
