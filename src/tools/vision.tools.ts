@@ -52,7 +52,12 @@ export const analyzeImage = defineTool({
       .describe(
         "How much a reasoning model thinks before answering (default low where the model reasons; GPT-6.x take none–high, GPT-5 minimal–high; GPT-4.x do not reason and refuse it). Higher costs more and is estimated against the cap.",
       ),
-    schema: z.record(z.string(), z.unknown()).optional().describe("Optional JSON Schema (type object) the answer must follow."),
+    schema: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        "Optional JSON Schema (type object) the answer must follow. Inside OpenAI's strict subset (every property required, additionalProperties false, no oneOf/allOf/not/if/patternProperties) OpenAI enforces it; otherwise it is validated here. Patterns that can backtrack catastrophically are refused.",
+      ),
     fresh: freshField,
   }),
   output: AnalysisOut,
