@@ -94,7 +94,13 @@ export async function runCachedJob<R>(
   if (!fresh) {
     const entry = await services.cache.get<R>(hash);
     const records = entry && (await recordsOf(services, entry));
-    if (entry && records) return { records, result: entry.result, cached: true, shared: false };
+    if (entry && records) {
+      services.log.log("debug", "cache", { decision: "hit", request: hash, assets: entry.assetIds });
+      return { records, result: entry.result, cached: true, shared: false };
+    }
+    services.log.log("info", "cache", { decision: entry ? "stale: an asset it named is gone" : "miss", request: hash });
+  } else {
+    services.log.log("info", "cache", { decision: "skipped: fresh requested", request: hash });
   }
   const lead = async () => {
     const made = await produce();
@@ -108,6 +114,7 @@ export async function runCachedJob<R>(
   };
   // fresh: true asks to pay for a new result, so it never waits on anyone else's.
   const made = fresh ? (await lead()).made : await coordinated(ctx, hash, services.config.toolDeadlineMs, lead);
+  if (made.shared) services.log.log("info", "cache", { decision: "shared an identical call in flight", request: hash });
   if (ctx.signal.aborted) throw new ToolError("The call was cancelled.", "cancelled");
   return { records: made.records, result: made.result, cached: false, shared: made.shared };
 }

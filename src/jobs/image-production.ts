@@ -111,7 +111,7 @@ async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResul
 export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<ToolOutput<ImageResult>> {
   const hash = await requestHash(job.tool, { params: job.params, prompt: job.prompt, inputs: job.inputs });
   const outcome = await runCachedJob<ImageJobResult>(ctx, hash, job.fresh, async () => {
-    const client = openaiClient(ctx.services.config);
+    const client = openaiClient(ctx.services.config, ctx.services.log);
     const partialImages = ctx.wantsProgress && job.params.n === 1 ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
     const progress = progressReporter(ctx, job.params.n * (partialImages + 1), job.tool);
     // The encoder takes most of a second to build in a fresh isolate: overlap it with OpenAI's time.
