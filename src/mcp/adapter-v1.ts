@@ -1,6 +1,7 @@
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CompleteRequestSchema, ElicitResultSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { portable } from "../schemas/portable";
 import type { Services } from "../services";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
 import { completeArgument } from "./completions";
@@ -47,8 +48,8 @@ export function buildServerV1(registry: Registry, services: () => Services, logL
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
+        inputSchema: portable(tool.input, "input"),
+        outputSchema: portable(tool.output, "output"),
         annotations: tool.annotations,
       },
       async (args, extra) => {

@@ -9,6 +9,7 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { portable } from "../schemas/portable";
 import type { Services } from "../services";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
 import { completeArgument } from "./completions";
@@ -61,8 +62,8 @@ export function buildServerV2(registry: Registry, services: () => Services): Mcp
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
+        inputSchema: portable(tool.input, "input"),
+        outputSchema: portable(tool.output, "output"),
         annotations: tool.annotations,
       },
       async (args: unknown, ctx: ServerContext) => {
