@@ -17,3 +17,16 @@ export const SILENT_LOGGER: Logger = { log() {} };
 export function passes(level: LogLevel, threshold: LogLevel): boolean {
   return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(threshold);
 }
+
+/**
+ * Runs one stage of a pipeline and logs how long it took at debug level (the bench reads these
+ * to break a cache miss down). Durations only: never a calendar decision.
+ */
+export async function timed<T>(log: Logger, stage: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    log.log("debug", "timing", { stage, ms: Math.round((performance.now() - started) * 10) / 10 });
+  }
+}

@@ -1,5 +1,6 @@
 import type { ToolContext } from "../mcp/definitions";
 import { ToolError } from "../errors";
+import { timed } from "../log";
 import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
 import type { CachedResult } from "../store/request-cache";
@@ -109,7 +110,7 @@ export async function runCachedJob<R>(
       result: made.result,
       createdAt: services.config.clock().toISOString(),
     };
-    await services.cache.put<R>(hash, entry);
+    await timed(services.log, "cache entry (KV)", () => services.cache.put<R>(hash, entry));
     return { made: { ...made, shared: false }, entry };
   };
   // fresh: true asks to pay for a new result, so it never waits on anyone else's.
