@@ -173,9 +173,12 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
   });
 
   const { views, content } = await timed(ctx.services.log, "result: views, links, preview", async () => {
-    const views = await Promise.all(outcome.records.map((record) => viewOf(record, ctx.services)));
-    const content: ContentBlock[] = [];
-    for (const record of outcome.records) content.push(...(await assetContent(record, ctx.services, job.returnMode)));
+    // Links are signed while previews are read: neither waits for the other.
+    const [views, blocks] = await Promise.all([
+      Promise.all(outcome.records.map((record) => viewOf(record, ctx.services))),
+      Promise.all(outcome.records.map((record) => assetContent(record, ctx.services, job.returnMode))),
+    ]);
+    const content: ContentBlock[] = blocks.flat();
     return { views, content };
   });
   const { result } = outcome;
