@@ -26,6 +26,8 @@ import {
   type Summary,
   type ToolResult,
 } from "./lib/stack.ts";
+// Sections with their own fixtures live beside the shared stack as scripts/lib/bench-*.ts, each a
+// function that measures and returns rows' figures (bench-miss.ts; the 3D compiler adds bench-3d.ts).
 import { measureNoisyMiss } from "./lib/bench-miss.ts";
 
 const args = parseArgs(process.argv.slice(2));
