@@ -44,7 +44,11 @@ describe("logging (2025 session era)", () => {
     });
     messages.length = 0;
     structured(await call(client, "generate_image", args));
-    expect(messages.map((m) => [m.level, m.logger, (m.data as { decision?: string }).decision])).toEqual([["debug", "cache", "hit"]]);
+    // A hit: one cache decision and no upstream call; the stage timings name only the result.
+    const byLogger = (logger: string) => messages.filter((m) => m.logger === logger);
+    expect(byLogger("cache").map((m) => [m.level, (m.data as { decision?: string }).decision])).toEqual([["debug", "hit"]]);
+    expect(byLogger("openai")).toEqual([]);
+    expect(byLogger("timing").map((m) => (m.data as { stage: string }).stage)).toEqual(["result: views, links, preview"]);
     await client.close();
   });
 
