@@ -11,6 +11,8 @@ import { SERVER_NAME, SERVER_VERSION } from "./version";
 
 export { MediaMcpAgent };
 export { RequestCoordinator } from "./store/request-coordinator";
+export { JobTracker } from "./jobs/job-tracker";
+export { PaidJob } from "./jobs/workflow";
 
 const sessionRoute = MediaMcpAgent.serve("/mcp", { binding: "MCP_SESSION" });
 const sseRoute = MediaMcpAgent.serveSSE("/sse", { binding: "MCP_SESSION" });

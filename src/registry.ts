@@ -3,6 +3,7 @@ import { gameAssetPrompt, reviewScreenshotPrompt } from "./prompts/workflows.pro
 import { assetResource } from "./resources/asset.resource";
 import { deleteAsset, getAsset, listAssets, verifyAsset } from "./tools/assets.tools";
 import { editImage, generateImage } from "./tools/images.tools";
+import { cancelJob, getJob, listJobs } from "./tools/jobs.tools";
 import { countTokensTool, serverStatus } from "./tools/status.tools";
 import { analyzeImage, checkImage } from "./tools/vision.tools";
 
@@ -13,6 +14,9 @@ export const REGISTRY: Registry = {
     editImage,
     analyzeImage,
     checkImage,
+    getJob,
+    cancelJob,
+    listJobs,
     listAssets,
     getAsset,
     verifyAsset,

@@ -5,6 +5,8 @@ import { AssetIndex } from "./store/asset-index";
 import { AssetLibrary } from "./store/asset-library";
 import { BlobStore } from "./store/blob-store";
 import { RequestCache } from "./store/request-cache";
+import { JobIndex } from "./store/job-index";
+import { StagingArea } from "./store/staging";
 
 /** The services a tool handler uses, built from bindings per request (no global state). */
 export interface Services {
@@ -15,6 +17,8 @@ export interface Services {
   images: ImageService;
   /** One Durable Object per request hash, so identical requests anywhere call OpenAI once. */
   coordinator: Env["REQUEST_COORDINATOR"];
+  /** Paid work that outlives a call: the Workflow that runs jobs, the per-job state, staged inputs. */
+  jobs: { workflow: Env["JOBS"]; trackers: Env["JOB_TRACKER"]; staging: StagingArea; index: JobIndex };
   /** Public origin of this Worker, for signed download links. */
   baseUrl: string;
   /** Pseudonym of the access token behind this request, sent to OpenAI as `safety_identifier`; null on an open local server. */
@@ -39,6 +43,7 @@ export function createServices(env: Env, config: Config, baseUrl: string, caller
     cache,
     images: new ImageService(env.IMAGES),
     coordinator: env.REQUEST_COORDINATOR,
+    jobs: { workflow: env.JOBS, trackers: env.JOB_TRACKER, staging: new StagingArea(env.ASSETS), index: new JobIndex(env.INDEX) },
     baseUrl,
     caller,
     log: SILENT_LOGGER,

@@ -1,9 +1,18 @@
 import { z } from "zod";
-import type { ToolContext } from "../mcp/definitions";
 import type { ResolvedImage } from "../inputs/resolve-images";
 import type { ImageDetail } from "../openai/catalog";
 import type { Services } from "../services";
-import { analyzeImages, estimateAnalysis, type Analysis } from "./vision-analysis";
+import { cachedOutcome, recordsOf } from "./job-records";
+import type { PipelineContext } from "./pipeline";
+import {
+  estimateAnalysis,
+  makeAnalysis,
+  planAnalysis,
+  presentAnalysis,
+  type Analysis,
+  type AnalysisRequest,
+  type AnalysisResult,
+} from "./vision-analysis";
 
 /** A verdict's own length in tokens; the reasoning allowance for its effort comes on top. */
 export const VERDICT_ANSWER_TOKENS = 1000;
@@ -63,14 +72,13 @@ export async function verdictCostBound(services: Services, prompt: string, image
   return estimate.maxCostUsd;
 }
 
-/** Asks a vision model whether an image matches its prompt; returns a structured verdict. */
-export async function checkImageAgainstPrompt(
-  ctx: ToolContext,
+/** The analysis request behind a check: the verdict schema, low reasoning where the model reasons. */
+export function checkRequest(
   image: ResolvedImage,
   prompt: string,
   options: { model?: string; detail?: ImageDetail; fresh?: boolean } = {},
-): Promise<{ verdict: Verdict; analysis: Analysis }> {
-  const { structured: analysis } = await analyzeImages(ctx, {
+): AnalysisRequest {
+  return {
     tool: "check_image",
     images: [image],
     question: question(prompt),
@@ -80,20 +88,47 @@ export async function checkImageAgainstPrompt(
     defaultReasoning: VERDICT_REASONING,
     schema: VERDICT_SCHEMA,
     fresh: options.fresh ?? false,
-  });
+  };
+}
+
+/** The verdict from a check's analysis (its answer already validated against VERDICT_SCHEMA). */
+export function verdictOf(imageId: string, analysis: Analysis): Verdict {
   const answer = analysis.answerJson as { matches: boolean; score: number; differences: string[]; summary: string };
   return {
-    analysis,
-    verdict: {
-      imageId: image.sha256,
-      matches: answer.matches,
-      score: answer.score,
-      differences: answer.differences,
-      summary: answer.summary,
-      model: analysis.model,
-      costUsd: analysis.cost.usd,
-      cached: analysis.cached,
-      analysisId: analysis.analysis.id,
-    },
+    imageId,
+    matches: answer.matches,
+    score: answer.score,
+    differences: answer.differences,
+    summary: answer.summary,
+    model: analysis.model,
+    costUsd: analysis.cost.usd,
+    cached: analysis.cached,
+    analysisId: analysis.analysis.id,
   };
+}
+
+export function verdictSummary(verdict: Verdict): string {
+  return `${verdict.matches ? "Matches" : "Does NOT match"} the prompt (score ${verdict.score.toFixed(2)}). ${verdict.summary}${verdict.differences.length ? ` Differences: ${verdict.differences.join("; ")}` : ""}`;
+}
+
+/** check_image's result from its analysis: the verdict as structured content. */
+export function presentVerdict(imageId: string, analysis: Analysis): { structured: Verdict; summary: string } {
+  const verdict = verdictOf(imageId, analysis);
+  return { structured: verdict, summary: verdictSummary(verdict) };
+}
+
+/**
+ * A check inside a job (verify: true): the cached verdict when there is one, else one
+ * upstream call in this step. Always a full verdict, never a handle.
+ */
+export async function checkInJob(pctx: PipelineContext, image: ResolvedImage, prompt: string): Promise<Verdict> {
+  const plan = await planAnalysis(pctx.services, checkRequest(image, prompt));
+  const hit = await cachedOutcome<AnalysisResult>(pctx.services, plan.hash);
+  const outcome =
+    hit ??
+    (await (async () => {
+      const made = await makeAnalysis(pctx, plan, [image]);
+      return { records: await recordsOf(pctx.services, made.assetIds), result: made.result, cached: false, shared: false };
+    })());
+  return verdictOf(image.sha256, (await presentAnalysis(pctx.services, plan, outcome)).structured);
 }

@@ -1,27 +1,31 @@
-import type OpenAI from "openai";
 import { z } from "zod";
-import type { ToolContext, ToolOutput } from "../mcp/definitions";
+import type { ToolOutput } from "../mcp/definitions";
 import type { ContentBlock } from "../mcp/content";
 import { ToolError } from "../errors";
 import { openaiClient } from "../openai/client";
 import { imageCostUsd, type ImageUsage } from "../openai/cost";
-import type { ImageCallOptions, ImageCallResult } from "../openai/image-api";
+import { editImages, generateImages, type ImageCallOptions, type ImageCallResult, type UpstreamImageFile } from "../openai/image-api";
 import type { NormalizedImageParams } from "../openai/image-params";
 import { countTokens } from "../openai/tokenizer";
+import type { Services } from "../services";
+import { extensionFor } from "../store/asset-kinds";
 import { requestHash } from "../store/hash";
 import type { AssetRecord } from "../store/asset-record";
+import type { StagedFile } from "../store/staging";
 import { assetContent, AssetView, viewOf, type ReturnMode } from "../schemas/asset-view";
-import { runCachedJob } from "./cached-job";
 import { CostOut, ImageParametersOut, UsageOut } from "../schemas/image.schemas";
-import { progressReporter } from "./progress";
+import type { Outcome } from "./job-records";
+import type { PipelineContext, Produced } from "./pipeline";
+import { persistStaged, type StagedInput } from "./staged-inputs";
 import { readPngHeader } from "../imaging/png-header";
 import { timed } from "../log";
 
 /** Partial previews per image when the client watches progress; each costs extra output tokens, so none otherwise. */
-const PARTIAL_IMAGES_WITH_PROGRESS = 2;
+export const PARTIAL_IMAGES_WITH_PROGRESS = 2;
+const EDITABLE_MIMES = new Set(["image/png", "image/jpeg", "image/webp"]);
 
 /** The fields that replay from the cache unchanged. */
-interface ImageJobResult {
+export interface ImageJobResult {
   /** Counted beside the upstream call on a miss; a hit never needs the tokenizer. */
   promptTokens: number;
   usage: ImageUsage | null;
@@ -57,19 +61,33 @@ export const NO_INPUTS: ImageJobInputs = { images: [], mask: null, markup: null 
 /** Lineage: every input's asset id, images first, then the mask or markup. */
 const parentsOf = ({ images, mask, markup }: ImageJobInputs): string[] => [...images, ...[mask, markup].filter((id) => id !== null)];
 
-export interface ImageJob {
+/** What an edit uploads, staged in R2 by the tool before the job starts. */
+export interface EditUploads {
+  images: StagedFile[];
+  /** The mask or markup as the PNG prepared for upload (sized and checked against the first image). */
+  mask?: StagedFile;
+  markup?: StagedFile;
+  /** Every input as given, stored as an asset once the edit succeeds. */
+  persist: StagedInput[];
+}
+
+/** A generate or edit request as a job carries it: plain data, no bytes, no closures. */
+export interface ImageSpec {
   tool: "generate_image" | "edit_image";
   params: NormalizedImageParams;
   prompt: string;
   /** Content hashes of the inputs by role: they, not URLs, identify the request. */
   inputs: ImageJobInputs;
+  uploads?: EditUploads;
   fresh: boolean;
   returnMode: ReturnMode;
   notices: string[];
-  /** The upstream call. */
-  call(client: OpenAI, options: ImageCallOptions): Promise<ImageCallResult>;
-  /** Runs after a successful upstream call, before results are stored (edits store their new inputs here). */
-  beforeStore?(): Promise<void>;
+  /** Partial previews to ask OpenAI for (only when the starting client watches progress). */
+  partialImages: number;
+}
+
+export function imageRequestHash(spec: Pick<ImageSpec, "tool" | "params" | "prompt" | "inputs">): Promise<string> {
+  return requestHash(spec.tool, { params: spec.params, prompt: spec.prompt, inputs: spec.inputs });
 }
 
 function usageOut(usage: ImageUsage | null): z.infer<typeof UsageOut> {
@@ -83,10 +101,29 @@ function usageOut(usage: ImageUsage | null): z.infer<typeof UsageOut> {
   };
 }
 
+/** OpenAI edits take PNG, JPEG or WebP; other inputs (GIF, AVIF…) are converted to PNG by the Images binding. */
+async function uploadable(services: Services, file: StagedFile, name: string): Promise<UpstreamImageFile> {
+  const bytes = await services.jobs.staging.read(file);
+  if (EDITABLE_MIMES.has(file.mime)) return { bytes, mime: file.mime, name: `${name}.${extensionFor(file.mime)}` };
+  return { bytes: await services.images.toPng(bytes), mime: "image/png", name: `${name}.png` };
+}
+
+async function callUpstream(services: Services, spec: ImageSpec, options: ImageCallOptions): Promise<ImageCallResult> {
+  const client = openaiClient(services.config, services.log);
+  if (spec.tool === "generate_image") return generateImages(client, spec.params, spec.prompt, options);
+  const uploads = spec.uploads;
+  if (!uploads) throw new Error("an edit job carries its uploads");
+  const images = await Promise.all(uploads.images.map((file, i) => uploadable(services, file, `image-${i + 1}`)));
+  const overlay = async (file: StagedFile | undefined, role: string) =>
+    file ? { bytes: await services.jobs.staging.read(file), mime: "image/png", name: `${role}.png` } : undefined;
+  const files = { images, mask: await overlay(uploads.mask, "mask"), markup: await overlay(uploads.markup, "markup") };
+  return editImages(client, spec.params, spec.prompt, files, options);
+}
+
 /** Width and height from a PNG's header (no pixels decoded, no binding round trip); other formats ask the Images binding. */
-async function dimensionsOf(ctx: ToolContext, bytes: Uint8Array): Promise<{ width: number; height: number }> {
+async function dimensionsOf(services: Services, bytes: Uint8Array): Promise<{ width: number; height: number }> {
   const header = readPngHeader(bytes);
-  return header ?? (await ctx.services.images.info(bytes));
+  return header ?? (await services.images.info(bytes));
 }
 
 /**
@@ -94,14 +131,14 @@ async function dimensionsOf(ctx: ToolContext, bytes: Uint8Array): Promise<{ widt
  * from the bytes in hand while the asset is hashed and written, and kept beside it, so the
  * result (and later cache hits) read it back instead of re-reading megabytes from R2.
  */
-async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResult, hash: string): Promise<AssetRecord[]> {
-  const { log, library, images } = ctx.services;
+async function storeImages(services: Services, spec: ImageSpec, call: ImageCallResult, hash: string): Promise<AssetRecord[]> {
+  const { log, library, images } = services;
   const mime = `image/${call.outputFormat}`;
   return Promise.all(
     call.images.map(async (bytes) => {
-      const { width, height } = await timed(log, "dimensions", () => dimensionsOf(ctx, bytes));
+      const { width, height } = await timed(log, "dimensions", () => dimensionsOf(services, bytes));
       const previewing =
-        job.returnMode === "preview"
+        spec.returnMode === "preview"
           ? timed(log, "preview render", () => images.renderPreview(bytes, undefined, { width, height }))
           : undefined;
       previewing?.catch(() => undefined); // awaited below; a failed store must not leave it unhandled
@@ -113,11 +150,11 @@ async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResul
           width,
           height,
           origin: {
-            tool: job.tool,
-            model: job.params.model,
-            prompt: job.prompt,
-            parameters: { ...job.params },
-            parents: parentsOf(job.inputs),
+            tool: spec.tool,
+            model: spec.params.model,
+            prompt: spec.prompt,
+            parameters: { ...spec.params },
+            parents: parentsOf(spec.inputs),
             requestHash: hash,
           },
         }),
@@ -128,55 +165,57 @@ async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResul
   );
 }
 
-/** Runs an image job through the cache and returns the tool's result: summary, structured output, previews and links. */
-export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<ToolOutput<ImageResult>> {
-  const hash = await requestHash(job.tool, { params: job.params, prompt: job.prompt, inputs: job.inputs });
-  const outcome = await runCachedJob<ImageJobResult>(ctx, hash, job.fresh, async () => {
-    const client = openaiClient(ctx.services.config, ctx.services.log);
-    const partialImages = ctx.wantsProgress && job.params.n === 1 ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
-    const progress = progressReporter(ctx, job.params.n * (partialImages + 1), job.tool);
-    // The encoder takes most of a second to build in a fresh isolate: overlap it with OpenAI's time.
-    const promptTokens = countTokens(job.prompt);
-    promptTokens.catch(() => undefined); // awaited below; never an unhandled rejection if the call fails first
-    let call: ImageCallResult;
-    try {
-      call = await timed(ctx.services.log, "upstream call, stream read and base64 decode", () =>
-        job.call(client, {
-          signal: ctx.signal,
-          partialImages,
-          safetyIdentifier: ctx.services.caller,
-          onEvent: (event) =>
-            progress.step(
-              event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${job.params.n} done`,
-            ),
-        }),
-      );
-    } finally {
-      progress.stop();
-    }
-    if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
-    if (call.images.length === 0)
-      throw new ToolError("OpenAI finished without returning an image; nothing was stored. Try again.", "upstream_error");
-    await job.beforeStore?.();
-    const records = await storeImages(ctx, job, call, hash);
-    const cost = call.usage ? imageCostUsd(job.params.model, call.usage) : undefined;
-    return {
-      records,
-      result: {
-        promptTokens: await promptTokens,
-        usage: call.usage ?? null,
-        costUsd: cost?.usd ?? 0,
-        pricesFrom: cost?.pricesFrom ?? { source: "no usage returned", checkedOn: "", estimate: true },
-        resolved: { size: call.size, quality: call.quality, background: call.background },
-      },
-    };
-  });
+/**
+ * The paid part of generate/edit, run inside a job step: one upstream call, then the
+ * images, the edit's new inputs and the cache entry are stored, unless the job was
+ * cancelled meanwhile.
+ */
+export async function makeImages(pctx: PipelineContext, spec: ImageSpec, hash: string): Promise<Produced<ImageJobResult>> {
+  const { services, signal } = pctx;
+  // The encoder takes most of a second to build in a fresh isolate: overlap it with OpenAI's time.
+  const promptTokens = countTokens(spec.prompt);
+  promptTokens.catch(() => undefined); // awaited below; never an unhandled rejection if the call fails first
+  const call = await timed(services.log, "upstream call, stream read and base64 decode", () =>
+    callUpstream(services, spec, {
+      signal,
+      partialImages: spec.params.n === 1 ? spec.partialImages : 0,
+      safetyIdentifier: services.caller,
+      onEvent: (event) =>
+        pctx.progress(event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${spec.params.n} done`),
+    }),
+  );
+  if (signal.aborted) throw new ToolError("cancelled", "cancelled");
+  if (call.images.length === 0)
+    throw new ToolError("OpenAI finished without returning an image; nothing was stored. Try again.", "upstream_error");
+  if (spec.uploads) await persistStaged(services, spec.uploads.persist);
+  const records = await storeImages(services, spec, call, hash);
+  const cost = call.usage ? imageCostUsd(spec.params.model, call.usage) : undefined;
+  const result: ImageJobResult = {
+    promptTokens: await promptTokens,
+    usage: call.usage ?? null,
+    costUsd: cost?.usd ?? 0,
+    pricesFrom: cost?.pricesFrom ?? { source: "no usage returned", checkedOn: "", estimate: true },
+    resolved: { size: call.size, quality: call.quality, background: call.background },
+  };
+  const assetIds = records.map((r) => r.sha256);
+  await timed(services.log, "cache entry (KV)", () =>
+    services.cache.put<ImageJobResult>(hash, { assetIds, result, createdAt: services.config.clock().toISOString() }),
+  );
+  await pctx.progress("stored");
+  return { assetIds, result };
+}
 
-  const { views, content } = await timed(ctx.services.log, "result: views, links, preview", async () => {
+/** The tool's result from stored records: the same whether the job just finished or the cache answered. */
+export async function presentImages(
+  services: Services,
+  spec: ImageSpec,
+  outcome: Outcome<ImageJobResult>,
+): Promise<ToolOutput<ImageResult>> {
+  const { views, content } = await timed(services.log, "result: views, links, preview", async () => {
     // Links are signed while previews are read: neither waits for the other.
     const [views, blocks] = await Promise.all([
-      Promise.all(outcome.records.map((record) => viewOf(record, ctx.services))),
-      Promise.all(outcome.records.map((record) => assetContent(record, ctx.services, job.returnMode))),
+      Promise.all(outcome.records.map((record) => viewOf(record, services))),
+      Promise.all(outcome.records.map((record) => assetContent(record, services, spec.returnMode))),
     ]);
     const content: ContentBlock[] = blocks.flat();
     return { views, content };
@@ -186,25 +225,25 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
   const costNow = outcome.cached || outcome.shared ? 0 : result.costUsd;
   const structured: ImageResult = {
     images: views,
-    parameters: job.params,
+    parameters: spec.params,
     resolved: result.resolved,
-    prompt: { characters: job.prompt.length, tokens: result.promptTokens },
-    parents: parentsOf(job.inputs),
+    prompt: { characters: spec.prompt.length, tokens: result.promptTokens },
+    parents: parentsOf(spec.inputs),
     cached: outcome.cached,
     sharedInFlight: outcome.shared,
     usage: usageOut(result.usage),
     cost: { usd: costNow, originalUsd: result.costUsd, pricesFrom: result.pricesFrom },
-    notices: job.notices,
+    notices: spec.notices,
   };
   const first = views[0];
   const dims = first?.width ? ` ${first.width}×${first.height}` : "";
   const how = outcome.cached
     ? "from the cache (no cost)"
     : `for $${costNow.toFixed(4)}${result.pricesFrom.estimate ? " (estimated price)" : ""}`;
-  const verb = job.tool === "edit_image" ? "Edited" : "Generated";
+  const verb = spec.tool === "edit_image" ? "Edited" : "Generated";
   return {
     structured,
-    summary: `${verb} ${views.length} ${job.params.output_format}${dims} image(s) with ${job.params.model} ${how}. Asset id${views.length > 1 ? "s" : ""}: ${views.map((v) => v.id).join(", ")}.`,
+    summary: `${verb} ${views.length} ${spec.params.output_format}${dims} image(s) with ${spec.params.model} ${how}. Asset id${views.length > 1 ? "s" : ""}: ${views.map((v) => v.id).join(", ")}.`,
     content,
   };
 }

@@ -1,26 +1,26 @@
-import type { ToolContext } from "../mcp/definitions";
-
+/** Heartbeat while a call waits on a job: well under the 10 s the clients we know tolerate between notices. */
 export const HEARTBEAT_MS = 5_000;
 
+export interface ProgressNotice {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
 /**
- * Progress for a long upstream call: a step per upstream event, plus a heartbeat while
- * nothing arrives, so clients that reset their timeout on progress stay connected.
+ * Progress notifications for one tool call. The spec says each value MUST be larger than
+ * the last, so every notice (a new stage or a heartbeat repeating the stage) counts up
+ * by one; the message says what is happening.
  */
-export function progressReporter(ctx: ToolContext, total: number, label: string) {
-  let done = 0;
-  const started = Date.now();
-  const send = (message: string) => ctx.reportProgress({ progress: done, total, message }).catch(() => undefined);
-  const heartbeat = setInterval(
-    () => void send(`${label}: waiting for OpenAI (${Math.round((Date.now() - started) / 1000)} s)`),
-    HEARTBEAT_MS,
-  );
+export function progressNotifier(report: (notice: ProgressNotice) => Promise<void>) {
+  let sent = 0;
   return {
-    step(message: string) {
-      done = Math.min(done + 1, total);
-      return send(`${label}: ${message}`);
+    send(message: string): Promise<void> {
+      sent += 1;
+      return report({ progress: sent, message }).catch(() => undefined);
     },
-    stop() {
-      clearInterval(heartbeat);
+    get count() {
+      return sent;
     },
   };
 }

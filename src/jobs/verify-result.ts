@@ -1,9 +1,10 @@
-import type { ToolContext, ToolOutput } from "../mcp/definitions";
+import type { ToolOutput } from "../mcp/definitions";
 import { ToolError } from "../errors";
 import { resolveImage } from "../inputs/resolve-images";
 import type { Services } from "../services";
-import { checkImageAgainstPrompt, verdictCostBound, type Verdict } from "./image-check";
+import { checkInJob, verdictCostBound, type Verdict } from "./image-check";
 import type { ImageResult } from "./image-production";
+import type { PipelineContext } from "./pipeline";
 
 /** The largest image a size can produce: `auto` may pick any preset, so the largest one bounds it. */
 function largestImage(size: string): { width: number; height: number } {
@@ -27,39 +28,49 @@ export async function checkVerificationBudget(services: Services, prompt: string
   }
 }
 
-/** `verify: true` on generate/edit: checks every result image against the prompt and adds the verdicts. */
-export async function withVerification(
-  ctx: ToolContext,
-  output: ToolOutput<ImageResult>,
-  prompt: string,
-): Promise<ToolOutput<ImageResult & { verification: Verdict[] }>> {
+export interface Verification {
+  verification: Verdict[];
+  /** One line per image whose check failed: the images stay stored and paid for. */
+  notices: string[];
+}
+
+/** `verify: true` on generate/edit, as a job step: checks every result image against the prompt. */
+export async function verifyImages(pctx: PipelineContext, assetIds: string[], prompt: string): Promise<Verification> {
   const verification: Verdict[] = [];
-  const notices = [...output.structured.notices];
-  for (const [index, image] of output.structured.images.entries()) {
+  const notices: string[] = [];
+  for (const [index, id] of assetIds.entries()) {
     try {
-      const resolved = await resolveImage(image.id, ctx.services, ctx.signal, "verify");
-      verification.push((await checkImageAgainstPrompt(ctx, resolved, prompt)).verdict);
+      const resolved = await resolveImage(id, pctx.services, pctx.signal, "verify");
+      verification.push(await checkInJob(pctx, resolved, prompt));
+      await pctx.progress(`checked ${verification.length} of ${assetIds.length} against the prompt`);
     } catch (error) {
       // The images are stored and paid for: a failed or stopped check must not turn them into an error.
-      if (ctx.signal.aborted) {
-        const unchecked = output.structured.images.slice(index).map((i) => i.id);
-        const why = (ctx.signal.reason as { name?: string } | undefined)?.name === "TimeoutError" ? "the tool deadline" : "cancellation";
+      if (pctx.signal.aborted) {
+        const why = (pctx.signal.reason as { name?: string } | undefined)?.name === "TimeoutError" ? "the tool deadline" : "cancellation";
         notices.push(
-          `verification was stopped by ${why}; the images are stored (unchecked: ${unchecked.join(", ")}). Run check_image on them to verify.`,
+          `verification was stopped by ${why}; the images are stored (unchecked: ${assetIds.slice(index).join(", ")}). Run check_image on them to verify.`,
         );
         break;
       }
       if (!(error instanceof ToolError)) throw error;
-      notices.push(`verification of ${image.id} failed: ${error.message} Run check_image on it to retry.`);
+      notices.push(`verification of ${id} failed: ${error.message} Run check_image on it to retry.`);
     }
   }
+  return { verification, notices };
+}
+
+/** The image result with the verdicts added to its structured content and summary. */
+export function withVerification(
+  output: ToolOutput<ImageResult>,
+  { verification, notices }: Verification,
+): ToolOutput<ImageResult & { verification: Verdict[] }> {
   const lines = verification.map(
     (v) =>
       `${v.imageId.slice(0, 12)}…: ${v.matches ? "matches" : "does NOT match"} (score ${v.score.toFixed(2)})${v.differences.length ? `; differences: ${v.differences.join("; ")}` : ""}`,
   );
   return {
     ...output,
-    structured: { ...output.structured, verification, notices },
+    structured: { ...output.structured, verification, notices: [...output.structured.notices, ...notices] },
     summary: `${output.summary}\nVerification: ${lines.length ? lines.join(" | ") : "not available (see notices)"}`,
   };
 }

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { ToolContext } from "../mcp/definitions";
 import { ToolError } from "../errors";
 import type { Services } from "../services";
 import {
@@ -17,12 +16,15 @@ import { outputBudget, reasoningEffortFor } from "../openai/reasoning";
 import { askAboutImages, type VisionAnswer } from "../openai/responses-api";
 import { countTokens } from "../openai/tokenizer";
 import { persistInputs, type ResolvedImage } from "../inputs/resolve-images";
+import { StagingArea } from "../store/staging";
 import { canonicalJson, requestHash } from "../store/hash";
 import { AssetView, viewOf } from "../schemas/asset-view";
-import { runCachedJob } from "./cached-job";
 import { CostOut } from "../schemas/image.schemas";
 import { isStrictCompatible, parseAnswer, type JsonObjectSchema } from "./json-schema-answer";
-import { progressReporter } from "./progress";
+import { cachedOutcome, type Outcome } from "./job-records";
+import { DEFAULT_WAIT_SECONDS, runAsJob, type WaitContext } from "./job-runner";
+import { PaidAnswerError, type PipelineContext, type Produced } from "./pipeline";
+import { stageInputs, type StagedInput } from "./staged-inputs";
 
 const INSTRUCTIONS =
   "You analyse images for a developer tool. Answer precisely and concretely. Quote any text in the images verbatim. If something cannot be determined from the images, say so instead of guessing.";
@@ -91,7 +93,7 @@ export interface AnalysisRequest {
   fresh: boolean;
 }
 
-interface AnalysisResult {
+export interface AnalysisResult {
   /** What was sent for each image, kept so a cache hit can say it without resizing again. */
   sent: SentImage[];
   answer: string;
@@ -105,17 +107,38 @@ interface AnalysisResult {
 
 type SentImage = z.infer<typeof SentImageOut>;
 
+/** An analysis as a job carries it: plain data, checked and bounded, the images staged in R2 by hash. */
+export interface AnalysisSpec {
+  tool: string;
+  model: string;
+  effort: ReasoningEffort | null;
+  images: StagedInput[];
+  question: string;
+  detail: ImageDetail;
+  /** The answer's own length as asked; `estimate.maxOutputTokens` is the budget sent (with reasoning). */
+  maxOutputTokens: number;
+  adjustable: NonNullable<AnalysisRequest["adjustable"]>;
+  schema?: JsonObjectSchema;
+  fresh: boolean;
+  estimate: Analysis["estimate"];
+  /** MAX_ANALYSIS_COST_USD when the call was made: a retry with a larger budget must fit it. */
+  capUsd: number;
+  hash: string;
+}
+
+export type AnalysisPlan = Omit<AnalysisSpec, "images">;
+
 /**
  * Downscales each image to what the model uses at this detail (saves tokens and upload),
  * never upscaling. Runs only on a cache miss: the estimate before it needs no pixels.
  */
-async function prepareImages(ctx: ToolContext, model: VisionModelSpec, images: ResolvedImage[], detail: ImageDetail) {
+async function prepareImages(services: Services, model: VisionModelSpec, images: ResolvedImage[], detail: ImageDetail) {
   return Promise.all(
     images.map(async (image) => {
       const target = imageTokenEstimate(model, { width: image.width, height: image.height }, detail).dimensions;
       // PNG stays PNG (screenshots, text); photos stay JPEG; the rest become WebP, which keeps transparency.
       const format = image.mime === "image/png" ? "png" : image.mime === "image/jpeg" ? "jpeg" : "webp";
-      const fitted = await ctx.services.images.fitWithin(image.bytes, target.width, target.height, format);
+      const fitted = await services.images.fitWithin(image.bytes, target.width, target.height, format);
       const sent: SentImage = {
         id: image.sha256,
         originalWidth: image.width,
@@ -167,9 +190,9 @@ export async function estimateAnalysis(
   return { model, effort, budget, textTokens, imageTokens, maxCostUsd: boundUsd(budget), boundUsd };
 }
 
-export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest): Promise<{ structured: Analysis; summary: string }> {
-  const { services } = ctx;
-  const { model, effort, budget, textTokens, imageTokens, maxCostUsd, boundUsd } = await estimateAnalysis(services, request);
+/** Checks the request and bounds its cost before anything is staged or paid; the spec minus its images. */
+export async function planAnalysis(services: Services, request: AnalysisRequest): Promise<AnalysisPlan> {
+  const { model, effort, budget, textTokens, imageTokens, maxCostUsd } = await estimateAnalysis(services, request);
   const adjustable = request.adjustable ?? { maxOutputTokens: false, reasoning: false };
   const inputTokens = textTokens + imageTokens;
   const cap = services.config.maxAnalysisCostUsd;
@@ -185,7 +208,6 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
       "over_budget",
     );
   }
-
   const hash = await requestHash(request.tool, {
     model: model.id,
     detail: request.detail,
@@ -195,102 +217,129 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
     reasoning: effort,
     images: request.images.map((i) => i.sha256),
   });
-  const outcome = await runCachedJob<AnalysisResult>(ctx, hash, request.fresh, async () => {
-    const prepared = await prepareImages(ctx, model, request.images, request.detail);
-    const progress = progressReporter(ctx, 1, request.tool);
-    const client = openaiClient(services.config, services.log);
-    const ask = (maxOutputTokens: number) =>
-      askAboutImages(
-        client,
-        {
-          model: model.id,
-          instructions: INSTRUCTIONS,
-          question: request.question,
-          images: prepared.map((p) => p.upload),
-          detail: request.detail,
-          maxOutputTokens,
-          reasoningEffort: effort,
-          schema: request.schema ? { name: "answer", schema: request.schema, strict: isStrictCompatible(request.schema) } : undefined,
-          safetyIdentifier: services.caller,
-        },
-        ctx.signal,
-      );
-    const notes: string[] = [];
-    let answer: VisionAnswer;
-    let usage: TextUsage | undefined;
-    try {
-      answer = await ask(budget);
-      usage = answer.usage;
-      if (answer.cutOff) {
-        // One retry with twice the budget, only when both attempts together stay within the cap.
-        const retryBudget = Math.min(model.maxOutputTokens, budget * 2);
-        const spentUsd = answer.usage ? textCostUsd(model.id, answer.usage).usd : maxCostUsd;
-        if (retryBudget > budget && spentUsd + boundUsd(retryBudget) <= cap) {
-          const first = answer;
-          answer = await ask(retryBudget);
-          usage = addTextUsage(first.usage, answer.usage);
-          notes.push(`The first answer was cut off at ${budget} output tokens; asked again once with ${retryBudget}.`);
-        }
-      }
-    } finally {
-      progress.stop();
-    }
-    if (ctx.signal.aborted) throw new ToolError("cancelled", "cancelled");
-    if (answer.cutOff) throw cutOffError(request, adjustable, model, effort, answer);
-    if (answer.strictFallback)
-      notes.push("OpenAI refused the schema in strict mode; it was sent non-strict and the answer validated here.");
-    const answerJson = request.schema ? parseAnswer(answer.text, request.schema) : undefined;
-    const cost = usage ? textCostUsd(model.id, usage) : undefined;
-    const parents = await persistInputs(request.images, services);
-    const document = {
-      tool: request.tool,
-      model: model.id,
-      detail: request.detail,
-      question: request.question,
-      schema: request.schema ?? null,
-      images: parents.map((r) => r.sha256),
-      answer: answer.text,
-      answerJson: answerJson ?? null,
-    };
-    const { record } = await services.library.put({
-      bytes: new TextEncoder().encode(JSON.stringify(document, null, 2)),
-      kind: "analysis",
-      mime: "application/json",
-      origin: {
-        tool: request.tool,
-        model: model.id,
-        prompt: request.question,
-        parameters: { detail: request.detail, maxOutputTokens: request.maxOutputTokens, reasoning: effort },
-        parents: document.images,
-        requestHash: hash,
-      },
-    });
-    await progress.step("answer received");
-    return {
-      records: [record],
-      result: {
-        sent: prepared.map((p) => p.sent),
-        answer: answer.text,
-        answerJson,
-        usage: usage ?? null,
-        // Without usage from OpenAI, the bound is the honest figure: what the call could have cost.
-        costUsd: cost?.usd ?? maxCostUsd,
-        pricesFrom: cost?.pricesFrom ?? { source: "no usage returned by OpenAI: the upper-bound estimate", checkedOn: "", estimate: true },
-        notes,
-      },
-    };
-  });
+  return {
+    tool: request.tool,
+    model: model.id,
+    effort,
+    question: request.question,
+    detail: request.detail,
+    maxOutputTokens: request.maxOutputTokens,
+    adjustable,
+    schema: request.schema,
+    fresh: request.fresh,
+    estimate: { textTokens, imageTokens, maxOutputTokens: budget, maxCostUsd },
+    capUsd: cap,
+    hash,
+  };
+}
 
+/**
+ * The paid part, inside a job step: downscale, ask (once more with twice the budget when the
+ * answer was cut off and both fit the cap), then store the answer, its inputs and the cache entry.
+ */
+export async function makeAnalysis(pctx: PipelineContext, plan: AnalysisPlan, images: ResolvedImage[]): Promise<Produced<AnalysisResult>> {
+  const { services, signal } = pctx;
+  const model = requireVisionModel(plan.model, services.config.clock());
+  const { effort } = plan;
+  const budget = plan.estimate.maxOutputTokens;
+  const inputTokens = plan.estimate.textTokens + plan.estimate.imageTokens;
+  const boundUsd = (outputTokens: number) => textCostUsd(model.id, { input_tokens: inputTokens, output_tokens: outputTokens }).usd;
+  const prepared = await prepareImages(services, model, images, plan.detail);
+  const client = openaiClient(services.config, services.log);
+  const ask = (maxOutputTokens: number) =>
+    askAboutImages(
+      client,
+      {
+        model: model.id,
+        instructions: INSTRUCTIONS,
+        question: plan.question,
+        images: prepared.map((p) => p.upload),
+        detail: plan.detail,
+        maxOutputTokens,
+        reasoningEffort: effort,
+        schema: plan.schema ? { name: "answer", schema: plan.schema, strict: isStrictCompatible(plan.schema) } : undefined,
+        safetyIdentifier: services.caller,
+      },
+      signal,
+    );
+  const notes: string[] = [];
+  let answer: VisionAnswer = await ask(budget);
+  let usage: TextUsage | undefined = answer.usage;
+  if (answer.cutOff) {
+    // One retry with twice the budget, only when both attempts together stay within the cap.
+    const retryBudget = Math.min(model.maxOutputTokens, budget * 2);
+    const spentUsd = answer.usage ? textCostUsd(model.id, answer.usage).usd : plan.estimate.maxCostUsd;
+    if (retryBudget > budget && spentUsd + boundUsd(retryBudget) <= plan.capUsd) {
+      const first = answer;
+      answer = await ask(retryBudget);
+      usage = addTextUsage(first.usage, answer.usage);
+      notes.push(`The first answer was cut off at ${budget} output tokens; asked again once with ${retryBudget}.`);
+    }
+  }
+  if (signal.aborted) throw new ToolError("cancelled", "cancelled");
+  if (answer.cutOff) throw cutOffError(plan, model, effort, answer);
+  if (answer.strictFallback) notes.push("OpenAI refused the schema in strict mode; it was sent non-strict and the answer validated here.");
+  const answerJson = plan.schema ? parsePaidAnswer(answer.text, plan.schema) : undefined;
+  const cost = usage ? textCostUsd(model.id, usage) : undefined;
+  const parents = await persistInputs(images, services);
+  const document = {
+    tool: plan.tool,
+    model: model.id,
+    detail: plan.detail,
+    question: plan.question,
+    schema: plan.schema ?? null,
+    images: parents.map((r) => r.sha256),
+    answer: answer.text,
+    answerJson: answerJson ?? null,
+  };
+  const { record } = await services.library.put({
+    bytes: new TextEncoder().encode(JSON.stringify(document, null, 2)),
+    kind: "analysis",
+    mime: "application/json",
+    origin: {
+      tool: plan.tool,
+      model: model.id,
+      prompt: plan.question,
+      parameters: { detail: plan.detail, maxOutputTokens: plan.maxOutputTokens, reasoning: effort },
+      parents: document.images,
+      requestHash: plan.hash,
+    },
+  });
+  const result: AnalysisResult = {
+    sent: prepared.map((p) => p.sent),
+    answer: answer.text,
+    answerJson,
+    usage: usage ?? null,
+    // Without usage from OpenAI, the bound is the honest figure: what the call could have cost.
+    costUsd: cost?.usd ?? plan.estimate.maxCostUsd,
+    pricesFrom: cost?.pricesFrom ?? { source: "no usage returned by OpenAI: the upper-bound estimate", checkedOn: "", estimate: true },
+    notes,
+  };
+  await services.cache.put<AnalysisResult>(plan.hash, {
+    assetIds: [record.sha256],
+    result,
+    createdAt: services.config.clock().toISOString(),
+  });
+  await pctx.progress("answer received");
+  return { assetIds: [record.sha256], result };
+}
+
+/** The tool's result from the stored answer: the same whether the job just finished or the cache answered. */
+export async function presentAnalysis(
+  services: Services,
+  plan: AnalysisPlan,
+  outcome: Outcome<AnalysisResult>,
+): Promise<{ structured: Analysis; summary: string }> {
   const { result } = outcome;
   const usage = result.usage;
   const structured: Analysis = {
     answer: result.answer,
     answerJson: result.answerJson,
-    model: model.id,
-    detail: request.detail,
-    reasoning: effort,
+    model: plan.model,
+    detail: plan.detail,
+    reasoning: plan.effort,
     images: result.sent,
-    estimate: { textTokens, imageTokens, maxOutputTokens: budget, maxCostUsd },
+    estimate: plan.estimate,
     usage: usage
       ? {
           inputTokens: usage.input_tokens,
@@ -310,8 +359,39 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
   const notes = (result.notes ?? []).map((note) => ` ${note}`).join("");
   return {
     structured,
-    summary: `Analysed ${result.sent.length} image(s) with ${model.id} (${request.detail} detail) ${how}${estimateNote}.${notes}\nAnswer: ${shorten(result.answer, SUMMARY_ANSWER_CHARS)}`,
+    summary: `Analysed ${result.sent.length} image(s) with ${plan.model} (${plan.detail} detail) ${how}${estimateNote}.${notes}\nAnswer: ${shorten(result.answer, SUMMARY_ANSWER_CHARS)}`,
   };
+}
+
+/**
+ * analyze_image: the cost bound first, then the cache; a miss stages the images and runs
+ * as a job the call waits for (or returns a handle to).
+ */
+export async function analyzeImages(
+  ctx: WaitContext,
+  request: AnalysisRequest,
+  waitSeconds = DEFAULT_WAIT_SECONDS,
+): Promise<{ structured: Record<string, unknown>; summary: string }> {
+  const { services } = ctx;
+  const plan = await planAnalysis(services, request);
+  const hit = request.fresh ? undefined : await cachedOutcome<AnalysisResult>(services, plan.hash);
+  if (hit) return presentAnalysis(services, plan, hit);
+  const batch = StagingArea.newBatch();
+  const spec: AnalysisSpec = { ...plan, images: await stageInputs(services, batch, request.images) };
+  return runAsJob(
+    ctx,
+    { tool: request.tool, kind: "analysis", joinKey: plan.hash, spec, stagedUnder: batch, fresh: request.fresh },
+    waitSeconds,
+  );
+}
+
+/** A schema violation in a paid answer is not worth paying for again automatically. */
+function parsePaidAnswer(text: string, schema: JsonObjectSchema): Record<string, unknown> {
+  try {
+    return parseAnswer(text, schema);
+  } catch (error) {
+    throw error instanceof ToolError ? new PaidAnswerError(error.message, error.code) : error;
+  }
 }
 
 /** How much of the answer the one-line summary carries; the whole answer is in the structured result. */
@@ -336,13 +416,8 @@ function addTextUsage(a: TextUsage | undefined, b: TextUsage | undefined): TextU
 }
 
 /** An answer still cut off: names the one input that would let it finish, when the tool offers it. */
-function cutOffError(
-  request: AnalysisRequest,
-  adjustable: NonNullable<AnalysisRequest["adjustable"]>,
-  model: VisionModelSpec,
-  effort: ReasoningEffort | null,
-  answer: VisionAnswer,
-): ToolError {
+function cutOffError(plan: AnalysisPlan, model: VisionModelSpec, effort: ReasoningEffort | null, answer: VisionAnswer): ToolError {
+  const { adjustable } = plan;
   const reasoningTokens = answer.usage?.output_tokens_details?.reasoning_tokens ?? 0;
   const outputTokens = answer.usage?.output_tokens ?? 0;
   const spentOnReasoning = effort !== null && effort !== "none" && reasoningTokens * 2 >= outputTokens && reasoningTokens > 0;
@@ -350,16 +425,19 @@ function cutOffError(
   const efforts = model.reasoning?.efforts ?? [];
   const lower = effort ? efforts.slice(0, efforts.indexOf(effort)).reverse().slice(0, 2) : [];
   if (spentOnReasoning && adjustable.reasoning && lower.length > 0) {
-    return new ToolError(
+    return new PaidAnswerError(
       `${what} ${model.id} spent the budget reasoning: set reasoning lower than "${effort}" (${lower.map((e) => `"${e}"`).join(" or ")}), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.`,
       "upstream_error",
     );
   }
   if (!spentOnReasoning && adjustable.maxOutputTokens) {
-    return new ToolError(
-      `${what} Raise max_output_tokens (now ${request.maxOutputTokens}), or ask for a shorter answer.`,
+    return new PaidAnswerError(
+      `${what} Raise max_output_tokens (now ${plan.maxOutputTokens}), or ask for a shorter answer.`,
       "upstream_error",
     );
   }
-  return new ToolError(`${what} Try another model (model), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.`, "upstream_error");
+  return new PaidAnswerError(
+    `${what} Try another model (model), or raise MAX_ANALYSIS_COST_USD so a larger budget fits.`,
+    "upstream_error",
+  );
 }

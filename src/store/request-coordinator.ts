@@ -37,6 +37,18 @@ export class RequestCoordinator extends DurableObject<Env> {
     });
   }
 
+  /**
+   * The paid job that answers this request hash, kept in storage so it survives eviction
+   * and restarts. Compare-and-set: the candidate becomes the request's job only when the
+   * current one is `expected` (null: none yet); returns the job id that now holds it.
+   */
+  async claimJob(candidate: string, expected: string | null): Promise<string> {
+    const current = (await this.ctx.storage.get<string>("job")) ?? null;
+    if (current !== expected) return current ?? (await this.claimJob(candidate, null));
+    await this.ctx.storage.put("job", candidate);
+    return candidate;
+  }
+
   async settle(settlement: Settlement): Promise<void> {
     this.leaseUntil = 0;
     const waiters = this.waiters;

@@ -2,20 +2,21 @@ import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { ToolError } from "../errors";
 import { currentImageModelIds, requireImageModel } from "../openai/catalog";
-import { editImages, generateImages, type UpstreamImageFile } from "../openai/image-api";
 import { checkPromptLength, imageParamNotices, normalizeImageParams, type NormalizedImageParams } from "../openai/image-params";
 import { imageInputSchema } from "../inputs/image-input";
 import type { OverlayRole } from "../imaging/image-service";
-import { persistInputs, resolveImage, resolveImages, type ResolvedImage } from "../inputs/resolve-images";
+import { resolveImage, resolveImages } from "../inputs/resolve-images";
 import type { Services } from "../services";
-import { extensionFor } from "../store/asset-kinds";
 import { imageOutputFields } from "../schemas/image.schemas";
-import { ImageResultOut, NO_INPUTS, produceImages } from "../jobs/image-production";
+import { ImageResultOut, NO_INPUTS, PARTIAL_IMAGES_WITH_PROGRESS } from "../jobs/image-production";
 import { VerdictOut } from "../jobs/image-check";
-import { checkVerificationBudget, withVerification } from "../jobs/verify-result";
+import { waitSecondsField, withJobHandle } from "../jobs/job-runner";
+import { answerImages } from "../jobs/paid-calls";
+import { stageInputs } from "../jobs/staged-inputs";
+import { checkVerificationBudget } from "../jobs/verify-result";
+import { StagingArea } from "../store/staging";
 
 const PAID = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
-const EDITABLE_MIMES = new Set(["image/png", "image/jpeg", "image/webp"]);
 const PROMPT_LIMIT = 32_000;
 
 const promptField = z
@@ -47,31 +48,27 @@ export const generateImage = defineTool({
     ),
     moderation: z.enum(["auto", "low"]).optional().describe("Content filtering strictness: auto (default) or low."),
     ...imageOutputFields,
+    wait_seconds: waitSecondsField,
   }),
-  output: ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") }),
+  output: withJobHandle(ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") })),
   annotations: PAID,
   async run(args, ctx) {
     const params = normalize(args, "generate", ctx.services, args.prompt);
     if (args.verify) await checkVerificationBudget(ctx.services, args.prompt, params);
-    const output = await produceImages(ctx, {
-      tool: "generate_image",
+    const spec = {
+      tool: "generate_image" as const,
       params,
       prompt: args.prompt,
       inputs: NO_INPUTS,
       fresh: args.fresh,
       returnMode: args.return,
       notices: imageParamNotices(params, ctx.services.config.clock()),
-      call: (client, options) => generateImages(client, params, args.prompt, options),
-    });
-    return args.verify ? withVerification(ctx, output, args.prompt) : output;
+      partialImages: ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0,
+      verify: args.verify,
+    };
+    return answerImages(ctx, spec, args.wait_seconds);
   },
 });
-
-/** OpenAI edits take PNG, JPEG or WebP; other inputs (GIF, AVIF…) are converted to PNG by the Images binding. */
-async function asUploadable(image: ResolvedImage, services: Services, name: string): Promise<UpstreamImageFile> {
-  if (EDITABLE_MIMES.has(image.mime)) return { bytes: image.bytes, mime: image.mime, name: `${name}.${extensionFor(image.mime)}` };
-  return { bytes: await services.images.toPng(image.bytes), mime: "image/png", name: `${name}.png` };
-}
 
 export const editImage = defineTool({
   name: "edit_image",
@@ -95,8 +92,9 @@ export const editImage = defineTool({
       ),
     input_fidelity: z.enum(["low", "high"]).optional().describe("How closely to keep input details (only models that support it)."),
     ...imageOutputFields,
+    wait_seconds: waitSecondsField,
   }),
-  output: ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") }),
+  output: withJobHandle(ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") })),
   annotations: PAID,
   async run(args, ctx) {
     const { services, signal } = ctx;
@@ -130,26 +128,30 @@ export const editImage = defineTool({
     const markup = await overlay(args.markup, "markup");
     const inputs = [...images, ...(mask ? [mask.resolved] : []), ...(markup ? [markup.resolved] : [])];
     if (args.verify) await checkVerificationBudget(ctx.services, args.prompt, params);
-    const output = await produceImages(ctx, {
-      tool: "edit_image",
+    const inputIds = { images: images.map((i) => i.sha256), mask: mask?.resolved.sha256 ?? null, markup: markup?.resolved.sha256 ?? null };
+    // Staged before the cache is asked (the hash needs every input); a hit clears the batch again.
+    const batch = StagingArea.newBatch();
+    const stagedOverlay = (prepared: { file: { bytes: Uint8Array } } | undefined) =>
+      prepared ? services.jobs.staging.stage(batch, prepared.file.bytes, "image/png") : undefined;
+    const persist = await stageInputs(services, batch, inputs);
+    const uploads = {
+      images: persist.slice(0, images.length).map(({ key, sha256, mime }) => ({ key, sha256, mime })),
+      mask: await stagedOverlay(mask),
+      markup: await stagedOverlay(markup),
+      persist,
+    };
+    const spec = {
+      tool: "edit_image" as const,
       params,
       prompt: args.prompt,
-      inputs: {
-        images: images.map((i) => i.sha256),
-        mask: mask?.resolved.sha256 ?? null,
-        markup: markup?.resolved.sha256 ?? null,
-      },
+      inputs: inputIds,
+      uploads,
       fresh: args.fresh,
       returnMode: args.return,
-      notices: imageParamNotices(params, ctx.services.config.clock()),
-      call: async (client, options) => {
-        const files = await Promise.all(images.map((image, i) => asUploadable(image, services, `image-${i + 1}`)));
-        return editImages(client, params, args.prompt, { images: files, mask: mask?.file, markup: markup?.file }, options);
-      },
-      beforeStore: async () => {
-        await persistInputs(inputs, services);
-      },
-    });
-    return args.verify ? withVerification(ctx, output, args.prompt) : output;
+      notices: imageParamNotices(params, services.config.clock()),
+      partialImages: ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0,
+      verify: args.verify,
+    };
+    return answerImages(ctx, spec, args.wait_seconds, batch);
   },
 });

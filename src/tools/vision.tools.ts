@@ -2,8 +2,10 @@ import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { imageInputSchema } from "../inputs/image-input";
 import { resolveImage, resolveImages } from "../inputs/resolve-images";
-import { checkImageAgainstPrompt, VerdictOut } from "../jobs/image-check";
+import { VerdictOut } from "../jobs/image-check";
+import { waitSecondsField, withJobHandle } from "../jobs/job-runner";
 import { requireObjectSchema } from "../jobs/json-schema-answer";
+import { answerCheck } from "../jobs/paid-calls";
 import { analyzeImages, AnalysisOut } from "../jobs/vision-analysis";
 
 const PAID_READ = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
@@ -59,24 +61,29 @@ export const analyzeImage = defineTool({
         "Optional JSON Schema (type object) the answer must follow. Inside OpenAI's strict subset (every property required, additionalProperties false, no oneOf/allOf/not/if/patternProperties) OpenAI enforces it; otherwise it is validated here. Patterns that can backtrack catastrophically are refused.",
       ),
     fresh: freshField,
+    wait_seconds: waitSecondsField,
   }),
-  output: AnalysisOut,
+  output: withJobHandle(AnalysisOut),
   annotations: PAID_READ,
   async run(args, ctx) {
     const schema = args.schema ? requireObjectSchema(args.schema) : undefined;
     const images = await resolveImages(args.images, ctx.services, ctx.signal, "images");
-    return analyzeImages(ctx, {
-      tool: "analyze_image",
-      images,
-      question: args.question,
-      detail: args.detail,
-      model: args.model,
-      maxOutputTokens: args.max_output_tokens,
-      reasoning: args.reasoning,
-      adjustable: { maxOutputTokens: true, reasoning: true },
-      schema,
-      fresh: args.fresh,
-    });
+    return analyzeImages(
+      ctx,
+      {
+        tool: "analyze_image",
+        images,
+        question: args.question,
+        detail: args.detail,
+        model: args.model,
+        maxOutputTokens: args.max_output_tokens,
+        reasoning: args.reasoning,
+        adjustable: { maxOutputTokens: true, reasoning: true },
+        schema,
+        fresh: args.fresh,
+      },
+      args.wait_seconds,
+    );
   },
 });
 
@@ -91,19 +98,12 @@ export const checkImage = defineTool({
     detail: detailField,
     model: modelField,
     fresh: freshField,
+    wait_seconds: waitSecondsField,
   }),
-  output: VerdictOut,
+  output: withJobHandle(VerdictOut),
   annotations: PAID_READ,
   async run(args, ctx) {
     const image = await resolveImage(args.image, ctx.services, ctx.signal, "image");
-    const { verdict } = await checkImageAgainstPrompt(ctx, image, args.prompt, {
-      model: args.model,
-      detail: args.detail,
-      fresh: args.fresh,
-    });
-    return {
-      structured: verdict,
-      summary: `${verdict.matches ? "Matches" : "Does NOT match"} the prompt (score ${verdict.score.toFixed(2)}). ${verdict.summary}${verdict.differences.length ? ` Differences: ${verdict.differences.join("; ")}` : ""}`,
-    };
+    return answerCheck(ctx, image, args.prompt, { model: args.model, detail: args.detail, fresh: args.fresh }, args.wait_seconds);
   },
 });

@@ -6,6 +6,7 @@ import { runTool } from "../../src/mcp/run-tool";
 import { createServices } from "../../src/services";
 import { sha256Hex } from "../../src/store/hash";
 import { generateImage } from "../../src/tools/images.tools";
+import { getJob } from "../../src/tools/jobs.tools";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { testServices } from "../support/assets";
 import { call, connect, connectModern, SECOND_TOKEN, structured, textOf, TOKEN } from "../support/mcp";
@@ -211,16 +212,17 @@ describe("generate_image", () => {
 });
 
 describe("upstream faults", () => {
-  const faultCases: Array<[string, Parameters<FakeOpenAIControl["addFault"]>[0], RegExp]> = [
-    ["persistent 429", { kind: "rate_limit", retryAfter: 1, times: 3 }, /rate limit.*req_\d+.*Wait 1 s/],
-    ["persistent 500", { kind: "server_error", times: 3 }, /server error \(HTTP 500\).*req_\d+/],
-    ["moderation", { kind: "moderation" }, /safety system blocked.*req_\d+/],
-    ["invalid key", { kind: "invalid_key" }, /rejected the server's API key/],
-    ["malformed body", { kind: "malformed" }, /could not be read|connection dropped|malformed/i],
-    ["dropped connection", { kind: "drop", times: 3 }, /Could not reach OpenAI or the connection dropped/],
+  // Persistent faults outlast the OpenAI client's two retries and the job step's two further attempts: 3 × 3 requests.
+  const PERSISTENT = 9;
+  const faultCases: Array<[string, Parameters<FakeOpenAIControl["addFault"]>[0], RegExp, number]> = [
+    ["persistent 429", { kind: "rate_limit", retryAfter: 1, times: PERSISTENT }, /rate limit.*req_\d+.*Wait 1 s/, PERSISTENT],
+    ["persistent 500", { kind: "server_error", times: PERSISTENT }, /server error \(HTTP 500\).*req_\d+/, PERSISTENT],
+    ["moderation", { kind: "moderation" }, /safety system blocked.*req_\d+/, 1],
+    ["invalid key", { kind: "invalid_key" }, /rejected the server's API key/, 1],
+    ["persistent malformed body", { kind: "malformed", times: PERSISTENT }, /could not be read \(malformed JSON or event stream\)/, 3],
   ];
 
-  for (const [name, fault, expected] of faultCases) {
+  for (const [name, fault, expected, calls] of faultCases) {
     it(`maps ${name} to a clear error and stores nothing`, async () => {
       await fake.addFault({ path: "/v1/images/generations", ...fault });
       const client = await connect();
@@ -229,6 +231,7 @@ describe("upstream faults", () => {
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(expected);
       expect(textOf(result)).not.toMatch(/sk-test/);
+      expect(await upstream("/v1/images/generations")).toHaveLength(calls);
       expect(await assetCount()).toBe(before);
       await client.close();
     });
@@ -245,38 +248,34 @@ describe("upstream faults", () => {
     await client.close();
   });
 
-  it("ends a call past the tool deadline with a clear message and stores nothing", async () => {
+  it("ends a job past its deadline with a clear message, aborting the upstream request and storing nothing", async () => {
     await fake.addFault({ kind: "timeout", path: "/v1/images/generations" });
     const base = testServices();
     const services = createServices(env, { ...readConfig(env), toolDeadlineMs: 600 }, base.baseUrl);
+    const context = {
+      services,
+      era: "2025-session",
+      wantsProgress: false,
+      reportProgress: async () => undefined,
+      confirm: async () => "unavailable" as const,
+    } as const;
     const before = await assetCount();
-    const result = await runTool(
+    const started = await runTool(
       generateImage,
-      generateImage.input.parse({ prompt: "hangs forever" }),
-      { services, era: "2025-session", wantsProgress: false, reportProgress: async () => undefined, confirm: async () => "unavailable" },
+      generateImage.input.parse({ prompt: "hangs forever", wait_seconds: 0 }),
+      context,
       new AbortController().signal,
     );
+    const job = (started.structuredContent as { job: { id: string } }).job;
+    await new Promise((r) => setTimeout(r, 1500));
+    const result = await runTool(getJob, getJob.input.parse({ job_id: job.id, wait_seconds: 0 }), context, new AbortController().signal);
     expect(result.isError).toBe(true);
-    expect(textOf(result as CallToolResult)).toMatch(/tool deadline/);
-    expect(await assetCount()).toBe(before);
-  });
-
-  it("a client cancellation aborts the upstream request and stores nothing", async () => {
-    await fake.addFault({ kind: "slow", path: "/v1/images/generations", delayMs: 1500 });
-    const client = await connect();
-    const before = await assetCount();
-    const controller = new AbortController();
-    const pending = client.callTool({ name: "generate_image", arguments: { prompt: "cancel me" } }, undefined, {
-      signal: controller.signal,
-    });
-    setTimeout(() => controller.abort("user cancelled"), 300);
-    await expect(pending).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(await assetCount()).toBe(before);
-    // The upstream request was abandoned before the fake could answer it.
+    expect(textOf(result as CallToolResult)).toBe(
+      "The job took longer than the 1 s deadline and was stopped; nothing was stored. Try a smaller or lower-quality request, or raise TOOL_DEADLINE_SECONDS.",
+    );
     const [request] = await upstream("/v1/images/generations");
     expect(request?.status).toBeUndefined();
-    await client.close();
+    expect(await assetCount()).toBe(before);
   });
 });
 

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "v
 import type { Config } from "../../src/config";
 import { ToolError } from "../../src/errors";
 import { VERDICT_ANSWER_TOKENS, type Verdict } from "../../src/jobs/image-check";
-import { checkVerificationBudget, withVerification } from "../../src/jobs/verify-result";
+import { checkVerificationBudget, verifyImages } from "../../src/jobs/verify-result";
 import { analyzeImages, estimateAnalysis, type Analysis } from "../../src/jobs/vision-analysis";
-import type { ImageResult } from "../../src/jobs/image-production";
 import { resolveImages } from "../../src/inputs/resolve-images";
-import type { ToolContext, ToolOutput } from "../../src/mcp/definitions";
+import type { ToolContext } from "../../src/mcp/definitions";
+import type { ImageResult } from "../../src/jobs/image-production";
 import { currentVisionModelIds } from "../../src/openai/catalog";
 import { markBillingLimitsFinal } from "../../src/openai/client";
 import { mapOpenAIError, rateLimitWaitSeconds } from "../../src/openai/errors";
@@ -475,14 +475,12 @@ describe("verify: true", () => {
     await fake.addFault({ kind: "slow", path: "/v1/responses", delayMs: 2000 });
     const controller = new AbortController();
     const ctx = directContext({}, controller.signal);
-    const output = {
-      structured: { images: [{ id: imageId }], notices: [] },
-      summary: "Generated 1 image.",
-    } as unknown as ToolOutput<ImageResult>;
+    // verify: true runs as a job step: the pipeline context's signal carries the job's deadline.
+    const pctx = { services: ctx.services, signal: ctx.signal, progress: async () => undefined };
     setTimeout(() => controller.abort(new DOMException("deadline", "TimeoutError")), 300);
-    const verified = await withVerification(ctx, output, "a blue rectangle, slow verdict");
-    expect(verified.structured.verification).toEqual([]);
-    expect(verified.structured.notices).toEqual([
+    const verified = await verifyImages(pctx, [imageId], "a blue rectangle, slow verdict");
+    expect(verified.verification).toEqual([]);
+    expect(verified.notices).toEqual([
       `verification was stopped by the tool deadline; the images are stored (unchecked: ${imageId}). Run check_image on them to verify.`,
     ]);
   });

@@ -52,7 +52,11 @@ async function responsesCalls(): Promise<Array<RecordedRequest & { json: Respons
 /** Every R2 object and KV key: a failed call must leave both unchanged. */
 async function storedKeys(): Promise<string[]> {
   const [objects, keys] = await Promise.all([env.ASSETS.list({ limit: 1000 }), env.INDEX.list({ limit: 1000 })]);
-  return [...objects.objects.map((o) => `r2:${o.key}`), ...keys.keys.map((k) => `kv:${k.name}`)].sort();
+  // Job listings (`jobs:<caller>:…`) say a job ran, failed or not: bookkeeping, not a stored result.
+  return [
+    ...objects.objects.map((o) => `r2:${o.key}`),
+    ...keys.keys.filter((k) => !k.name.startsWith("jobs:")).map((k) => `kv:${k.name}`),
+  ].sort();
 }
 
 function expectToolError(result: CallToolResult, pattern: RegExp): string {
@@ -548,12 +552,13 @@ describe("analyze_image: upstream faults", () => {
   it.each([
     [
       "a persistent 429",
-      { kind: "rate_limit", retryAfter: 1, times: 3 },
+      // 3 × 3: past the OpenAI client's retries and the job step's two further attempts.
+      { kind: "rate_limit", retryAfter: 1, times: 9 },
       /OpenAI rate limit reached \(OpenAI request id req_\w+\), still limited after 2 retries\. Wait 1 s/,
     ],
     [
       "a persistent 500",
-      { kind: "server_error", status: 500, times: 3 },
+      { kind: "server_error", status: 500, times: 9 },
       /OpenAI had a server error \(HTTP 500\) \(OpenAI request id req_\w+\), still failing after 2 retries/,
     ],
     ["a moderation block", { kind: "moderation" }, /OpenAI's safety system blocked this request \(OpenAI request id req_\w+\)/],
@@ -562,8 +567,8 @@ describe("analyze_image: upstream faults", () => {
       { kind: "invalid_key" },
       /OpenAI rejected the server's API key \(OpenAI request id req_\w+\)\. An operator must set a valid OPENAI_API_KEY/,
     ],
-    ["a malformed body", { kind: "malformed", times: 3 }, /OpenAI returned a response that could not be read/],
-    ["a dropped connection", { kind: "drop", times: 3 }, /connection dropped|could not be read/],
+    ["a malformed body", { kind: "malformed", times: 9 }, /OpenAI returned a response that could not be read/],
+    ["a dropped connection", { kind: "drop", times: 9 }, /connection dropped|could not be read/],
   ] as const)("%s is a clear error naming the cause, and nothing is stored", async (name, fault, pattern) => {
     await fake.addFault({ ...fault, path: "/v1/responses" });
     const before = await storedKeys();

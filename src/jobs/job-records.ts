@@ -1,0 +1,36 @@
+import { ToolError } from "../errors";
+import type { Services } from "../services";
+import type { AssetRecord } from "../store/asset-record";
+
+/** How a result was obtained: from the cache, by this call's own job, or by joining someone else's. */
+export interface Outcome<R> {
+  records: AssetRecord[];
+  result: R;
+  cached: boolean;
+  shared: boolean;
+}
+
+/** The records a job output or cache entry names; a clear error when one was deleted since. */
+export async function recordsOf(services: Services, assetIds: string[]): Promise<AssetRecord[]> {
+  const records = await Promise.all(assetIds.map((id) => services.library.get(id)));
+  const missing = assetIds.filter((_, i) => !records[i]);
+  if (missing.length) {
+    throw new ToolError(
+      `The result was deleted since it was made (asset ${missing[0]!.slice(0, 12)}…); call the tool again to make it anew.`,
+      "not_found",
+    );
+  }
+  return records as AssetRecord[];
+}
+
+/** A cache hit: the entry and every record it names, or undefined (a miss, or something was deleted). */
+export async function cachedOutcome<R>(services: Services, hash: string): Promise<Outcome<R> | undefined> {
+  const entry = await services.cache.get<R>(hash);
+  const records = entry ? await Promise.all(entry.assetIds.map((id) => services.library.get(id))) : [];
+  if (!entry || records.some((r) => !r)) {
+    services.log.log("info", "cache", { decision: entry ? "stale: an asset it named is gone" : "miss", request: hash });
+    return undefined;
+  }
+  services.log.log("debug", "cache", { decision: "hit", request: hash, assets: entry.assetIds });
+  return { records: records as AssetRecord[], result: entry.result, cached: true, shared: false };
+}

@@ -1,0 +1,248 @@
+import { z } from "zod";
+import type { ToolOutput } from "../mcp/definitions";
+import { ToolError } from "../errors";
+import type { Services } from "../services";
+import { jobKind, type JobKindName } from "./job-kinds";
+import { recordsOf } from "./job-records";
+import { TERMINAL, trackerFor, type JobRecord } from "./job-tracker";
+import { HEARTBEAT_MS, progressNotifier, type ProgressNotice } from "./progress";
+import type { PaidJobParams } from "./workflow";
+
+/** What a waiting tool call needs: never a tool context, so this module stays below `mcp/`. */
+export interface WaitContext {
+  services: Services;
+  signal: AbortSignal;
+  wantsProgress: boolean;
+  reportProgress(notice: ProgressNotice): Promise<void>;
+}
+
+export const MAX_WAIT_SECONDS = 240;
+export const DEFAULT_WAIT_SECONDS = 45;
+
+export const waitSecondsField = z
+  .number()
+  .min(0, "wait_seconds: must be between 0 and 240.")
+  .max(MAX_WAIT_SECONDS, "wait_seconds: must be between 0 and 240; for longer work take the job handle and call get_job.")
+  .default(DEFAULT_WAIT_SECONDS)
+  .describe(
+    "How long this call waits for the result (0–240 s, default 45). If the work takes longer, the call returns a job handle (structuredContent.job) and the work goes on: fetch the result with get_job.",
+  );
+
+export const JobHandleOut = z
+  .object({
+    id: z.string().describe("The job id: pass it to get_job or cancel_job."),
+    tool: z.string(),
+    status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]),
+    progress: z.number().int().describe("Steps recorded so far (upstream events, stages); only grows."),
+    stage: z.string().describe("What the job is doing now."),
+    poll_after_seconds: z.number().int().describe("When to call get_job again."),
+    age_seconds: z.number().int(),
+  })
+  .describe("Present when the work runs as a job: the handle to follow it with get_job.");
+export type JobHandle = z.infer<typeof JobHandleOut>;
+
+/** A tool's output schema that also covers a bare job handle: every field optional, plus `job`. */
+export function withJobHandle<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
+  return schema.partial().extend({ job: JobHandleOut.optional() });
+}
+
+const POLL_AFTER_SECONDS = 10;
+const MAX_JOIN_ROUNDS = 3;
+
+export const callerKey = (services: Services): string => services.caller ?? "open";
+
+const trackerOf = (services: Services, id: string) => trackerFor(services.jobs.trackers, id);
+
+/** Unguessable: 128 random bits. Workflow instance ids allow letters, digits, `-` and `_`. */
+function newJobId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `job_${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export function handleOf(record: JobRecord): JobHandle {
+  return {
+    id: record.id,
+    tool: record.tool,
+    status: record.status,
+    progress: record.steps,
+    stage: record.stage,
+    poll_after_seconds: POLL_AFTER_SECONDS,
+    age_seconds: Math.max(0, Math.round((Date.now() - record.createdAtMs) / 1000)),
+  };
+}
+
+export interface JobRequest {
+  tool: string;
+  kind: JobKindName;
+  /** Identical requests join on this key (the request hash, with a suffix for variants). */
+  joinKey: string;
+  spec: unknown;
+  /** The staging batch holding this request's inputs, if it staged any. */
+  stagedUnder?: string;
+  /** Pay for a new result: never join a running job. */
+  fresh: boolean;
+}
+
+/**
+ * Starts the job for a request, or joins the one already running for the same key (in
+ * any session, isolate or era). The request coordinator for the key holds the running
+ * job's id (compare-and-set), so however many callers race, one job starts.
+ */
+export async function startOrJoin(services: Services, request: JobRequest): Promise<{ id: string; joined: boolean }> {
+  const caller = callerKey(services);
+  const id = newJobId();
+  const nowMs = Date.now();
+  // The record exists before anyone can find its id, so a joiner never mistakes a new job for a dead one.
+  await trackerOf(services, id).create({
+    id,
+    tool: request.tool,
+    kind: request.kind,
+    joinKey: request.joinKey,
+    spec: request.spec,
+    stagedUnder: request.stagedUnder ?? null,
+    caller,
+    createdAt: services.config.clock().toISOString(),
+  });
+  const start = async () => {
+    const params: PaidJobParams = {
+      jobId: id,
+      caller: services.caller,
+      baseUrl: services.baseUrl,
+      deadlineMs: services.config.toolDeadlineMs,
+    };
+    await services.jobs.workflow.create({ id, params });
+    await services.jobs.index.add(caller, { id, tool: request.tool }, nowMs);
+    return { id, joined: false };
+  };
+  if (request.fresh) return start();
+  const coordinator = services.coordinator.get(services.coordinator.idFromName(`job:${request.joinKey}`));
+  let expected: string | null = null;
+  for (let round = 0; round < MAX_JOIN_ROUNDS; round++) {
+    const holder = await coordinator.claimJob(id, expected);
+    if (holder === id) return start();
+    const record = await trackerOf(services, holder).join(caller);
+    const live = record && !TERMINAL.has(record.status);
+    // Finished just now (after this call missed the cache) and still stored: share it rather than pay again.
+    const justDone = record?.status === "succeeded" && record.output && (await services.cache.get(record.output.hash));
+    if (record && (live || justDone)) {
+      await services.jobs.index.add(caller, { id: holder, tool: request.tool }, nowMs);
+      return { id: holder, joined: true };
+    }
+    expected = holder;
+  }
+  throw new ToolError(
+    "Identical requests kept replacing each other's jobs while this call started one; try again shortly.",
+    "upstream_error",
+  );
+}
+
+/** The job as this caller may see it: only jobs it started or joined; anything else is "not found", never "forbidden". */
+export async function visibleJob(services: Services, id: string): Promise<JobRecord> {
+  const record = /^job_[0-9a-f]{32}$/.test(id) ? await trackerOf(services, id).snapshot() : null;
+  if (!record || !record.callers.includes(callerKey(services))) {
+    throw new ToolError(`job_id: no job ${id} is visible to you. Use list_jobs to see the jobs you started or joined.`, "not_found");
+  }
+  return record;
+}
+
+/**
+ * A job the tracker thinks is still going while its Workflow instance has ended or is
+ * gone (a restart lost it, the step crashed): recorded as failed with a clear message,
+ * never left "running" for ever.
+ */
+async function reconcile(services: Services, record: JobRecord): Promise<JobRecord> {
+  if (TERMINAL.has(record.status)) return record;
+  let status: string;
+  try {
+    status = (await (await services.jobs.workflow.get(record.id)).status()).status;
+  } catch {
+    status = "unknown";
+  }
+  if (status !== "errored" && status !== "terminated" && status !== "unknown" && status !== "complete") return record;
+  const tracker = trackerOf(services, record.id);
+  // A complete instance wrote its outcome just before this read: take the tracker's word.
+  const latest = (await tracker.snapshot()) ?? record;
+  if (TERMINAL.has(latest.status)) return latest;
+  const lost = `The job stopped without a result (its Workflow instance is ${status}, for example after a server restart); nothing was stored. Call ${record.tool} again.`;
+  return (await tracker.finish("failed", { error: { message: lost, code: "upstream_error" } })) ?? latest;
+}
+
+function describeStage(record: JobRecord, waitedMs: number): string {
+  return `${record.tool}: ${record.stage} (${Math.round(waitedMs / 1000)} s)`;
+}
+
+/**
+ * Waits up to `waitMs` for the job to end, sending a progress notice on every change and
+ * at least every HEARTBEAT_MS while the client watches. The client's own cancellation
+ * ends only this wait: the job goes on.
+ */
+export async function waitForJob(ctx: WaitContext, id: string, waitMs: number): Promise<JobRecord> {
+  const tracker = trackerOf(ctx.services, id);
+  const started = Date.now();
+  const notifier = progressNotifier((notice) => ctx.reportProgress(notice));
+  const first = await tracker.snapshot();
+  if (!first) throw new ToolError(`job ${id} has no record`, "not_found");
+  let record: JobRecord = first;
+  while (!TERMINAL.has(record.status)) {
+    const remaining = started + waitMs - Date.now();
+    if (remaining <= 0 || ctx.signal.aborted) break;
+    const next: JobRecord | null | undefined = await untilAborted(
+      tracker.waitForChange(record.version, Math.min(remaining, HEARTBEAT_MS)),
+      ctx.signal,
+    );
+    if (!next) break;
+    record = next.version === record.version ? await reconcile(ctx.services, next) : next;
+    if (ctx.wantsProgress) await notifier.send(describeStage(record, Date.now() - started));
+  }
+  return TERMINAL.has(record.status) || waitMs > 0 ? record : reconcile(ctx.services, record);
+}
+
+/** Resolves to undefined when the signal aborts first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** What a tool returns for a job: the finished result, the job's clear error, or a handle to poll. */
+export async function answerFor(
+  services: Services,
+  record: JobRecord,
+  joined: boolean,
+  options: { withHandle: boolean },
+): Promise<ToolOutput<Record<string, unknown>>> {
+  const job = handleOf(record);
+  if (record.status === "succeeded" && record.output) {
+    const records = await recordsOf(services, record.output.assetIds);
+    const output = await jobKind(record.kind).present(
+      services,
+      record.spec,
+      { records, result: record.output.result, cached: record.output.cached, shared: joined && !record.output.cached },
+      record.output,
+    );
+    return options.withHandle ? { ...output, structured: { ...output.structured, job } } : output;
+  }
+  if (record.status === "failed") throw new ToolError(record.error?.message ?? "The job failed; nothing was stored.", record.error?.code);
+  if (record.status === "cancelled") {
+    throw new ToolError(`Job ${record.id} was cancelled (cancel_job); nothing was stored and nothing more is charged.`, "cancelled");
+  }
+  return {
+    structured: { job },
+    summary: `${record.tool} is still ${record.status === "queued" ? "queued" : "running"} as job ${record.id} (${record.stage}). It goes on and stores its result whatever this call does: call get_job with job_id "${record.id}" in about ${POLL_AFTER_SECONDS} s to get it. Calling ${record.tool} again with the same arguments joins this job and pays nothing more.`,
+  };
+}
+
+/** The paid path of a tool on a cache miss: start or join the job, wait up to `waitSeconds`, answer. */
+export async function runAsJob(ctx: WaitContext, request: JobRequest, waitSeconds: number): Promise<ToolOutput<Record<string, unknown>>> {
+  const { id, joined } = await startOrJoin(ctx.services, request).catch(async (error: unknown) => {
+    if (request.stagedUnder) await ctx.services.jobs.staging.clear(request.stagedUnder);
+    throw error;
+  });
+  // A joiner's staged inputs are not needed: the job it joined has its own.
+  if (joined && request.stagedUnder) await ctx.services.jobs.staging.clear(request.stagedUnder);
+  const record = await waitForJob(ctx, id, waitSeconds * 1000);
+  return answerFor(ctx.services, record, joined, { withHandle: false });
+}

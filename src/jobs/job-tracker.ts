@@ -1,0 +1,164 @@
+import { DurableObject } from "cloudflare:workers";
+import type { ToolErrorCode } from "../errors";
+
+export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export const TERMINAL: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled"]);
+
+/** What a finished job hands back: small (ids and verdicts), never bytes. */
+export interface JobOutput {
+  hash: string;
+  assetIds: string[];
+  /** The fields that replay unchanged (usage, cost, what OpenAI resolved), as in the cache entry. */
+  result: unknown;
+  /** True when the main result came from the cache (a retry, or verify: true on a request made before). */
+  cached: boolean;
+  /** Extra small fields a job kind adds (verify: true stores its verdicts here). */
+  extra?: Record<string, unknown>;
+}
+
+/** One paid job as every caller sees it. `spec` is the job kind's serialisable request. */
+export interface JobRecord {
+  id: string;
+  tool: string;
+  kind: string;
+  /** The key identical requests join on (the request hash, plus a suffix for variants such as verify). */
+  joinKey: string;
+  spec: unknown;
+  /** The staging batch holding the job's inputs (null: none), cleared when the job ends. */
+  stagedUnder: string | null;
+  /** Pseudonyms of the callers who started or joined the job ("open" on an open local server). */
+  callers: string[];
+  status: JobStatus;
+  /** Steps recorded so far (upstream events, stages); only ever grows. */
+  steps: number;
+  stage: string;
+  /** Epoch ms; durations only (the calendar date is the server clock's business). */
+  createdAtMs: number;
+  createdAt: string;
+  updatedAtMs: number;
+  cancelRequested: boolean;
+  error?: { message: string; code: ToolErrorCode };
+  output?: JobOutput;
+  /** Bumped on every change, so waiters can ask "anything newer than N?". */
+  version: number;
+}
+
+export type NewJob = Pick<JobRecord, "id" | "tool" | "kind" | "joinKey" | "spec" | "stagedUnder" | "createdAt"> & { caller: string };
+
+const KEY = "job";
+
+/**
+ * One Durable Object per job id: the job's durable state (status, progress, callers,
+ * cancel flag, outcome). The Workflow writes progress and the outcome here; tool calls
+ * long-poll it with `waitForChange`. Storage survives restarts; waiters live in memory.
+ */
+export class JobTracker extends DurableObject<Env> {
+  private waiters = new Set<() => void>();
+  private cached: JobRecord | null | undefined;
+
+  private async load(): Promise<JobRecord | null> {
+    if (this.cached === undefined) this.cached = (await this.ctx.storage.get<JobRecord>(KEY)) ?? null;
+    return this.cached;
+  }
+
+  private async save(record: JobRecord): Promise<JobRecord> {
+    record.version += 1;
+    record.updatedAtMs = Date.now();
+    this.cached = record;
+    await this.ctx.storage.put(KEY, record);
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
+    return record;
+  }
+
+  async create(job: NewJob): Promise<JobRecord> {
+    const existing = await this.load();
+    if (existing) return existing;
+    const now = Date.now();
+    const { caller, ...rest } = job;
+    return this.save({
+      ...rest,
+      callers: [caller],
+      status: "queued",
+      steps: 0,
+      stage: "queued",
+      createdAtMs: now,
+      updatedAtMs: now,
+      cancelRequested: false,
+      version: 0,
+    });
+  }
+
+  async snapshot(): Promise<JobRecord | null> {
+    return this.load();
+  }
+
+  /** Adds a caller who asked for the same request; returns the record as they now see it. */
+  async join(caller: string): Promise<JobRecord | null> {
+    const record = await this.load();
+    if (!record || record.callers.includes(caller)) return record;
+    return this.save({ ...record, callers: [...record.callers, caller] });
+  }
+
+  /** A step of work happened (an upstream event, a stage); ignored once the job has ended. */
+  async progress(stage: string): Promise<void> {
+    const record = await this.load();
+    if (!record || TERMINAL.has(record.status)) return;
+    await this.save({ ...record, status: "running", steps: record.steps + 1, stage });
+  }
+
+  /** The first outcome wins: a job that was cancelled stays cancelled even if a late step reports success. */
+  async finish(status: "succeeded" | "failed" | "cancelled", outcome: { output?: JobOutput; error?: JobRecord["error"] } = {}) {
+    const record = await this.load();
+    if (!record || TERMINAL.has(record.status)) return record;
+    return this.save({ ...record, ...outcome, status, steps: record.steps + 1, stage: status });
+  }
+
+  /** Asks the running step to abort its upstream call; returns the record after the request. */
+  async requestCancel(): Promise<JobRecord | null> {
+    const record = await this.load();
+    if (!record || TERMINAL.has(record.status) || record.cancelRequested) return record;
+    return this.save({ ...record, cancelRequested: true, stage: "cancelling" });
+  }
+
+  async cancelRequested(): Promise<boolean> {
+    return (await this.load())?.cancelRequested ?? false;
+  }
+
+  /** Long poll: the record once its version passes `sinceVersion`, or as it is after `timeoutMs`. */
+  async waitForChange(sinceVersion: number, timeoutMs: number): Promise<JobRecord | null> {
+    const record = await this.load();
+    if (!record || record.version > sinceVersion || TERMINAL.has(record.status) || timeoutMs <= 0) return record;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      this.waiters.add(wake);
+    });
+    return this.load();
+  }
+}
+
+/** The tracker's methods as callers use them (RPC stubs type `unknown` fields loosely; the records are plain data). */
+export interface TrackerClient {
+  create(job: NewJob): Promise<JobRecord>;
+  snapshot(): Promise<JobRecord | null>;
+  join(caller: string): Promise<JobRecord | null>;
+  progress(stage: string): Promise<void>;
+  finish(
+    status: "succeeded" | "failed" | "cancelled",
+    outcome?: { output?: JobOutput; error?: JobRecord["error"] },
+  ): Promise<JobRecord | null>;
+  requestCancel(): Promise<JobRecord | null>;
+  cancelRequested(): Promise<boolean>;
+  waitForChange(sinceVersion: number, timeoutMs: number): Promise<JobRecord | null>;
+}
+
+export function trackerFor(namespace: DurableObjectNamespace<JobTracker>, jobId: string): TrackerClient {
+  return namespace.get(namespace.idFromName(jobId)) as unknown as TrackerClient;
+}

@@ -1,0 +1,34 @@
+import { ToolError, type ToolErrorCode } from "../errors";
+import type { Services } from "../services";
+
+/** Where a pipeline reports what it is doing ("partial image 1", "answer received"). */
+export type ProgressSink = (stage: string) => Promise<void>;
+
+/**
+ * All a pipeline may use, inside a tool call or a Workflow step alike: never a tool
+ * context, so the same code runs wherever the work lives.
+ */
+export interface PipelineContext {
+  services: Services;
+  /** Aborts when the job is cancelled or passes its deadline. */
+  signal: AbortSignal;
+  progress: ProgressSink;
+}
+
+/** What a job kind stores: the cache entry's assets and the fields that replay from the cache. */
+export interface Produced<R> {
+  assetIds: string[];
+  result: R;
+}
+
+/**
+ * OpenAI answered, and charged, but the answer cannot be used (cut off, not the schema
+ * asked for): asking again would pay again for likely the same answer, so a job never
+ * retries it on its own.
+ */
+export class PaidAnswerError extends ToolError {
+  readonly paid = true;
+  constructor(message: string, code: ToolErrorCode = "upstream_error") {
+    super(message, code);
+  }
+}

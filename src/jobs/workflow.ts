@@ -1,0 +1,159 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepContext } from "cloudflare:workers";
+import { NonRetryableError } from "cloudflare:workflows";
+import { readConfig } from "../config";
+import { ToolError, type ToolErrorCode } from "../errors";
+import { createServices } from "../services";
+import { jobKind } from "./job-kinds";
+import { trackerFor, type JobOutput, type JobRecord, type TrackerClient } from "./job-tracker";
+import { PaidAnswerError, type PipelineContext } from "./pipeline";
+
+export interface PaidJobParams {
+  jobId: string;
+  /** The starting caller's pseudonym, sent to OpenAI as `safety_identifier`. */
+  caller: string | null;
+  /** Public origin of the Worker (job results carry signed links built on it). */
+  baseUrl: string;
+  /** How long the work may take (TOOL_DEADLINE_SECONDS of the server that started it). */
+  deadlineMs: number;
+}
+
+/** Upstream hiccups are worth another attempt; a bad request, a block, a billing limit or a cancel never is. */
+const RETRYABLE: ReadonlySet<ToolErrorCode> = new Set(["rate_limited", "upstream_error", "timeout"]);
+/** On top of the OpenAI client's own two quick retries: two more attempts, 2 s then 4 s later. */
+export const STEP_RETRIES = { limit: 2, delay: "2 seconds", backoff: "exponential" } as const;
+/** How often a running step looks at the cancel flag. */
+const CANCEL_POLL_MS = 250;
+
+type Failure = { message: string; code: ToolErrorCode };
+
+function failureOf(error: unknown): Failure {
+  if (error instanceof ToolError) return { message: error.message, code: error.code };
+  console.error(
+    JSON.stringify({ event: "job_step_failed", error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+  );
+  return { message: "The job failed with an internal error; nothing was stored. Call the tool again.", code: "upstream_error" };
+}
+
+/**
+ * One paid job per instance: its steps call OpenAI and store the result (R2 blob, KV
+ * record, cache entry), reporting progress and the outcome to the job's tracker. Step
+ * results are small JSON (ids, usage, verdicts), never bytes. A cancel request
+ * (cancel_job) aborts the running upstream call; the job then ends `cancelled` with
+ * nothing stored. Every ending clears the job's staged inputs first.
+ */
+export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
+  override async run(event: Readonly<WorkflowEvent<PaidJobParams>>, step: WorkflowStep): Promise<JobOutput | null> {
+    const params = event.payload;
+    const tracker = trackerFor(this.env.JOB_TRACKER, params.jobId);
+    try {
+      const produced = JSON.parse(
+        await step.do("produce", { retries: STEP_RETRIES }, (stepCtx) =>
+          this.inStep(params, stepCtx, async (pctx, record) => JSON.stringify(await jobKind(record.kind).produce(pctx, record.spec))),
+        ),
+      ) as JobOutput;
+      const followUp = jobKind((await tracker.snapshot())!.kind).followUp;
+      const extra = followUp
+        ? (JSON.parse(
+            await step.do("follow up", { retries: STEP_RETRIES }, (stepCtx) =>
+              this.inStep(params, stepCtx, async (pctx, record) => JSON.stringify((await followUp(pctx, record.spec, produced)) ?? null)),
+            ),
+          ) as Record<string, unknown> | null)
+        : null;
+      const output: JobOutput = extra ? { ...produced, extra } : produced;
+      await step.do("finish", async () => {
+        await this.end(tracker, "succeeded", { output });
+        return true;
+      });
+      return output;
+    } catch (error) {
+      // A step gave up (its failure travels JSON-encoded in the message) or the run broke around it.
+      await step.do("record failure", async () => {
+        await this.end(tracker, "failed", { error: decodeFailure(error) });
+        return true;
+      });
+      return null;
+    }
+  }
+
+  /** Clears the staged inputs, then records the ending (the first ending wins). */
+  private async end(
+    tracker: TrackerClient,
+    status: "succeeded" | "failed" | "cancelled",
+    outcome: { output?: JobOutput; error?: Failure } = {},
+  ) {
+    const record = await tracker.snapshot();
+    if (record?.stagedUnder) await new StagingCleaner(this.env).clear(record.stagedUnder);
+    await tracker.finish(status, outcome);
+  }
+
+  /** Runs one step's work with the job's services, its cancel flag and deadline, and the error classes' retry rules. */
+  private async inStep<T>(
+    params: PaidJobParams,
+    stepCtx: WorkflowStepContext,
+    work: (pctx: PipelineContext, record: JobRecord) => Promise<T>,
+  ): Promise<T> {
+    const tracker = trackerFor(this.env.JOB_TRACKER, params.jobId);
+    const record = await tracker.snapshot();
+    if (!record) throw new NonRetryableError(encodeFailure({ message: `job ${params.jobId} has no record`, code: "not_found" }));
+    if (record.cancelRequested) {
+      await this.end(tracker, "cancelled");
+      throw new NonRetryableError(encodeFailure({ message: "cancelled", code: "cancelled" }));
+    }
+    const services = createServices(this.env, readConfig(this.env), params.baseUrl, params.caller);
+    const controller = new AbortController();
+    const deadline = AbortSignal.timeout(params.deadlineMs);
+    const poll = setInterval(() => {
+      tracker.cancelRequested().then(
+        (cancel: boolean) => cancel && controller.abort(new ToolError("cancelled", "cancelled")),
+        () => undefined,
+      );
+    }, CANCEL_POLL_MS);
+    await tracker.progress(stepCtx.attempt > 1 ? `attempt ${stepCtx.attempt}: calling OpenAI` : "calling OpenAI");
+    try {
+      const signal = AbortSignal.any([controller.signal, deadline]);
+      return await work({ services, signal, progress: (stage) => tracker.progress(stage) }, record);
+    } catch (error) {
+      if (controller.signal.aborted) {
+        await this.end(tracker, "cancelled");
+        throw new NonRetryableError(encodeFailure({ message: "cancelled", code: "cancelled" }));
+      }
+      const failure: Failure = deadline.aborted
+        ? {
+            message: `The job took longer than the ${Math.round(params.deadlineMs / 1000)} s deadline and was stopped; nothing was stored. Try a smaller or lower-quality request, or raise TOOL_DEADLINE_SECONDS.`,
+            code: "timeout",
+          }
+        : failureOf(error);
+      const lastAttempt = stepCtx.attempt > STEP_RETRIES.limit;
+      if (!RETRYABLE.has(failure.code) || error instanceof PaidAnswerError || lastAttempt || deadline.aborted) {
+        await this.end(tracker, "failed", { error: failure });
+        throw new NonRetryableError(encodeFailure(failure));
+      }
+      await tracker.progress(`attempt ${stepCtx.attempt} failed (${failure.message}); retrying`);
+      throw new Error(encodeFailure(failure));
+    } finally {
+      clearInterval(poll);
+    }
+  }
+}
+
+/** Staged inputs are cleared without building the full services (the job may be ending on a bad configuration). */
+class StagingCleaner {
+  constructor(private readonly env: Env) {}
+  async clear(batch: string): Promise<void> {
+    const listed = await this.env.ASSETS.list({ prefix: `staging/${batch}/` });
+    if (listed.objects.length) await this.env.ASSETS.delete(listed.objects.map((o) => o.key));
+  }
+}
+
+const encodeFailure = (failure: Failure): string => JSON.stringify(failure);
+
+function decodeFailure(error: unknown): Failure {
+  const message = error instanceof Error ? error.message : String(error);
+  try {
+    const parsed = JSON.parse(message) as Partial<Failure>;
+    if (typeof parsed.message === "string" && typeof parsed.code === "string") return { message: parsed.message, code: parsed.code };
+  } catch {
+    // not one of ours
+  }
+  return { message: `The job failed: ${message}. Nothing was stored; call the tool again.`, code: "upstream_error" };
+}
