@@ -6,7 +6,9 @@
 //      whose text is one of the server's mapped upstream messages (no thrown transport errors,
 //      timeouts, internal-error incidents or malformed results);
 //   2. no distinct upstream request got two successful answers (identical requests, even from
-//      different sessions at the same time, call OpenAI once; fault retries are attempts);
+//      different sessions at the same time, call OpenAI once; fault retries are attempts),
+//      including requests whose clients abandoned the call: asked again afterwards, each one
+//      gets the result its job stored (or the job's clear error), with no new upstream call;
 //   3. the store is consistent: every listed record verifies (blob present, right hash), the
 //      listing has no duplicates and matches the record count, every blob in R2 has its record,
 //      and every asset a successful call returned is still there.
@@ -52,8 +54,12 @@ const MAPPED_ERRORS: Array<[string, RegExp]> = [
   ["upstream timeout", /^OpenAI did not answer in time/],
   ["unreadable answer", /^OpenAI returned a response that could not be read/],
   ["no image returned", /^OpenAI finished without returning an image/],
-  ["shared request kept failing", /^An identical request kept failing while this call waited for it/],
+  ["jobs kept replacing each other", /^Identical requests kept replacing each other's jobs/],
+  ["job lost", /^The job stopped without a result/],
 ];
+
+/** A share of paid calls whose client gives up after a moment: the job must finish and store regardless. */
+const ABANDON_SHARE = 0.15;
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic plan
@@ -69,8 +75,9 @@ function rng(seed: number): () => number {
 }
 
 type Op =
-  | { tool: "generate_image"; args: Record<string, unknown>; progress: boolean }
-  | { tool: "edit_image" | "analyze_image" | "count_tokens" | "list_assets"; args: Record<string, unknown>; progress?: false }
+  | { tool: "generate_image"; args: Record<string, unknown>; progress: boolean; abandonAfterMs?: number }
+  | { tool: "edit_image" | "analyze_image"; args: Record<string, unknown>; progress?: false; abandonAfterMs?: number }
+  | { tool: "count_tokens" | "list_assets"; args: Record<string, unknown>; progress?: false }
   | { tool: "get_asset" | "verify_asset"; args: Record<string, unknown>; progress?: false; knownId: true };
 
 const GEN_PROMPTS = [
@@ -82,6 +89,11 @@ const GEN_PROMPTS = [
 ];
 const EDIT_PROMPTS = ["Add a small red bird in the corner", "Make it look like winter", "Turn the background into a night sky"];
 const QUESTIONS = ["What is the main colour? One word.", "Describe the image in one sentence.", "Is there any text in the image?"];
+
+/** Whether (and when) the client of a paid call gives up: 100–1,500 ms in, for ABANDON_SHARE of them. */
+function abandon(random: () => number): { abandonAfterMs?: number } {
+  return random() < ABANDON_SHARE ? { abandonAfterMs: 100 + Math.floor(random() * 1400) } : {};
+}
 
 /**
  * Calls are planned in blocks of SESSIONS: within a block every generate_image asks for one of
@@ -99,13 +111,19 @@ function buildPlan(total: number, sessions: number, baseId: string, inputs: stri
     const pair = i % 2;
     if (r < 0.32) {
       const prompt = GEN_PROMPTS[(block * 2 + pair) % GEN_PROMPTS.length]! + set;
-      plan.push({ tool: "generate_image", args: { prompt, size: "1024x1024", quality: "low" }, progress: random() < 0.25 });
+      plan.push({
+        tool: "generate_image",
+        args: { prompt, size: "1024x1024", quality: "low" },
+        progress: random() < 0.25,
+        ...abandon(random),
+      });
     } else if (r < 0.42) {
       // The same new input in two different edits at once: both store it.
       const images = random() < 0.5 ? [baseId] : [baseId, inputs[block % inputs.length]!];
       plan.push({
         tool: "edit_image",
         args: { prompt: EDIT_PROMPTS[(block + pair) % EDIT_PROMPTS.length]! + set, images, size: "1024x1024", quality: "low" },
+        ...abandon(random),
       });
     } else if (r < 0.56) {
       // Two different questions at once about the same image, which may be a new input: both store it.
@@ -113,6 +131,7 @@ function buildPlan(total: number, sessions: number, baseId: string, inputs: stri
       plan.push({
         tool: "analyze_image",
         args: { images, question: QUESTIONS[(block + pair) % QUESTIONS.length]! + set, detail: "low", max_output_tokens: 100 },
+        ...abandon(random),
       });
     } else if (r < 0.7) {
       plan.push({ tool: "get_asset", args: { return: "preview" }, knownId: true });
@@ -174,7 +193,44 @@ interface Outcome {
   detail?: string;
   cached?: boolean;
   shared?: boolean;
+  /** The client gave up before the answer came (its job went on). */
+  abandoned?: boolean;
   ms: number;
+}
+
+/** A paid call that outlasted its wait returns a job handle: follow it with get_job to the result. */
+async function followJob(client: McpSession, result: ToolResult): Promise<ToolResult> {
+  let current = result;
+  for (let round = 0; round < 4; round++) {
+    const s = current.structuredContent as { job?: { id: string; status: string }; images?: unknown; answer?: unknown } | undefined;
+    if (current.isError || !s?.job || s.images !== undefined || s.answer !== undefined) return current;
+    current = await client.call("get_job", { job_id: s.job.id, wait_seconds: 60 }, { timeoutMs: 90_000 });
+  }
+  return current;
+}
+
+/** Fills in an outcome from a finished call: ok with the ids it returned, a mapped error, or unexpected. */
+function judge(tool: string, result: ToolResult, outcome: Outcome, knownIds: string[], returnedIds: Set<string>): void {
+  if (result.isError) {
+    const text = textOf(result);
+    const mapped = MAPPED_ERRORS.find(([, pattern]) => pattern.test(text));
+    outcome.failure = mapped ? `mapped:${mapped[0]}` : "unexpected";
+    outcome.detail = text.slice(0, 300);
+    return;
+  }
+  const checked = checkResult(tool, result);
+  if ("malformed" in checked) {
+    outcome.failure = "unexpected";
+    outcome.detail = `malformed ${tool} result: ${checked.malformed}`;
+    return;
+  }
+  outcome.ok = true;
+  outcome.cached = result.structuredContent?.["cached"] as boolean | undefined;
+  outcome.shared = result.structuredContent?.["sharedInFlight"] as boolean | undefined;
+  for (const id of checked.ids) {
+    if (!returnedIds.has(id)) knownIds.push(id);
+    returnedIds.add(id);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,6 +463,7 @@ async function main(): Promise<void> {
     const knownIds: string[] = [baseId];
     const returnedIds = new Set<string>([baseId]);
     const outcomes: Outcome[] = [];
+    const abandoned: Array<{ tool: string; args: Record<string, unknown> }> = [];
     const faults = injectFaults(stack);
     const loadStart = performance.now();
     let next = 0;
@@ -418,34 +475,25 @@ async function main(): Promise<void> {
           if ("knownId" in op) toolArgs["id"] = knownIds[Math.floor(Math.random() * knownIds.length)];
           const t = performance.now();
           const outcome: Outcome = { tool: op.tool, era: client.era, ok: false, ms: 0 };
+          const giveUp = new AbortController();
+          const abandonAfterMs = "abandonAfterMs" in op ? op.abandonAfterMs : undefined;
+          const timer = abandonAfterMs === undefined ? undefined : setTimeout(() => giveUp.abort("load: client gives up"), abandonAfterMs);
           try {
             const result = await client.call(op.tool, toolArgs, {
               timeoutMs: CALL_TIMEOUT_MS,
+              signal: giveUp.signal,
               ...(op.progress ? { onProgress: () => undefined } : {}),
             });
-            if (result.isError) {
-              const text = textOf(result);
-              const mapped = MAPPED_ERRORS.find(([, pattern]) => pattern.test(text));
-              outcome.failure = mapped ? `mapped:${mapped[0]}` : "unexpected";
-              outcome.detail = text.slice(0, 300);
-            } else {
-              const checked = checkResult(op.tool, result);
-              if ("malformed" in checked) {
-                outcome.failure = "unexpected";
-                outcome.detail = `malformed ${op.tool} result: ${checked.malformed}`;
-              } else {
-                outcome.ok = true;
-                outcome.cached = result.structuredContent?.["cached"] as boolean | undefined;
-                outcome.shared = result.structuredContent?.["sharedInFlight"] as boolean | undefined;
-                for (const id of checked.ids) {
-                  if (!returnedIds.has(id)) knownIds.push(id);
-                  returnedIds.add(id);
-                }
-              }
-            }
+            clearTimeout(timer);
+            judge(op.tool, await followJob(client, result), outcome, knownIds, returnedIds);
           } catch (error) {
-            outcome.failure = "unexpected";
-            outcome.detail = `thrown: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`.slice(0, 300);
+            if (giveUp.signal.aborted) {
+              outcome.abandoned = true;
+              abandoned.push({ tool: op.tool, args: toolArgs });
+            } else {
+              outcome.failure = "unexpected";
+              outcome.detail = `thrown: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`.slice(0, 300);
+            }
           }
           outcome.ms = performance.now() - t;
           outcomes.push(outcome);
@@ -454,6 +502,29 @@ async function main(): Promise<void> {
     );
     const loadSeconds = (performance.now() - loadStart) / 1000;
     await faults.stop();
+
+    // Every abandoned call, asked again: its job went on, so the answer is stored (or the job's clear error).
+    const reasked: Outcome[] = [];
+    const asker = await connect("2026", stack.base);
+    sessions.push(asker);
+    await mapLimit(abandoned, 8, async ({ tool, args }) => {
+      const outcome: Outcome = { tool, era: asker.era, ok: false, ms: 0 };
+      const t = performance.now();
+      try {
+        judge(
+          tool,
+          await followJob(asker, await asker.call(tool, { ...args, wait_seconds: 120 }, { timeoutMs: 150_000 })),
+          outcome,
+          knownIds,
+          returnedIds,
+        );
+      } catch (error) {
+        outcome.failure = "unexpected";
+        outcome.detail = `thrown on re-ask: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300);
+      }
+      outcome.ms = performance.now() - t;
+      reasked.push(outcome);
+    });
 
     // Upstream: attempts and successful answers per distinct request body.
     const records = (await stack.control.requests()).slice(seedRequests);
@@ -480,6 +551,7 @@ async function main(): Promise<void> {
 
     // ------------------------------------------------------------------------------------------
     const succeeded = outcomes.filter((o) => o.ok);
+    const reaskedBad = reasked.filter((o) => o.failure === "unexpected");
     const clear = outcomes.filter((o) => o.failure?.startsWith("mapped:"));
     const unexpected = outcomes.filter((o) => o.failure === "unexpected");
     const byTool = new Map<string, { made: number; ok: number; clear: number; bad: number }>();
@@ -487,6 +559,7 @@ async function main(): Promise<void> {
       const t = byTool.get(o.tool) ?? { made: 0, ok: 0, clear: 0, bad: 0 };
       t.made += 1;
       if (o.ok) t.ok += 1;
+      else if (o.abandoned) t.made -= 1;
       else if (o.failure === "unexpected") t.bad += 1;
       else t.clear += 1;
       byTool.set(o.tool, t);
@@ -507,6 +580,10 @@ async function main(): Promise<void> {
     console.log(
       `  failed with a clear error: ${clear.length}${clear.length ? `  (${[...clearKinds].map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}`,
     );
+    console.log(
+      `  abandoned by their clients: ${outcomes.filter((o) => o.abandoned).length}; asked again afterwards: ${reasked.filter((o) => o.ok && (o.cached || o.shared)).length} answered from what their job stored, ${reasked.filter((o) => o.ok && !o.cached && !o.shared).length} paid anew (their job had failed), ${reasked.filter((o) => o.failure?.startsWith("mapped:")).length} clear errors, ${reaskedBad.length} failed any other way`,
+    );
+    for (const o of reaskedBad.slice(0, 10)) console.log(`    ✗ re-ask ${o.tool}: ${o.detail}`);
     console.log(`  failed any other way: ${unexpected.length}`);
     for (const o of unexpected.slice(0, 15)) console.log(`    ✗ ${o.tool} (${o.era}, ${o.ms.toFixed(0)} ms): ${o.detail}`);
     if (unexpected.length > 15) console.log(`    …and ${unexpected.length - 15} more`);
@@ -535,6 +612,7 @@ async function main(): Promise<void> {
 
     const failures = [
       unexpected.length ? `${unexpected.length} call(s) failed without a clear error` : "",
+      reaskedBad.length ? `${reaskedBad.length} abandoned call(s) asked again failed without a clear error` : "",
       duplicates.length ? `${duplicates.length} request(s) were answered upstream more than once` : "",
       store.problems.length ? `${store.problems.length} store inconsistenc${store.problems.length === 1 ? "y" : "ies"}` : "",
     ].filter(Boolean);

@@ -35,6 +35,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Asks for progress notifications (the server then streams partial images upstream). */
   onProgress?: (progress: { progress: number; total?: number }) => void;
+  /** Abandons the call (the client stops waiting; server-side work goes on as a job). */
+  signal?: AbortSignal;
 }
 
 /** One `notifications/message` the server sent (the bench reads its debug timings). */
@@ -96,6 +98,7 @@ export async function connect(era: Era, base: string, token = TOKEN): Promise<Mc
         (await client.callTool({ name, arguments: args }, undefined, {
           timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
         })) as ToolResult,
       close: () => client.close(),
     };
@@ -109,7 +112,11 @@ export async function connect(era: Era, base: string, token = TOKEN): Promise<Mc
     call: async (name, args = {}, options = {}) =>
       (await client.callTool(
         { name, arguments: args },
-        { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(options.onProgress ? { onprogress: options.onProgress } : {}) },
+        {
+          timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
       )) as ToolResult,
     close: () => client.close(),
   };

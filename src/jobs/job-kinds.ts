@@ -16,6 +16,8 @@ import { verifyImages, withVerification, type Verification } from "./verify-resu
  */
 export interface JobKind {
   produce(pctx: PipelineContext, spec: unknown): Promise<JobOutput>;
+  /** Whether this job's spec asks for the second step. */
+  wantsFollowUp?(spec: unknown): boolean;
   /** A second step on the stored result (verify: true); its small output lands in `output.extra`. */
   followUp?(pctx: PipelineContext, spec: unknown, output: JobOutput): Promise<Record<string, unknown> | undefined>;
   present(services: Services, spec: unknown, outcome: Outcome<unknown>, output: JobOutput): Promise<ToolOutput<Record<string, unknown>>>;
@@ -36,9 +38,9 @@ const imageKind: JobKind = {
     const made = await makeImages(pctx, image, hash);
     return { hash, assetIds: made.assetIds, result: made.result, cached: false };
   },
+  wantsFollowUp: (spec) => (spec as ImageJobSpec).verify,
   async followUp(pctx, spec, output) {
     const image = spec as ImageJobSpec;
-    if (!image.verify) return undefined;
     const verification: Verification = await verifyImages(pctx, output.assetIds, image.prompt);
     return { ...verification };
   },

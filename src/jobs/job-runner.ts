@@ -37,6 +37,13 @@ export const JobHandleOut = z
     stage: z.string().describe("What the job is doing now."),
     poll_after_seconds: z.number().int().describe("When to call get_job again."),
     age_seconds: z.number().int(),
+    overhead_ms: z
+      .object({
+        queued: z.number().describe("From the job's creation to its first step running."),
+        finishing: z.number().describe("From the last step's work returning to the outcome being recorded."),
+      })
+      .optional()
+      .describe("What running as a job added, once the job has ended."),
   })
   .describe("Present when the work runs as a job: the handle to follow it with get_job.");
 export type JobHandle = z.infer<typeof JobHandleOut>;
@@ -68,6 +75,9 @@ export function handleOf(record: JobRecord): JobHandle {
     stage: record.stage,
     poll_after_seconds: POLL_AFTER_SECONDS,
     age_seconds: Math.max(0, Math.round((Date.now() - record.createdAtMs) / 1000)),
+    ...(record.startedAtMs && record.workDoneAtMs && record.endedAtMs
+      ? { overhead_ms: { queued: record.startedAtMs - record.createdAtMs, finishing: record.endedAtMs - record.workDoneAtMs } }
+      : {}),
   };
 }
 
@@ -145,25 +155,38 @@ export async function visibleJob(services: Services, id: string): Promise<JobRec
   return record;
 }
 
+/** A running step beats every 5 s: silence for this long means its Workflow is gone (a restart, a crash). */
+const STALE_AFTER_MS = 30_000;
+/** Below this much silence a job is taken as alive without asking Workflows (beats come every 5 s). */
+const CHECK_AFTER_MS = 10_000;
+/** A job never started may wait in the Workflows queue for a while before that means anything. */
+const NEVER_STARTED_AFTER_MS = 120_000;
+
 /**
- * A job the tracker thinks is still going while its Workflow instance has ended or is
- * gone (a restart lost it, the step crashed): recorded as failed with a clear message,
- * never left "running" for ever.
+ * A job the tracker thinks is still going while its Workflow has ended, is gone, or has
+ * gone silent (a restart of `wrangler dev` leaves instances "running" that never resume):
+ * recorded as failed with a clear message, never left running for ever.
  */
 async function reconcile(services: Services, record: JobRecord): Promise<JobRecord> {
   if (TERMINAL.has(record.status)) return record;
+  // A running step that beat recently is alive: no need to ask Workflows.
+  if (record.beatAtMs && Date.now() - record.beatAtMs < CHECK_AFTER_MS) return record;
   let status: string;
   try {
     status = (await (await services.jobs.workflow.get(record.id)).status()).status;
   } catch {
     status = "unknown";
   }
-  if (status !== "errored" && status !== "terminated" && status !== "unknown" && status !== "complete") return record;
+  const ended = status === "errored" || status === "terminated" || status === "unknown" || status === "complete";
+  const silentMs = Date.now() - (record.beatAtMs ?? record.createdAtMs);
+  const silent = record.beatAtMs ? silentMs > STALE_AFTER_MS : silentMs > NEVER_STARTED_AFTER_MS;
+  if (!ended && !silent) return record;
   const tracker = trackerOf(services, record.id);
   // A complete instance wrote its outcome just before this read: take the tracker's word.
   const latest = (await tracker.snapshot()) ?? record;
   if (TERMINAL.has(latest.status)) return latest;
-  const lost = `The job stopped without a result (its Workflow instance is ${status}, for example after a server restart); nothing was stored. Call ${record.tool} again.`;
+  const why = ended ? `its Workflow instance is ${status}` : `its Workflow has given no sign of life for ${Math.round(silentMs / 1000)} s`;
+  const lost = `The job stopped without a result (${why}, for example after a server restart); nothing was stored. Call ${record.tool} again.`;
   return (await tracker.finish("failed", { error: { message: lost, code: "upstream_error" } })) ?? latest;
 }
 

@@ -38,6 +38,12 @@ export interface JobRecord {
   createdAt: string;
   updatedAtMs: number;
   cancelRequested: boolean;
+  /** Epoch ms of the running step's last sign of life; a job silent for long has lost its Workflow. */
+  beatAtMs?: number;
+  /** Job overhead, for the bench and the curious: when the first step began, its work returned, the outcome was recorded. */
+  startedAtMs?: number;
+  workDoneAtMs?: number;
+  endedAtMs?: number;
   error?: { message: string; code: ToolErrorCode };
   output?: JobOutput;
   /** Bumped on every change, so waiters can ask "anything newer than N?". */
@@ -106,14 +112,14 @@ export class JobTracker extends DurableObject<Env> {
   async progress(stage: string): Promise<void> {
     const record = await this.load();
     if (!record || TERMINAL.has(record.status)) return;
-    await this.save({ ...record, status: "running", steps: record.steps + 1, stage });
+    await this.save({ ...record, status: "running", steps: record.steps + 1, stage, startedAtMs: record.startedAtMs ?? Date.now() });
   }
 
   /** The first outcome wins: a job that was cancelled stays cancelled even if a late step reports success. */
   async finish(status: "succeeded" | "failed" | "cancelled", outcome: { output?: JobOutput; error?: JobRecord["error"] } = {}) {
     const record = await this.load();
     if (!record || TERMINAL.has(record.status)) return record;
-    return this.save({ ...record, ...outcome, status, steps: record.steps + 1, stage: status });
+    return this.save({ ...record, ...outcome, status, steps: record.steps + 1, stage: status, endedAtMs: Date.now() });
   }
 
   /** Asks the running step to abort its upstream call; returns the record after the request. */
@@ -125,6 +131,22 @@ export class JobTracker extends DurableObject<Env> {
 
   async cancelRequested(): Promise<boolean> {
     return (await this.load())?.cancelRequested ?? false;
+  }
+
+  /** A step's work returned (what follows until the outcome is recorded is the job's own overhead). */
+  async workDone(): Promise<void> {
+    const record = await this.load();
+    if (!record || TERMINAL.has(record.status)) return;
+    this.cached = { ...record, workDoneAtMs: Date.now() };
+    await this.ctx.storage.put(KEY, this.cached);
+  }
+
+  /** The running step is alive. Not a change anyone waits for: stored without waking waiters. */
+  async heartbeat(): Promise<void> {
+    const record = await this.load();
+    if (!record || TERMINAL.has(record.status)) return;
+    this.cached = { ...record, beatAtMs: Date.now() };
+    await this.ctx.storage.put(KEY, this.cached);
   }
 
   /** Long poll: the record once its version passes `sinceVersion`, or as it is after `timeoutMs`. */
@@ -156,6 +178,8 @@ export interface TrackerClient {
   ): Promise<JobRecord | null>;
   requestCancel(): Promise<JobRecord | null>;
   cancelRequested(): Promise<boolean>;
+  heartbeat(): Promise<void>;
+  workDone(): Promise<void>;
   waitForChange(sinceVersion: number, timeoutMs: number): Promise<JobRecord | null>;
 }
 

@@ -23,6 +23,8 @@ const RETRYABLE: ReadonlySet<ToolErrorCode> = new Set(["rate_limited", "upstream
 export const STEP_RETRIES = { limit: 2, delay: "2 seconds", backoff: "exponential" } as const;
 /** How often a running step looks at the cancel flag. */
 const CANCEL_POLL_MS = 250;
+/** How often a running step says it is alive (see STALE_AFTER_MS in job-runner). */
+export const HEARTBEAT_EVERY_MS = 5_000;
 
 type Failure = { message: string; code: ToolErrorCode };
 
@@ -46,19 +48,26 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
     const params = event.payload;
     const tracker = trackerFor(this.env.JOB_TRACKER, params.jobId);
     try {
+      const record = await tracker.snapshot();
+      if (!record) throw new Error(encodeFailure({ message: `job ${params.jobId} has no record`, code: "not_found" }));
+      const kind = jobKind(record.kind);
+      const followUp = kind.followUp && kind.wantsFollowUp?.(record.spec) ? kind.followUp : undefined;
+      // Without a second step, the outcome is recorded inside the first: one step fewer between the work and the caller.
       const produced = JSON.parse(
         await step.do("produce", { retries: STEP_RETRIES }, (stepCtx) =>
-          this.inStep(params, stepCtx, async (pctx, record) => JSON.stringify(await jobKind(record.kind).produce(pctx, record.spec))),
+          this.inStep(params, stepCtx, async (pctx, current) => {
+            const output = await kind.produce(pctx, current.spec);
+            if (!followUp) await this.end(tracker, "succeeded", { output }, current);
+            return JSON.stringify(output);
+          }),
         ),
       ) as JobOutput;
-      const followUp = jobKind((await tracker.snapshot())!.kind).followUp;
-      const extra = followUp
-        ? (JSON.parse(
-            await step.do("follow up", { retries: STEP_RETRIES }, (stepCtx) =>
-              this.inStep(params, stepCtx, async (pctx, record) => JSON.stringify((await followUp(pctx, record.spec, produced)) ?? null)),
-            ),
-          ) as Record<string, unknown> | null)
-        : null;
+      if (!followUp) return produced;
+      const extra = JSON.parse(
+        await step.do("follow up", { retries: STEP_RETRIES }, (stepCtx) =>
+          this.inStep(params, stepCtx, async (pctx, current) => JSON.stringify((await followUp(pctx, current.spec, produced)) ?? null)),
+        ),
+      ) as Record<string, unknown> | null;
       const output: JobOutput = extra ? { ...produced, extra } : produced;
       await step.do("finish", async () => {
         await this.end(tracker, "succeeded", { output });
@@ -80,8 +89,9 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
     tracker: TrackerClient,
     status: "succeeded" | "failed" | "cancelled",
     outcome: { output?: JobOutput; error?: Failure } = {},
+    known?: JobRecord,
   ) {
-    const record = await tracker.snapshot();
+    const record = known ?? (await tracker.snapshot());
     if (record?.stagedUnder) await new StagingCleaner(this.env).clear(record.stagedUnder);
     await tracker.finish(status, outcome);
   }
@@ -109,9 +119,23 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
       );
     }, CANCEL_POLL_MS);
     await tracker.progress(stepCtx.attempt > 1 ? `attempt ${stepCtx.attempt}: calling OpenAI` : "calling OpenAI");
+    const beat = setInterval(() => void tracker.heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
+    void tracker.heartbeat().catch(() => undefined);
     try {
       const signal = AbortSignal.any([controller.signal, deadline]);
-      return await work({ services, signal, progress: (stage) => tracker.progress(stage) }, record);
+      const result = await work(
+        {
+          services,
+          signal,
+          progress: async (stage) => {
+            await tracker.progress(stage);
+            // The last thing a pipeline reports is its stored result: what follows is the job's own overhead.
+            if (stage === "stored" || stage === "answer received") await tracker.workDone();
+          },
+        },
+        record,
+      );
+      return result;
     } catch (error) {
       if (controller.signal.aborted) {
         await this.end(tracker, "cancelled");
@@ -132,6 +156,7 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
       throw new Error(encodeFailure(failure));
     } finally {
       clearInterval(poll);
+      clearInterval(beat);
     }
   }
 }

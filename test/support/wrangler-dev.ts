@@ -24,11 +24,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Runs `wrangler dev` on free ports with its own state folder, and waits until it answers /health. */
-export async function startWranglerDev(vars: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<WranglerDev> {
+/**
+ * Runs `wrangler dev` on free ports with its own state folder, and waits until it answers /health.
+ * Given `stateDir`, it runs on that folder instead and leaves it in place on stop (restart tests).
+ */
+export async function startWranglerDev(
+  vars: Record<string, string>,
+  options: { timeoutMs?: number; stateDir?: string } = {},
+): Promise<WranglerDev> {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "wrangler-state-"));
+  const state = options.stateDir ?? mkdtempSync(join(tmpdir(), "wrangler-state-"));
   const args = [
     "wrangler",
     "dev",
@@ -76,7 +82,7 @@ export async function startWranglerDev(vars: Record<string, string>, options: { 
         });
       });
     }
-    rmSync(state, { recursive: true, force: true });
+    if (!options.stateDir) rmSync(state, { recursive: true, force: true });
   };
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   while (Date.now() < deadline) {
