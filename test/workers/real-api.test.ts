@@ -41,7 +41,9 @@ async function responsesCalls(): Promise<Array<RecordedRequest & { json: Respons
 
 async function storedKeys(): Promise<string[]> {
   const [objects, keys] = await Promise.all([env.ASSETS.list({ limit: 1000 }), env.INDEX.list({ limit: 1000 })]);
-  return [...objects.objects.map((o) => `r2:${o.key}`), ...keys.keys.map((k) => `kv:${k.name}`)].sort();
+  // Job listings (`jobs:<caller>:…`) say a job ran, failed or not: bookkeeping, not a stored result.
+  const stored = keys.keys.filter((k) => !k.name.startsWith("jobs:"));
+  return [...objects.objects.map((o) => `r2:${o.key}`), ...stored.map((k) => `kv:${k.name}`)].sort();
 }
 
 function errorText(result: CallToolResult): string {
@@ -230,25 +232,29 @@ describe("structured outputs inside and outside the strict subset", () => {
 });
 
 describe("answers that end without one", () => {
-  it.each<[string, FaultSpec["kind"], string]>([
+  // Safety endings are final; a failed or cancelled response is an upstream failure the job tries
+  // three times (its step's attempts), so those faults persist for all three.
+  it.each<[string, FaultSpec["kind"], string, number]>([
     [
       "incomplete with content_filter is a safety block",
       "content_filter",
       "OpenAI's safety system stopped the answer (incomplete: content_filter) (OpenAI request id req_",
+      1,
     ],
     [
       "a failed response says so",
       "failed",
       "OpenAI could not finish the answer (status failed, server_error: The model failed to generate",
+      3,
     ],
-    ["a cancelled response says so", "cancelled", "OpenAI cancelled the answer before it finished (OpenAI request id req_"],
-    ["a refusal is the model declining", "refusal", "The model declined to answer (OpenAI request id req_"],
-  ])("%s, and nothing is stored", async (_name, kind, start) => {
-    await fake.addFault({ kind, path: "/v1/responses" });
+    ["a cancelled response says so", "cancelled", "OpenAI cancelled the answer before it finished (OpenAI request id req_", 3],
+    ["a refusal is the model declining", "refusal", "The model declined to answer (OpenAI request id req_", 1],
+  ])("%s, and nothing is stored", async (_name, kind, start, attempts) => {
+    await fake.addFault({ kind, path: "/v1/responses", times: attempts });
     const before = await storedKeys();
     const message = errorText(await analyze({ question: `Ending: ${kind}` }));
     expect(message.startsWith(start), message).toBe(true);
-    expect(await responsesCalls()).toHaveLength(1);
+    expect(await responsesCalls()).toHaveLength(attempts);
     expect(await storedKeys()).toEqual(before);
   });
 
@@ -296,16 +302,18 @@ describe("errors by code, through the server", () => {
   });
 
   it("a rate limit whose only hint is in the message waits as long as the message says", async () => {
-    await fake.addFault({ kind: "rate_limit", path: "/v1/responses", retryAfter: 2, hint: "message", times: 3 });
+    // 3 × 3: the OpenAI client's three tries in each of the job step's three attempts.
+    await fake.addFault({ kind: "rate_limit", path: "/v1/responses", retryAfter: 2, hint: "message", times: 9 });
     const message = errorText(await analyze({ question: "Rate limited, hint in the message" }));
     expect(message).toMatch(
       /^OpenAI rate limit reached \(OpenAI request id req_\d+\), still limited after 2 retries\. Wait 2 s and try again\.$/,
     );
-    expect(await responsesCalls()).toHaveLength(3);
+    expect(await responsesCalls()).toHaveLength(9);
   });
 
   it("an image stream that fails after partial images is an upstream failure, not a refusal, and nothing is stored", async () => {
-    await fake.addFault({ kind: "stream_error", path: "/v1/images/generations" });
+    // Retryable: it persists through the job step's three attempts.
+    await fake.addFault({ kind: "stream_error", path: "/v1/images/generations", times: 3 });
     const before = await storedKeys();
     const message = errorText(await call(client, "generate_image", { prompt: "a lighthouse, stream fails midway", size: "1024x1024" }));
     expect(message).toMatch(
