@@ -3,7 +3,7 @@ import type { Services } from "../services";
 import { presentVerdict } from "./image-check";
 import { imageRequestHash, makeImages, presentImages, type ImageJobResult, type ImageResult, type ImageSpec } from "./image-production";
 import { cachedOutcome, type Outcome } from "./job-records";
-import type { JobOutput } from "./job-tracker";
+import type { JobOutput } from "./job-state";
 import type { PipelineContext } from "./pipeline";
 import { makeAnalysis, presentAnalysis, type AnalysisResult, type AnalysisSpec } from "./vision-analysis";
 import { unstage } from "./staged-inputs";

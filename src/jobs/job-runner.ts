@@ -4,7 +4,7 @@ import { ToolError } from "../errors";
 import type { Services } from "../services";
 import { jobKind, type JobKindName } from "./job-kinds";
 import { recordsOf } from "./job-records";
-import { TERMINAL, trackerFor, type JobRecord } from "./job-tracker";
+import { TERMINAL, trackerFor, type JobRecord } from "./job-state";
 import { HEARTBEAT_MS, progressNotifier, type ProgressNotice } from "./progress";
 import type { PaidJobParams } from "./workflow";
 

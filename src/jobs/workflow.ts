@@ -4,7 +4,7 @@ import { readConfig } from "../config";
 import { ToolError, type ToolErrorCode } from "../errors";
 import { createServices } from "../services";
 import { jobKind } from "./job-kinds";
-import { trackerFor, type JobOutput, type JobRecord, type TrackerClient } from "./job-tracker";
+import { trackerFor, type JobOutput, type JobRecord, type TrackerClient } from "./job-state";
 import { PaidAnswerError, type PipelineContext } from "./pipeline";
 
 export interface PaidJobParams {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { answerFor, callerKey, handleOf, JobHandleOut, visibleJob, waitForJob, waitSecondsField } from "../jobs/job-runner";
-import { trackerFor, type JobRecord } from "../jobs/job-tracker";
+import { trackerFor, type JobRecord } from "../jobs/job-state";
 
 const jobIdField = z
   .string()

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { readConfig } from "../../src/config";
-import { trackerFor } from "../../src/jobs/job-tracker";
+import { trackerFor } from "../../src/jobs/job-state";
 import { runTool } from "../../src/mcp/run-tool";
 import { createServices } from "../../src/services";
 import { getJob } from "../../src/tools/jobs.tools";
