@@ -206,6 +206,14 @@ export async function waitForJob(ctx: WaitContext, id: string, waitMs: number): 
   const first = await tracker.snapshot();
   if (!first) throw new ToolError(`job ${id} has no record`, "not_found");
   let record: JobRecord = first;
+  // The job's own log (upstream calls, stage timings) reaches this caller through its logger and level.
+  let forwarded = 0;
+  const forward = () => {
+    const logs = record.logs ?? [];
+    for (const entry of logs.slice(forwarded)) ctx.services.log.log(entry.level, entry.logger, entry.data);
+    forwarded = logs.length;
+  };
+  forward();
   while (!TERMINAL.has(record.status)) {
     const remaining = started + waitMs - Date.now();
     if (remaining <= 0 || ctx.signal.aborted) break;
@@ -215,6 +223,7 @@ export async function waitForJob(ctx: WaitContext, id: string, waitMs: number): 
     );
     if (!next) break;
     record = next.version === record.version ? await reconcile(ctx.services, next) : next;
+    forward();
     if (ctx.wantsProgress) await notifier.send(describeStage(record, Date.now() - started));
   }
   return TERMINAL.has(record.status) || waitMs > 0 ? record : reconcile(ctx.services, record);

@@ -1,6 +1,7 @@
 // A job as callers see it, and how they reach its tracker. No runtime import of the Durable Object
 // class, so modules the registry pulls in also load outside workerd (Node-side tests and scripts).
 import type { ToolErrorCode } from "../errors";
+import type { LogLevel } from "../log";
 import type { JobTracker } from "./job-tracker";
 
 export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -48,9 +49,20 @@ export interface JobRecord {
   endedAtMs?: number;
   error?: { message: string; code: ToolErrorCode };
   output?: JobOutput;
+  /** What the job logged (upstream calls, stage timings), for the callers waiting on it to pass on. */
+  logs?: JobLogEntry[];
   /** Bumped on every change, so waiters can ask "anything newer than N?". */
   version: number;
 }
+
+export interface JobLogEntry {
+  level: LogLevel;
+  logger: string;
+  data: Record<string, unknown>;
+}
+
+/** A job keeps its last this-many log entries. */
+export const MAX_JOB_LOGS = 100;
 
 export type NewJob = Pick<JobRecord, "id" | "tool" | "kind" | "joinKey" | "spec" | "stagedUnder" | "createdAt"> & { caller: string };
 
@@ -67,6 +79,7 @@ export interface TrackerClient {
   requestCancel(): Promise<JobRecord | null>;
   cancelRequested(): Promise<boolean>;
   heartbeat(): Promise<void>;
+  log(entry: JobLogEntry): Promise<void>;
   workDone(): Promise<void>;
   waitForChange(sinceVersion: number, timeoutMs: number): Promise<JobRecord | null>;
 }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { TERMINAL, type JobOutput, type JobRecord, type NewJob } from "./job-state";
+import { MAX_JOB_LOGS, TERMINAL, type JobLogEntry, type JobOutput, type JobRecord, type NewJob } from "./job-state";
 
 const KEY = "job";
 
@@ -88,6 +88,13 @@ export class JobTracker extends DurableObject<Env> {
     if (!record || TERMINAL.has(record.status)) return;
     this.cached = { ...record, workDoneAtMs: Date.now() };
     await this.ctx.storage.put(KEY, this.cached);
+  }
+
+  /** A log entry from the running job, passed on by the callers waiting on it. */
+  async log(entry: JobLogEntry): Promise<void> {
+    const record = await this.load();
+    if (!record || TERMINAL.has(record.status)) return;
+    await this.save({ ...record, logs: [...(record.logs ?? []), entry].slice(-MAX_JOB_LOGS) });
   }
 
   /** The running step is alive. Not a change anyone waits for: stored without waking waiters. */

@@ -2,6 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type Workflo
 import { NonRetryableError } from "cloudflare:workflows";
 import { readConfig } from "../config";
 import { ToolError, type ToolErrorCode } from "../errors";
+import type { LogLevel } from "../log";
 import { createServices } from "../services";
 import { jobKind } from "./job-kinds";
 import { trackerFor, type JobOutput, type JobRecord, type TrackerClient } from "./job-state";
@@ -109,7 +110,14 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
       await this.end(tracker, "cancelled");
       throw new NonRetryableError(encodeFailure({ message: "cancelled", code: "cancelled" }));
     }
-    const services = createServices(this.env, readConfig(this.env), params.baseUrl, params.caller);
+    // What the job logs goes to its tracker; the callers waiting on it pass it on at their own levels.
+    const services = {
+      ...createServices(this.env, readConfig(this.env), params.baseUrl, params.caller),
+      log: {
+        log: (level: LogLevel, logger: string, data: Record<string, unknown>) =>
+          void tracker.log({ level, logger, data }).catch(() => undefined),
+      },
+    };
     const controller = new AbortController();
     const deadline = AbortSignal.timeout(params.deadlineMs);
     const poll = setInterval(() => {
