@@ -22,7 +22,7 @@ const PARTIAL_IMAGES_WITH_PROGRESS = 2;
 
 /** The fields that replay from the cache unchanged. */
 interface ImageJobResult {
-  /** Counted beside the upstream call on a miss; a hit never needs the tokenizer. */
+  /** Counted before the upstream call on a miss; a hit never needs the tokenizer. */
   promptTokens: number;
   usage: ImageUsage | null;
   costUsd: number;
@@ -135,9 +135,8 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
     const client = openaiClient(ctx.services.config, ctx.services.log);
     const partialImages = ctx.wantsProgress && job.params.n === 1 ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
     const progress = progressReporter(ctx, job.params.n * (partialImages + 1), job.tool);
-    // The encoder takes most of a second to build in a fresh isolate: overlap it with OpenAI's time.
-    const promptTokens = countTokens(job.prompt);
-    promptTokens.catch(() => undefined); // awaited below; never an unhandled rejection if the call fails first
+    // Counted before anything is paid for, so a count that fails can never follow a paid call (counting is linear in the prompt).
+    const promptTokens = await countTokens(job.prompt);
     let call: ImageCallResult;
     try {
       call = await timed(ctx.services.log, "upstream call, stream read and base64 decode", () =>
@@ -163,7 +162,7 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
     return {
       records,
       result: {
-        promptTokens: await promptTokens,
+        promptTokens,
         usage: call.usage ?? null,
         costUsd: cost?.usd ?? 0,
         pricesFrom: cost?.pricesFrom ?? { source: "no usage returned", checkedOn: "", estimate: true },
