@@ -3,7 +3,7 @@ import type { ToolContext } from "../mcp/definitions";
 import type { ResolvedImage } from "../inputs/resolve-images";
 import type { ImageDetail } from "../openai/catalog";
 import type { Services } from "../services";
-import { analyzeImages, estimateAnalysis, type Analysis } from "./vision-analysis";
+import { analyzeImages, estimateAnalysis, planAnalysis, type Analysis } from "./vision-analysis";
 
 /** A verdict's own length in tokens; the reasoning allowance for its effort comes on top. */
 export const VERDICT_ANSWER_TOKENS = 1000;
@@ -63,16 +63,16 @@ export async function verdictCostBound(services: Services, prompt: string, image
   return estimate.maxCostUsd;
 }
 
-/** Asks a vision model whether an image matches its prompt; returns a structured verdict. */
-export async function checkImageAgainstPrompt(
-  ctx: ToolContext,
-  image: ResolvedImage,
-  prompt: string,
-  options: { model?: string; detail?: ImageDetail; fresh?: boolean } = {},
-): Promise<{ verdict: Verdict; analysis: Analysis }> {
-  const { structured: analysis } = await analyzeImages(ctx, {
+export interface ImageCheckOptions {
+  model?: string;
+  detail?: ImageDetail;
+  fresh?: boolean;
+}
+
+/** The analysis a check asks for, all but the image. */
+function checkRequest(prompt: string, options: ImageCheckOptions) {
+  return {
     tool: "check_image",
-    images: [image],
     question: question(prompt),
     detail: options.detail ?? "auto",
     model: options.model,
@@ -80,7 +80,22 @@ export async function checkImageAgainstPrompt(
     defaultReasoning: VERDICT_REASONING,
     schema: VERDICT_SCHEMA,
     fresh: options.fresh ?? false,
-  });
+  };
+}
+
+/** Checks the model, parameters and cost cap of a check before its image is read. */
+export async function planImageCheck(services: Services, prompt: string, options: ImageCheckOptions = {}): Promise<void> {
+  await planAnalysis(services, { ...checkRequest(prompt, options), imageCount: 1 });
+}
+
+/** Asks a vision model whether an image matches its prompt; returns a structured verdict. */
+export async function checkImageAgainstPrompt(
+  ctx: ToolContext,
+  image: ResolvedImage,
+  prompt: string,
+  options: ImageCheckOptions = {},
+): Promise<{ verdict: Verdict; analysis: Analysis }> {
+  const { structured: analysis } = await analyzeImages(ctx, { ...checkRequest(prompt, options), images: [image] });
   const answer = analysis.answerJson as { matches: boolean; score: number; differences: string[]; summary: string };
   return {
     analysis,

@@ -2,9 +2,9 @@ import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { imageInputSchema } from "../inputs/image-input";
 import { resolveImage, resolveImages } from "../inputs/resolve-images";
-import { checkImageAgainstPrompt, VerdictOut } from "../jobs/image-check";
+import { checkImageAgainstPrompt, planImageCheck, VerdictOut } from "../jobs/image-check";
 import { requireObjectSchema } from "../jobs/json-schema-answer";
-import { analyzeImages, AnalysisOut } from "../jobs/vision-analysis";
+import { analyzeImages, AnalysisOut, planAnalysis } from "../jobs/vision-analysis";
 
 const PAID_READ = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const DEFAULT_QUESTION =
@@ -64,10 +64,8 @@ export const analyzeImage = defineTool({
   annotations: PAID_READ,
   async run(args, ctx) {
     const schema = args.schema ? requireObjectSchema(args.schema) : undefined;
-    const images = await resolveImages(args.images, ctx.services, ctx.signal, "images");
-    return analyzeImages(ctx, {
+    const request = {
       tool: "analyze_image",
-      images,
       question: args.question,
       detail: args.detail,
       model: args.model,
@@ -76,7 +74,11 @@ export const analyzeImage = defineTool({
       adjustable: { maxOutputTokens: true, reasoning: true },
       schema,
       fresh: args.fresh,
-    });
+    };
+    // Model, parameters and the cost cap first: a refused call fetches nothing.
+    await planAnalysis(ctx.services, { ...request, imageCount: args.images.length });
+    const images = await resolveImages(args.images, ctx.services, ctx.signal, "images");
+    return analyzeImages(ctx, { ...request, images });
   },
 });
 
@@ -95,12 +97,10 @@ export const checkImage = defineTool({
   output: VerdictOut,
   annotations: PAID_READ,
   async run(args, ctx) {
+    const options = { model: args.model, detail: args.detail, fresh: args.fresh };
+    await planImageCheck(ctx.services, args.prompt, options);
     const image = await resolveImage(args.image, ctx.services, ctx.signal, "image");
-    const { verdict } = await checkImageAgainstPrompt(ctx, image, args.prompt, {
-      model: args.model,
-      detail: args.detail,
-      fresh: args.fresh,
-    });
+    const { verdict } = await checkImageAgainstPrompt(ctx, image, args.prompt, options);
     return {
       structured: verdict,
       summary: `${verdict.matches ? "Matches" : "Does NOT match"} the prompt (score ${verdict.score.toFixed(2)}). ${verdict.summary}${verdict.differences.length ? ` Differences: ${verdict.differences.join("; ")}` : ""}`,
