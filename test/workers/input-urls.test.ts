@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Config } from "../../src/config";
+import { toBase64 } from "../../src/encoding";
 import type { ToolContext, ToolDefinition } from "../../src/mcp/definitions";
 import { runTool } from "../../src/mcp/run-tool";
 import { editImage } from "../../src/tools/images.tools";
@@ -138,6 +139,22 @@ describe("image inputs as https URLs through the tools", () => {
     expect(web.requested.length).toBeLessThanOrEqual(4);
     expect((await fake.stats()).total).toBe(0);
     expect(await storedKeys()).toEqual(before);
+  });
+
+  it("charges asset ids and inline images against the same budget, by the record's size before reading", async () => {
+    const { record } = await testServices().library.put({ bytes: noisy, kind: "image", mime: "image/png", origin: { tool: "test" } });
+    const inline = `data:image/png;base64,${toBase64(noisy)}`;
+    const web = internet({});
+    const budget = Math.floor(noisy.byteLength * 1.5);
+    for (const images of [
+      [record.sha256, record.sha256],
+      [inline, record.sha256],
+    ]) {
+      const result = await run(analyzeImage, { images }, web.fetchInput, { maxInputBytesPerCall: budget });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^images\[[01]\]: the input images of this call add up to more than /);
+    }
+    expect((await fake.stats()).total).toBe(0);
   });
 
   it("checks the model, parameters and cost cap before fetching anything", async () => {
