@@ -141,11 +141,18 @@ export async function resolveImages(
 ): Promise<ResolvedImage[]> {
   const results: ResolvedImage[] = new Array(values.length);
   let nextIndex = 0;
+  // Once one input fails the call fails: the other readers take no further inputs.
+  let failed = false;
   const worker = async () => {
-    while (nextIndex < values.length) {
+    while (nextIndex < values.length && !failed) {
       const i = nextIndex++;
       if (signal.aborted) throw new ToolError("cancelled", "cancelled");
-      results[i] = await resolveImage(values[i]!, services, signal, values.length > 1 ? `${field}[${i}]` : field, budget);
+      try {
+        results[i] = await resolveImage(values[i]!, services, signal, values.length > 1 ? `${field}[${i}]` : field, budget);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(INPUT_CONCURRENCY, values.length) }, worker));

@@ -141,6 +141,31 @@ describe("image inputs as https URLs through the tools", () => {
     expect(await storedKeys()).toEqual(before);
   });
 
+  it("reads at most four inputs at once and takes no more once one has failed", async () => {
+    const urls = Array.from({ length: 10 }, (_, i) => `https://images.example.com/slow-${i}.png`);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const slowPng: Route = async () => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      inFlight--;
+      return new Response(red, { headers: { "content-type": "image/png" } });
+    };
+    const ok = internet(Object.fromEntries(urls.map((url) => [url, slowPng])));
+    const fine = await run(analyzeImage, { images: urls }, ok.fetchInput);
+    expect(fine.isError, textOf(fine)).toBeFalsy();
+    expect(ok.requested).toHaveLength(10);
+    expect(mostInFlight).toBe(4);
+
+    const routes = Object.fromEntries(urls.map((url) => [url, slowPng]));
+    routes[urls[0]!] = failing("getaddrinfo ENOTFOUND images.example.com");
+    const broken = internet(routes);
+    const result = await run(analyzeImage, { images: urls, fresh: true }, broken.fetchInput);
+    expect(textOf(result)).toContain("images[0]: Fetching the image at");
+    expect(broken.requested).toHaveLength(4);
+  });
+
   it("charges asset ids and inline images against the same budget, by the record's size before reading", async () => {
     const { record } = await testServices().library.put({ bytes: noisy, kind: "image", mime: "image/png", origin: { tool: "test" } });
     const inline = `data:image/png;base64,${toBase64(noisy)}`;
