@@ -165,6 +165,21 @@ describe("AssetLibrary under concurrent writes to one hash", () => {
     expect(await env.ASSETS.head(library.keyOf(record))).toBeNull();
   });
 
+  it("a delete removes the record before the blob: while it is paused at the blob, the record is already gone", async () => {
+    const { blobs, library, index } = pausingLibrary();
+    const { record } = await library.put(image("record first"));
+    const pause = gate();
+    blobs.pauseDelete = pause;
+    const deleting = library.delete(record);
+    await pause.reached;
+    expect(await index.get(record.sha256)).toBeUndefined();
+    expect((await index.list({ limit: 50 })).assets.map((a) => a.sha256)).not.toContain(record.sha256);
+    expect(await env.ASSETS.head(library.keyOf(record))).not.toBeNull();
+    pause.open();
+    expect(await deleting).toMatchObject({ removedRecord: true, removedBlob: true });
+    expect(await env.ASSETS.head(library.keyOf(record))).toBeNull();
+  });
+
   it("a verify that starts during a delete waits for it and reports the asset missing", async () => {
     const { blobs, library } = pausingLibrary();
     const { record } = await library.put(image("delete then verify"));
