@@ -24,7 +24,9 @@ export const INPUT_CONCURRENCY = 4;
 /**
  * The bytes one call may still read for its inputs. Before an input is read its cap is
  * lowered to what is left (an asset's size is known from its record; a fetch stops there);
- * after, its size is charged, so the inputs together never pass the budget.
+ * after, its size is charged, so the inputs a call accepts never pass the budget. Inputs
+ * read side by side are each capped by what was left when they started, so memory in
+ * flight stays within `INPUT_CONCURRENCY` such caps.
  */
 export class InputBudget {
   private used = 0;
