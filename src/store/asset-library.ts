@@ -113,7 +113,7 @@ export class AssetLibrary {
     }
     throw new ToolError(
       `Asset ${sha256} is busy: other writes to it kept holding its lock. Nothing was changed by this call; try again shortly.`,
-      "integrity",
+      "timeout",
     );
   }
 
