@@ -74,6 +74,9 @@ export function encoderIsWarm(): boolean {
   return encoding !== undefined;
 }
 
+/** Heap keys pack (rank, start) into one number: ranks are below 2^18, starts below 2^30, so the key stays an exact integer. */
+const START_BITS = 2 ** 30;
+
 /**
  * Byte-pair merging of one piece, counting the parts left. Parts form a linked list over
  * byte offsets; each part's pair with its right neighbour sits in a min-heap ordered by
@@ -90,22 +93,23 @@ function mergedPartCount(piece: string, ranks: Map<string, number>, longestToken
     next[i] = i + 1;
     prev[i] = i - 1;
   }
-  const heap = new PairHeap();
-  const pairRank = (start: number): number | undefined => {
-    const right = next[start]!;
-    if (right >= n) return undefined;
-    const end = next[right]!;
-    return end - start > longestToken ? undefined : ranks.get(piece.substring(start, end));
-  };
+  // Every merge pushes at most two entries, after the n - 1 first ones.
+  const heap = new PairHeap(3 * n);
   const push = (start: number) => {
-    version[start]!++;
-    const rank = pairRank(start);
-    if (rank !== undefined) heap.push(rank, start, version[start]!);
+    const version_ = ++version[start]!;
+    const right = next[start]!;
+    if (right >= n) return;
+    const end = next[right]!;
+    if (end - start > longestToken) return;
+    const rank = ranks.get(piece.substring(start, end));
+    if (rank !== undefined) heap.push(rank * START_BITS + start, version_);
   };
   for (let i = 0; i < n - 1; i++) push(i);
   let parts = n;
-  for (let entry = heap.pop(); entry; entry = heap.pop()) {
-    const [, start, seen] = entry;
+  while (heap.size > 0) {
+    const start = heap.topKey() % START_BITS;
+    const seen = heap.topVersion();
+    heap.pop();
     if (next[start] === -1 || version[start] !== seen) continue;
     const right = next[start]!;
     next[start] = next[right]!;
@@ -118,43 +122,57 @@ function mergedPartCount(piece: string, ranks: Map<string, number>, longestToken
   return parts;
 }
 
-/** A binary min-heap of (rank, start, version), ordered by rank then start. */
+/** A binary min-heap of packed (rank, start) keys with a version each, in typed arrays. */
 class PairHeap {
-  private items: Array<[number, number, number]> = [];
+  private readonly keys: Float64Array;
+  private readonly versions: Int32Array;
+  size = 0;
 
-  push(rank: number, start: number, version: number): void {
-    const items = this.items;
-    items.push([rank, start, version]);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!less(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
+  constructor(capacity: number) {
+    this.keys = new Float64Array(capacity);
+    this.versions = new Int32Array(capacity);
   }
 
-  pop(): [number, number, number] | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || !last) return top;
-    items[0] = last;
+  topKey(): number {
+    return this.keys[0]!;
+  }
+
+  topVersion(): number {
+    return this.versions[0]!;
+  }
+
+  push(key: number, version: number): void {
+    const { keys, versions } = this;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (keys[parent]! <= key) break;
+      keys[i] = keys[parent]!;
+      versions[i] = versions[parent]!;
+      i = parent;
+    }
+    keys[i] = key;
+    versions[i] = version;
+  }
+
+  pop(): void {
+    const { keys, versions } = this;
+    const last = --this.size;
+    if (last === 0) return;
+    const key = keys[last]!;
+    const version = versions[last]!;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
+      if (left >= last) break;
       const right = left + 1;
-      let smallest = i;
-      if (left < items.length && less(items[left]!, items[smallest]!)) smallest = left;
-      if (right < items.length && less(items[right]!, items[smallest]!)) smallest = right;
-      if (smallest === i) break;
-      [items[i], items[smallest]] = [items[smallest]!, items[i]!];
-      i = smallest;
+      const child = right < last && keys[right]! < keys[left]! ? right : left;
+      if (keys[child]! >= key) break;
+      keys[i] = keys[child]!;
+      versions[i] = versions[child]!;
+      i = child;
     }
-    return top;
+    keys[i] = key;
+    versions[i] = version;
   }
-}
-
-function less(a: [number, number, number], b: [number, number, number]): boolean {
-  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }
