@@ -216,6 +216,15 @@ describe("AssetLibrary under concurrent writes to one hash", () => {
     await expectNoRecordWithoutBlob(library, record.sha256);
   });
 
+  it("two deletes of one asset run one after the other: the second finds the record already gone", async () => {
+    const { library } = makeLibrary();
+    const { record } = await library.put(image("deleted twice"));
+    const reports = await Promise.all([library.delete(record), library.delete(record)]);
+    expect(reports.map((r) => r.removedRecord).sort()).toEqual([false, true]);
+    expect(reports.map((r) => r.removedBlob).sort()).toEqual([false, true]);
+    expect(await library.get(record.sha256)).toBeUndefined();
+  });
+
   it("a failed listing write rolls back the record as well as the blob", async () => {
     const failingRecencyKv = new Proxy(env.INDEX, {
       get(target, prop) {
