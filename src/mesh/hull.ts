@@ -1,0 +1,144 @@
+/**
+ * A small incremental 3D convex hull for colliders (three's ConvexHull would pull in all of
+ * three's core). Large point sets are first reduced to their extreme points along a fixed
+ * set of directions, which keeps the work O(n²) on at most a few hundred points and gives
+ * the low-vertex hulls physics engines prefer.
+ */
+import type { Vec3 } from "./matrix";
+
+/** Directions sampled when a part has more points than this. */
+const MAX_HULL_POINTS = 256;
+
+interface Face {
+  a: number;
+  b: number;
+  c: number;
+  normal: Vec3;
+  offset: number;
+  alive: boolean;
+}
+
+const sub = (p: Vec3, q: Vec3): Vec3 => [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
+const dot = (p: Vec3, q: Vec3) => p[0] * q[0] + p[1] * q[1] + p[2] * q[2];
+const cross = (p: Vec3, q: Vec3): Vec3 => [p[1] * q[2] - p[2] * q[1], p[2] * q[0] - p[0] * q[2], p[0] * q[1] - p[1] * q[0]];
+const norm = (p: Vec3) => Math.hypot(p[0], p[1], p[2]);
+
+function uniquePoints(sources: Float32Array[]): Vec3[] {
+  const seen = new Set<string>();
+  const points: Vec3[] = [];
+  for (const positions of sources) {
+    for (let i = 0; i < positions.length; i += 3) {
+      const p: Vec3 = [positions[i]!, positions[i + 1]!, positions[i + 2]!];
+      const key = p.map((v) => Math.round(v * 1e6)).join(",");
+      if (!seen.has(key)) {
+        seen.add(key);
+        points.push(p);
+      }
+    }
+  }
+  return points;
+}
+
+/** The points furthest along evenly spread (Fibonacci sphere) directions. */
+function extremePoints(points: Vec3[], directions: number): Vec3[] {
+  const chosen = new Set<number>();
+  const golden = Math.PI * (3 - Math.sqrt(5));
+  for (let i = 0; i < directions; i++) {
+    const y = 1 - (2 * (i + 0.5)) / directions;
+    const r = Math.sqrt(1 - y * y);
+    const d: Vec3 = [Math.cos(golden * i) * r, y, Math.sin(golden * i) * r];
+    let best = 0;
+    let bestDot = -Infinity;
+    points.forEach((p, index) => {
+      const value = dot(p, d);
+      if (value > bestDot) {
+        bestDot = value;
+        best = index;
+      }
+    });
+    chosen.add(best);
+  }
+  return [...chosen].map((i) => points[i]!);
+}
+
+/** Convex hull of the points, counter-clockwise outward triangles; null when the points are flat or fewer than 4. */
+export function convexHull(sources: Float32Array[]): { positions: Float32Array; indices: Uint32Array } | null {
+  let points = uniquePoints(sources);
+  if (points.length > MAX_HULL_POINTS) points = extremePoints(points, MAX_HULL_POINTS);
+  if (points.length < 4) return null;
+
+  const extent = Math.max(...[0, 1, 2].map((k) => Math.max(...points.map((p) => p[k]!)) - Math.min(...points.map((p) => p[k]!))));
+  const eps = extent * 1e-7;
+
+  // Initial tetrahedron from well-spread points.
+  const i0 = points.reduce((best, p, i) => (p[0] < points[best]![0] ? i : best), 0);
+  const p0 = points[i0]!;
+  const i1 = points.reduce((best, p, i) => (norm(sub(p, p0)) > norm(sub(points[best]!, p0)) ? i : best), i0);
+  const p1 = points[i1]!;
+  const lineDistance = (p: Vec3) => norm(cross(sub(p, p0), sub(p1, p0))) / (norm(sub(p1, p0)) || 1);
+  const i2 = points.reduce((best, p, i) => (lineDistance(p) > lineDistance(points[best]!) ? i : best), i0);
+  const p2 = points[i2]!;
+  const planeNormal = cross(sub(p1, p0), sub(p2, p0));
+  const planeDistance = (p: Vec3) => Math.abs(dot(sub(p, p0), planeNormal)) / (norm(planeNormal) || 1);
+  const i3 = points.reduce((best, p, i) => (planeDistance(p) > planeDistance(points[best]!) ? i : best), i0);
+  if (lineDistance(p2) <= eps || planeDistance(points[i3]!) <= eps) return null;
+
+  const inside: Vec3 = [0, 1, 2].map((k) => (p0[k]! + p1[k]! + p2[k]! + points[i3]![k]!) / 4) as Vec3;
+  const faces: Face[] = [];
+  const addFace = (a: number, b: number, c: number) => {
+    let normal = cross(sub(points[b]!, points[a]!), sub(points[c]!, points[a]!));
+    if (dot(normal, sub(inside, points[a]!)) > 0) {
+      [b, c] = [c, b];
+      normal = [-normal[0], -normal[1], -normal[2]];
+    }
+    const length = norm(normal) || 1;
+    normal = [normal[0] / length, normal[1] / length, normal[2] / length];
+    faces.push({ a, b, c, normal, offset: dot(normal, points[a]!), alive: true });
+  };
+  addFace(i0, i1, i2);
+  addFace(i0, i1, i3);
+  addFace(i0, i2, i3);
+  addFace(i1, i2, i3);
+
+  const initial = new Set([i0, i1, i2, i3]);
+  points.forEach((p, index) => {
+    if (initial.has(index)) return;
+    const visible = faces.filter((f) => f.alive && dot(f.normal, p) - f.offset > eps);
+    if (visible.length === 0) return;
+    const visibleEdges = new Set<string>();
+    for (const f of visible)
+      for (const [u, v] of [
+        [f.a, f.b],
+        [f.b, f.c],
+        [f.c, f.a],
+      ])
+        visibleEdges.add(`${u},${v}`);
+    for (const f of visible) f.alive = false;
+    // Horizon: edges of visible faces whose twin belongs to a face that stays.
+    for (const f of visible) {
+      for (const [u, v] of [
+        [f.a, f.b],
+        [f.b, f.c],
+        [f.c, f.a],
+      ] as [number, number][]) {
+        if (!visibleEdges.has(`${v},${u}`)) addFace(u, v, index);
+      }
+    }
+  });
+
+  const alive = faces.filter((f) => f.alive);
+  const remap = new Map<number, number>();
+  const used: number[] = [];
+  const indexOf = (i: number) => {
+    let mapped = remap.get(i);
+    if (mapped === undefined) {
+      mapped = used.length;
+      remap.set(i, mapped);
+      used.push(i);
+    }
+    return mapped;
+  };
+  const indices = new Uint32Array(alive.flatMap((f) => [indexOf(f.a), indexOf(f.b), indexOf(f.c)]));
+  const positions = new Float32Array(used.flatMap((i) => points[i]!));
+  return { positions, indices };
+}
