@@ -78,7 +78,7 @@ function fitBudget(tree: TreePart[], shapes: PreparedShape[], instanceCounts: nu
     .map((p) => `"${p.path}" ${p.triangles}`)
     .join(", ");
   throw new ToolError(
-    `part "${tree[0]!.path}" and others: the model needs at least ${total(factor)} triangles even with the fewest segments, over the triangle_budget of ${budget} (largest: ${heaviest}); raise options.triangle_budget (max ${SPEC_LIMITS.triangleBudget.max}) or use fewer array copies and parts.`,
+    `triangle budget exceeded: the model needs at least ${total(factor)} triangles even with the fewest segments, over the triangle_budget of ${budget} (largest parts: ${heaviest}); raise options.triangle_budget (max ${SPEC_LIMITS.triangleBudget.max}) or use fewer array copies and parts.`,
     "over_budget",
   );
 }

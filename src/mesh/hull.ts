@@ -68,7 +68,8 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
   if (points.length < 4) return null;
 
   const extent = Math.max(...[0, 1, 2].map((k) => Math.max(...points.map((p) => p[k]!)) - Math.min(...points.map((p) => p[k]!))));
-  const eps = extent * 1e-7;
+  // Generous tolerance: colliders need not be exact, and tight ones let near-coplanar points tangle the hull.
+  const eps = extent * 1e-5;
 
   // Initial tetrahedron from well-spread points.
   const i0 = points.reduce((best, p, i) => (p[0] < points[best]![0] ? i : best), 0);
@@ -85,9 +86,10 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
 
   const inside: Vec3 = [0, 1, 2].map((k) => (p0[k]! + p1[k]! + p2[k]! + points[i3]![k]!) / 4) as Vec3;
   const faces: Face[] = [];
-  const addFace = (a: number, b: number, c: number) => {
+  /** `orient`: only for the first tetrahedron; later faces take their winding from the horizon edge. */
+  const addFace = (a: number, b: number, c: number, orient = false) => {
     let normal = cross(sub(points[b]!, points[a]!), sub(points[c]!, points[a]!));
-    if (dot(normal, sub(inside, points[a]!)) > 0) {
+    if (orient && dot(normal, sub(inside, points[a]!)) > 0) {
       [b, c] = [c, b];
       normal = [-normal[0], -normal[1], -normal[2]];
     }
@@ -95,10 +97,10 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
     normal = [normal[0] / length, normal[1] / length, normal[2] / length];
     faces.push({ a, b, c, normal, offset: dot(normal, points[a]!), alive: true });
   };
-  addFace(i0, i1, i2);
-  addFace(i0, i1, i3);
-  addFace(i0, i2, i3);
-  addFace(i1, i2, i3);
+  addFace(i0, i1, i2, true);
+  addFace(i0, i1, i3, true);
+  addFace(i0, i2, i3, true);
+  addFace(i1, i2, i3, true);
 
   const initial = new Set([i0, i1, i2, i3]);
   points.forEach((p, index) => {
@@ -114,6 +116,7 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
       ])
         visibleEdges.add(`${u},${v}`);
     for (const f of visible) f.alive = false;
+    if (faces.length > 16 * points.length) return; // numerically tangled: stop growing, the caller falls back to a box
     // Horizon: edges of visible faces whose twin belongs to a face that stays.
     for (const f of visible) {
       for (const [u, v] of [
@@ -126,6 +129,7 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
     }
   });
 
+  if (faces.length > 16 * points.length) return null;
   const alive = faces.filter((f) => f.alive);
   const remap = new Map<number, number>();
   const used: number[] = [];

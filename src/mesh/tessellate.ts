@@ -167,12 +167,13 @@ function prepareLathe(points: Point2[], segments: number, path: string): Prepare
 function prepareExtrude(shape: Extract<ShapeSpec, { type: "extrude" }>, path: string, warnings: string[]): PreparedShape {
   requirePositive(path, "extrude depth", shape.depth, "give a depth > 0 (e.g. 0.01 for a thin plate)");
   const outline = withoutRepeats(shape.outline as Point2[], MIN_SIZE / 10);
-  if (outline.length < 3 || !(Math.abs(signedArea2(outline)) / 2 >= MIN_SIZE * MIN_SIZE)) {
-    refuse(path, "extrude outline is degenerate (fewer than 3 distinct points or no area); give at least 3 [x, y] corners of a polygon.");
-  }
+  const degenerate =
+    "extrude outline is degenerate (fewer than 3 distinct points or no area); give at least 3 [x, y] corners of a polygon.";
+  if (outline.length < 3) refuse(path, degenerate);
   if (!isSimplePolygon(outline)) {
     refuse(path, "extrude outline crosses itself; list the corners in order around the shape without crossing edges.");
   }
+  if (!(Math.abs(signedArea2(outline)) / 2 >= MIN_SIZE * MIN_SIZE)) refuse(path, degenerate);
   const holes: Point2[][] = [];
   (shape.holes ?? []).forEach((raw, index) => {
     const hole = withoutRepeats(raw as Point2[], MIN_SIZE / 10);
