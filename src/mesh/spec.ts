@@ -153,7 +153,18 @@ const ExtrudeShape = z
   .strict();
 
 export const ShapeSpec = z
-  .union([BoxShape, RoundedBoxShape, SphereShape, CylinderShape, ConeShape, CapsuleShape, TorusShape, PlaneShape, LatheShape, ExtrudeShape])
+  .discriminatedUnion("type", [
+    BoxShape,
+    RoundedBoxShape,
+    SphereShape,
+    CylinderShape,
+    ConeShape,
+    CapsuleShape,
+    TorusShape,
+    PlaneShape,
+    LatheShape,
+    ExtrudeShape,
+  ])
   .describe("The primitive, centred on the part's origin unless noted.");
 
 export const AXES = ["x", "y", "z"] as const;
@@ -291,6 +302,11 @@ function stripToStrict(node: unknown): unknown {
   }
   const out: JsonSchemaNode = {};
   for (const [key, value] of Object.entries(node)) {
+    if (key === "oneOf") {
+      // A discriminated union's branches are disjoint, so anyOf (which the subset allows) means the same.
+      out.anyOf = stripToStrict(value);
+      continue;
+    }
     if (!STRICT_KEYWORDS.has(key)) continue;
     if (key === "properties" || key === "$defs") {
       out[key] = Object.fromEntries(Object.entries(value as JsonSchemaNode).map(([k, v]) => [k, stripToStrict(v)]));

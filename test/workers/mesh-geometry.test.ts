@@ -598,6 +598,11 @@ describe("refusals name the part path and the fix", () => {
     });
     expect(color.error!.issues[0]!.message).toBe('a colour is "#rrggbb", e.g. "#8b5a2b"');
     expect(ModelSpec.safeParse({ parts: [], extra: 1 }).success).toBe(false);
+    const unknownShape = ModelSpec.safeParse({ parts: [{ id: "a", parent: null, shape: { type: "pyramid" } }] });
+    expect(unknownShape.error!.issues[0]!.path).toEqual(["parts", 0, "shape", "type"]);
+    expect(unknownShape.error!.issues[0]!.message).toBe(
+      "Invalid discriminator value. Expected 'box' | 'rounded_box' | 'sphere' | 'cylinder' | 'cone' | 'capsule' | 'torus' | 'plane' | 'lathe' | 'extrude'",
+    );
   });
 });
 
