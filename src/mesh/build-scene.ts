@@ -7,13 +7,13 @@
  */
 import { ToolError } from "../errors";
 import { convexHull } from "./hull";
-import { determinant3, normalMatrix, type Mat4, type Vec3 } from "./matrix";
+import { determinant3, identity, normalMatrix, type Mat4, type Vec3 } from "./matrix";
 import { MaterialLibrary } from "./materials";
 import { buildPartTree, type TreePart } from "./part-tree";
 import { boundsOf, copyMatrices, countInstances, placeParts } from "./placement";
 import type { Bounds, MeshChunk, Scene, SceneCollider, SceneLod, ScenePart } from "./scene";
 import { SPEC_LIMITS, type ModelSpec } from "./spec";
-import { estimateTriangles, prepareShape, tessellate, type Geometry, type PreparedShape } from "./tessellate";
+import { detailKey, estimateTriangles, prepareShape, tessellate, type Geometry, type PreparedShape } from "./tessellate";
 
 export interface BuildSceneResult {
   scene: Scene;
@@ -52,11 +52,15 @@ export function buildScene(spec: ModelSpec): BuildSceneResult {
     max: rawBounds.max.map((v, k) => v + shift[k]!) as Vec3,
   };
 
+  // A part already at its fewest segments (or with none to lower) reuses its full-detail mesh.
   const lods: SceneLod[] = (options?.lods ?? []).map((ratio) => ({
     ratio,
-    parts: tree.map((part) =>
-      shiftPart(emitPart(part, tessellate(shapes[part.index]!, factor * ratio), matrices[part.index]!, materials[part.index]!), shift),
-    ),
+    parts: tree.map((part) => {
+      const shape = shapes[part.index]!;
+      if (detailKey(shape, factor * ratio) === detailKey(shape, factor)) return parts[part.index]!;
+      const geometry = tessellate(shape, factor * ratio);
+      return shiftPart(emitPart(part, geometry, matrices[part.index]!, materials[part.index]!), shift);
+    }),
   }));
 
   const colliders = options?.colliders ?? "none";
@@ -134,7 +138,7 @@ function sceneBounds(parts: ScenePart[]): Bounds {
   const max: Vec3 = [-Infinity, -Infinity, -Infinity];
   for (const part of parts) {
     for (const chunk of part.chunks) {
-      const b = boundsOf({ positions: chunk.positions } as Geometry, [[1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]]);
+      const b = boundsOf(chunk, [identity()]);
       for (let k = 0; k < 3; k++) {
         min[k] = Math.min(min[k]!, b.min[k]!);
         max[k] = Math.max(max[k]!, b.max[k]!);

@@ -6,8 +6,8 @@
  */
 import type { Vec3 } from "./matrix";
 
-/** Directions sampled when a part has more points than this. */
-const MAX_HULL_POINTS = 256;
+/** Directions sampled when a part has more points than this: physics engines want small hulls. */
+const MAX_HULL_POINTS = 64;
 
 interface Face {
   a: number;
@@ -23,48 +23,60 @@ const dot = (p: Vec3, q: Vec3) => p[0] * q[0] + p[1] * q[1] + p[2] * q[2];
 const cross = (p: Vec3, q: Vec3): Vec3 => [p[1] * q[2] - p[2] * q[1], p[2] * q[0] - p[0] * q[2], p[0] * q[1] - p[1] * q[0]];
 const norm = (p: Vec3) => Math.hypot(p[0], p[1], p[2]);
 
-function uniquePoints(sources: Float32Array[]): Vec3[] {
+function uniquePoints(points: Vec3[]): Vec3[] {
   const seen = new Set<string>();
-  const points: Vec3[] = [];
+  return points.filter((p) => {
+    const key = p.map((v) => Math.round(v * 1e6)).join(",");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The points furthest along evenly spread (Fibonacci sphere) directions, straight from the vertex arrays. */
+function extremePoints(sources: Float32Array[], directions: number): Vec3[] {
+  const golden = Math.PI * (3 - Math.sqrt(5));
+  const dx = new Float64Array(directions);
+  const dy = new Float64Array(directions);
+  const dz = new Float64Array(directions);
+  for (let i = 0; i < directions; i++) {
+    const y = 1 - (2 * (i + 0.5)) / directions;
+    const r = Math.sqrt(1 - y * y);
+    dx[i] = Math.cos(golden * i) * r;
+    dy[i] = y;
+    dz[i] = Math.sin(golden * i) * r;
+  }
+  const best: Vec3[] = new Array(directions);
+  const bestDot = new Float64Array(directions).fill(-Infinity);
   for (const positions of sources) {
-    for (let i = 0; i < positions.length; i += 3) {
-      const p: Vec3 = [positions[i]!, positions[i + 1]!, positions[i + 2]!];
-      const key = p.map((v) => Math.round(v * 1e6)).join(",");
-      if (!seen.has(key)) {
-        seen.add(key);
-        points.push(p);
+    for (let v = 0; v < positions.length; v += 3) {
+      const x = positions[v]!;
+      const y = positions[v + 1]!;
+      const z = positions[v + 2]!;
+      for (let i = 0; i < directions; i++) {
+        const value = x * dx[i]! + y * dy[i]! + z * dz[i]!;
+        if (value > bestDot[i]!) {
+          bestDot[i] = value;
+          best[i] = [x, y, z];
+        }
       }
     }
+  }
+  return best.filter((p) => p !== undefined);
+}
+
+function allPoints(sources: Float32Array[]): Vec3[] {
+  const points: Vec3[] = [];
+  for (const positions of sources) {
+    for (let i = 0; i < positions.length; i += 3) points.push([positions[i]!, positions[i + 1]!, positions[i + 2]!]);
   }
   return points;
 }
 
-/** The points furthest along evenly spread (Fibonacci sphere) directions. */
-function extremePoints(points: Vec3[], directions: number): Vec3[] {
-  const chosen = new Set<number>();
-  const golden = Math.PI * (3 - Math.sqrt(5));
-  for (let i = 0; i < directions; i++) {
-    const y = 1 - (2 * (i + 0.5)) / directions;
-    const r = Math.sqrt(1 - y * y);
-    const d: Vec3 = [Math.cos(golden * i) * r, y, Math.sin(golden * i) * r];
-    let best = 0;
-    let bestDot = -Infinity;
-    points.forEach((p, index) => {
-      const value = dot(p, d);
-      if (value > bestDot) {
-        bestDot = value;
-        best = index;
-      }
-    });
-    chosen.add(best);
-  }
-  return [...chosen].map((i) => points[i]!);
-}
-
 /** Convex hull of the points, counter-clockwise outward triangles; null when the points are flat or fewer than 4. */
 export function convexHull(sources: Float32Array[]): { positions: Float32Array; indices: Uint32Array } | null {
-  let points = uniquePoints(sources);
-  if (points.length > MAX_HULL_POINTS) points = extremePoints(points, MAX_HULL_POINTS);
+  const vertexCount = sources.reduce((sum, p) => sum + p.length / 3, 0);
+  const points = uniquePoints(vertexCount > MAX_HULL_POINTS ? extremePoints(sources, MAX_HULL_POINTS) : allPoints(sources));
   if (points.length < 4) return null;
 
   const extent = Math.max(...[0, 1, 2].map((k) => Math.max(...points.map((p) => p[k]!)) - Math.min(...points.map((p) => p[k]!))));
@@ -85,7 +97,7 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
   if (lineDistance(p2) <= eps || planeDistance(points[i3]!) <= eps) return null;
 
   const inside: Vec3 = [0, 1, 2].map((k) => (p0[k]! + p1[k]! + p2[k]! + points[i3]![k]!) / 4) as Vec3;
-  const faces: Face[] = [];
+  let faces: Face[] = [];
   /** `orient`: only for the first tetrahedron; later faces take their winding from the horizon edge. */
   const addFace = (a: number, b: number, c: number, orient = false) => {
     let normal = cross(sub(points[b]!, points[a]!), sub(points[c]!, points[a]!));
@@ -105,7 +117,7 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
   const initial = new Set([i0, i1, i2, i3]);
   points.forEach((p, index) => {
     if (initial.has(index)) return;
-    const visible = faces.filter((f) => f.alive && dot(f.normal, p) - f.offset > eps);
+    const visible = faces.filter((f) => dot(f.normal, p) - f.offset > eps);
     if (visible.length === 0) return;
     const visibleEdges = new Set<string>();
     for (const f of visible)
@@ -116,6 +128,7 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
       ])
         visibleEdges.add(`${u},${v}`);
     for (const f of visible) f.alive = false;
+    faces = faces.filter((f) => f.alive);
     if (faces.length > 16 * points.length) return; // numerically tangled: stop growing, the caller falls back to a box
     // Horizon: edges of visible faces whose twin belongs to a face that stays.
     for (const f of visible) {
@@ -130,7 +143,7 @@ export function convexHull(sources: Float32Array[]): { positions: Float32Array; 
   });
 
   if (faces.length > 16 * points.length) return null;
-  const alive = faces.filter((f) => f.alive);
+  const alive = faces;
   const remap = new Map<number, number>();
   const used: number[] = [];
   const indexOf = (i: number) => {

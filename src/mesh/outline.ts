@@ -83,10 +83,33 @@ export function pointInPolygon([x, y]: Point2, polygon: Point2[]): boolean {
   return inside;
 }
 
-/** True when any edge of `a` touches any edge of `b`. */
+interface Box2 {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+function boxOf(points: Point2[]): Box2 {
+  const xs = points.map(([x]) => x);
+  const ys = points.map(([, y]) => y);
+  return { minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) };
+}
+
+const boxesOverlap = (a: Box2, b: Box2) => a.minX <= b.maxX && b.minX <= a.maxX && a.minY <= b.maxY && b.minY <= a.maxY;
+
+/** True when any edge of `a` touches any edge of `b` (edges outside the other's box are skipped cheaply). */
 export function polygonsCross(a: Point2[], b: Point2[]): boolean {
-  for (const [p, q] of edges(a)) {
-    for (const [r, s] of edges(b)) if (segmentsIntersect(p, q, r, s)) return true;
+  const boxA = boxOf(a);
+  const boxB = boxOf(b);
+  if (!boxesOverlap(boxA, boxB)) return false;
+  const near =
+    (box: Box2) =>
+    ([p, q]: [Point2, Point2]) =>
+      boxesOverlap(boxOf([p, q]), box);
+  const edgesB = edges(b).filter(near(boxA));
+  for (const [p, q] of edges(a).filter(near(boxB))) {
+    for (const [r, s] of edgesB) if (segmentsIntersect(p, q, r, s)) return true;
   }
   return false;
 }

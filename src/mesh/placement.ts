@@ -5,18 +5,7 @@
  */
 import { ToolError } from "../errors";
 import type { Bounds } from "./scene";
-import {
-  identity,
-  multiply,
-  rotationAbout,
-  rotationFromDegrees,
-  scaling,
-  solveLinear,
-  transformPoint,
-  translation,
-  type Mat4,
-  type Vec3,
-} from "./matrix";
+import { identity, multiply, rotationAbout, rotationFromDegrees, scaling, solveLinear, translation, type Mat4, type Vec3 } from "./matrix";
 import type { TreePart } from "./part-tree";
 import { SPEC_LIMITS, type AttachSide, type PartSpec } from "./spec";
 import { MIN_SIZE, type Geometry } from "./tessellate";
@@ -68,16 +57,19 @@ export function countInstances(tree: TreePart[], copies: Mat4[][]): number[] {
   return counts;
 }
 
-export function boundsOf(geometry: Geometry, matrices: Mat4[]): Bounds {
+export function boundsOf(geometry: Pick<Geometry, "positions">, matrices: Mat4[]): Bounds {
   const min: Vec3 = [Infinity, Infinity, Infinity];
   const max: Vec3 = [-Infinity, -Infinity, -Infinity];
   const p = geometry.positions;
   for (const m of matrices) {
     for (let i = 0; i < p.length; i += 3) {
-      const v = transformPoint(m, p[i]!, p[i + 1]!, p[i + 2]!);
+      const x = p[i]!;
+      const y = p[i + 1]!;
+      const z = p[i + 2]!;
       for (let k = 0; k < 3; k++) {
-        if (v[k]! < min[k]!) min[k] = v[k]!;
-        if (v[k]! > max[k]!) max[k] = v[k]!;
+        const v = m[k]! * x + m[4 + k]! * y + m[8 + k]! * z + m[12 + k]!;
+        if (v < min[k]!) min[k] = v;
+        if (v > max[k]!) max[k] = v;
       }
     }
   }

@@ -17,8 +17,8 @@ export const SPEC_LIMITS = {
   segments: { min: 3, max: 128 },
   profilePoints: 64,
   outlinePoints: 128,
-  holes: 16,
-  holePoints: 64,
+  holes: 8,
+  holePoints: 32,
   arrayCount: 64,
   /** Copies of all parts together, after mirror and array operators compound down the tree. */
   instances: 4096,

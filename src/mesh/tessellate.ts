@@ -253,6 +253,20 @@ export function estimateTriangles(shape: PreparedShape, factor: number): number 
   }
 }
 
+/** The segment counts a detail factor gives: equal keys mean identical tessellations. */
+export function detailKey(shape: PreparedShape, factor: number): number {
+  switch (shape.type) {
+    case "box":
+    case "plane":
+    case "extrude":
+      return 0;
+    case "rounded_box":
+      return roundedBoxSteps(shape.segments, factor);
+    default:
+      return segmentsAt(shape.segments, factor);
+  }
+}
+
 /** Builds the shape at a level of detail (1 = as asked), centred on its origin as the spec describes. */
 export function tessellate(shape: PreparedShape, factor: number): Geometry {
   return withoutDegenerateTriangles(build(shape, factor));
@@ -345,18 +359,23 @@ function roundedBox(size: [number, number, number], radius: number, steps: numbe
   if (radius < MIN_SIZE) {
     return scalePositions(geometry, size);
   }
-  const inner = size.map((s) => s / 2 - radius) as [number, number, number];
+  const [ix, iy, iz] = size.map((s) => s / 2 - radius) as [number, number, number];
   const halfStep = 0.5 / segmentsPerSide;
   const { positions, normals } = geometry;
   for (let i = 0; i < positions.length; i += 3) {
-    const p = [positions[i]!, positions[i + 1]!, positions[i + 2]!];
-    const n = p.map((v) => v - Math.sign(v) * halfStep);
-    const length = Math.hypot(n[0]!, n[1]!, n[2]!);
-    for (let axis = 0; axis < 3; axis++) {
-      const unit = n[axis]! / length;
-      positions[i + axis] = inner[axis]! * Math.sign(p[axis]!) + unit * radius;
-      normals[i + axis] = unit;
-    }
+    const px = positions[i]!;
+    const py = positions[i + 1]!;
+    const pz = positions[i + 2]!;
+    const nx = px - Math.sign(px) * halfStep;
+    const ny = py - Math.sign(py) * halfStep;
+    const nz = pz - Math.sign(pz) * halfStep;
+    const length = Math.hypot(nx, ny, nz);
+    positions[i] = ix * Math.sign(px) + (nx / length) * radius;
+    positions[i + 1] = iy * Math.sign(py) + (ny / length) * radius;
+    positions[i + 2] = iz * Math.sign(pz) + (nz / length) * radius;
+    normals[i] = nx / length;
+    normals[i + 1] = ny / length;
+    normals[i + 2] = nz / length;
   }
   return geometry;
 }
@@ -423,19 +442,16 @@ export function withoutDegenerateTriangles(geometry: Geometry): Geometry {
     if (area2 > 1e-14) kept.push(indices[t]!, indices[t + 1]!, indices[t + 2]!);
   }
   if (kept.length === indices.length) return geometry;
-  const remap = new Map<number, number>();
+  const remap = new Int32Array(positions.length / 3).fill(-1);
   const order: number[] = [];
-  const newIndices = new Uint32Array(
-    kept.map((i) => {
-      let mapped = remap.get(i);
-      if (mapped === undefined) {
-        mapped = order.length;
-        remap.set(i, mapped);
-        order.push(i);
-      }
-      return mapped;
-    }),
-  );
+  const newIndices = new Uint32Array(kept.length);
+  kept.forEach((i, at) => {
+    if (remap[i] === -1) {
+      remap[i] = order.length;
+      order.push(i);
+    }
+    newIndices[at] = remap[i]!;
+  });
   const out: Geometry = {
     positions: new Float32Array(order.length * 3),
     normals: new Float32Array(order.length * 3),
