@@ -37,7 +37,8 @@ export function buildScene(spec: ModelSpec): BuildSceneResult {
   const library = new MaterialLibrary(spec.materials ?? [], warnings);
   const materials = tree.map((part) => library.resolve(part.spec.material, part.path, warnings).name);
 
-  const factor = fitBudget(tree, shapes, instanceCounts, budget);
+  const lodRatios = options?.lods ?? [];
+  const factor = fitBudget(tree, shapes, instanceCounts, lodRatios, budget);
   if (factor < 1) warnings.push(`lowered curve segments to ${Math.round(factor * 100)}% to fit the ${budget}-triangle budget.`);
 
   const geometries = shapes.map((shape) => tessellate(shape, factor));
@@ -53,7 +54,7 @@ export function buildScene(spec: ModelSpec): BuildSceneResult {
   };
 
   // A part already at its fewest segments (or with none to lower) reuses its full-detail mesh.
-  const lods: SceneLod[] = (options?.lods ?? []).map((ratio) => ({
+  const lods: SceneLod[] = lodRatios.map((ratio) => ({
     ratio,
     parts: tree.map((part) => {
       const shape = shapes[part.index]!;
@@ -69,20 +70,29 @@ export function buildScene(spec: ModelSpec): BuildSceneResult {
   return { scene: { parts, materials: library.used, lods, bounds }, warnings };
 }
 
-/** Largest detail factor ≤ 1 whose estimated triangle count fits the budget; refuses if even the floor does not. */
-function fitBudget(tree: TreePart[], shapes: PreparedShape[], instanceCounts: number[], budget: number): number {
-  const total = (factor: number) => shapes.reduce((sum, shape, i) => sum + estimateTriangles(shape, factor) * instanceCounts[i]!, 0);
+/**
+ * Largest detail factor ≤ 1 whose estimated triangle count, full model plus every LOD, fits
+ * the budget (the compiler counts LODs against it too); refuses if even the floor does not.
+ */
+function fitBudget(tree: TreePart[], shapes: PreparedShape[], instanceCounts: number[], lodRatios: number[], budget: number): number {
+  const partTriangles = (i: number, factor: number) => {
+    const shape = shapes[i]!;
+    const lods = lodRatios.reduce((sum, ratio) => sum + estimateTriangles(shape, factor * ratio), 0);
+    return (estimateTriangles(shape, factor) + lods) * instanceCounts[i]!;
+  };
+  const total = (factor: number) => shapes.reduce((sum, _, i) => sum + partTriangles(i, factor), 0);
   let factor = 1;
   while (total(factor) > budget && factor > MIN_FACTOR) factor *= BUDGET_STEP;
   if (total(factor) <= budget) return factor;
   const heaviest = tree
-    .map((part, i) => ({ path: part.path, triangles: estimateTriangles(shapes[i]!, factor) * instanceCounts[i]! }))
+    .map((part, i) => ({ path: part.path, triangles: partTriangles(i, factor) }))
     .sort((a, b) => b.triangles - a.triangles)
     .slice(0, 3)
     .map((p) => `"${p.path}" ${p.triangles}`)
     .join(", ");
+  const withLods = lodRatios.length > 0 ? ` with its ${lodRatios.length} LOD${lodRatios.length > 1 ? "s" : ""}` : "";
   throw new ToolError(
-    `triangle budget exceeded: the model needs at least ${total(factor)} triangles even with the fewest segments, over the triangle_budget of ${budget} (largest parts: ${heaviest}); raise options.triangle_budget (max ${SPEC_LIMITS.triangleBudget.max}) or use fewer array copies and parts.`,
+    `triangle budget exceeded: the model${withLods} needs at least ${total(factor)} triangles even with the fewest segments, over the triangle_budget of ${budget} (largest parts: ${heaviest}); raise options.triangle_budget (max ${SPEC_LIMITS.triangleBudget.max}) or use fewer array copies, parts or LODs.`,
     "over_budget",
   );
 }

@@ -581,7 +581,7 @@ describe("refusals name the part path and the fix", () => {
         ],
         options: { triangle_budget: 1000 },
       },
-      'triangle budget exceeded: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest parts: "balls" 1536); raise options.triangle_budget (max 200000) or use fewer array copies and parts.',
+      'triangle budget exceeded: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest parts: "balls" 1536); raise options.triangle_budget (max 200000) or use fewer array copies, parts or LODs.',
     ],
   ];
   for (const [name, spec, message] of cases) {
@@ -622,6 +622,28 @@ describe("triangle budget", () => {
     expect(sceneTriangles(scene)).toBeLessThanOrEqual(20_000);
     expect(sceneTriangles(scene)).toBeGreaterThan(10_000);
     expect(warnings).toEqual(["lowered curve segments to 64% to fit the 20000-triangle budget."]);
+  });
+
+  it("counts LODs against the budget too", () => {
+    const { scene, warnings } = build({
+      parts: [{ id: "ball", parent: null, shape: { type: "sphere", radius: 0.1, segments: 64 } }],
+      options: { triangle_budget: 4000, lods: [0.5, 0.25] },
+    });
+    const total = sceneTriangles(scene) + scene.lods.reduce((sum, lod) => sum + lod.parts.reduce((s, p) => s + triangles(p), 0), 0);
+    expect(total).toBeLessThanOrEqual(4000);
+    expect(warnings).toEqual(["lowered curve segments to 80% to fit the 4000-triangle budget."]);
+    expect(
+      refusal(() =>
+        build({
+          parts: [
+            { id: "ball", parent: null, shape: { type: "sphere", radius: 0.1 }, array: { kind: "linear", count: 40, offset: [0.3, 0, 0] } },
+          ],
+          options: { triangle_budget: 1900, lods: [0.5] },
+        }),
+      ),
+    ).toBe(
+      'triangle budget exceeded: the model with its 1 LOD needs at least 1920 triangles even with the fewest segments, over the triangle_budget of 1900 (largest parts: "ball" 1920); raise options.triangle_budget (max 200000) or use fewer array copies, parts or LODs.',
+    );
   });
 
   it("a 200k-triangle spec builds within about a second", () => {
