@@ -159,8 +159,12 @@ function prepareLathe(points: Point2[], segments: number, path: string): Prepare
       "lathe profile is degenerate (fewer than 2 distinct points, or no width or height); give [radius, y] points from bottom to top, e.g. [[0, 0], [0.3, 0], [0.3, 0.5], [0, 0.5]].",
     );
   }
-  // Profiles written top to bottom would face inwards: revolve them bottom to top.
-  if (profile[0]![1] > profile[profile.length - 1]![1]) profile = [...profile].reverse();
+  const first = profile[0]!;
+  const last = profile[profile.length - 1]!;
+  const closed = profile.length > 3 && first[0] === last[0] && first[1] === last[1];
+  // Faces point outwards when a profile runs bottom to top, or a closed ring (a well's wall)
+  // runs counter-clockwise in the (radius, y) plane; reverse the others.
+  if (closed ? signedArea2(profile) < 0 : first[1] > last[1]) profile = [...profile].reverse();
   return { type: "lathe", profile, segments };
 }
 

@@ -106,6 +106,40 @@ describe("primitives: golden triangle counts and bounds (origin bottom_center)",
     });
   }
 
+  it("lathe profiles face outwards whichever way they are written", () => {
+    const outwardShare = (profile: number[][]) => {
+      const chunk = one({ type: "lathe", profile, segments: 16 }).scene.parts[0]!.chunks[0]!;
+      let outward = 0;
+      for (let v = 0; v < chunk.positions.length; v += 3) {
+        if (chunk.normals[v]! * chunk.positions[v]! + chunk.normals[v + 2]! * chunk.positions[v + 2]! > 0) outward++;
+      }
+      return outward / (chunk.positions.length / 3);
+    };
+    const wall = [
+      [0.2, 0],
+      [0.2, 1],
+    ];
+    expect(outwardShare(wall)).toBe(1);
+    expect(outwardShare([...wall].reverse())).toBe(1);
+    // A closed ring, clockwise: its outer wall must still face out, its inner wall in.
+    const ring = [
+      [0.5, 0],
+      [0.5, 0.7],
+      [0.6, 0.7],
+      [0.6, 0],
+      [0.5, 0],
+    ];
+    const chunk = one({ type: "lathe", profile: ring, segments: 16 }).scene.parts[0]!.chunks[0]!;
+    for (let v = 0; v < chunk.positions.length; v += 3) {
+      const radius = Math.hypot(chunk.positions[v]!, chunk.positions[v + 2]!);
+      const radial = chunk.normals[v]! * chunk.positions[v]! + chunk.normals[v + 2]! * chunk.positions[v + 2]!;
+      const y = chunk.positions[v + 1]!;
+      if (y === 0 || y === Math.fround(0.7)) continue; // rims: normals there belong to the flat top and bottom
+      if (radius > 0.599) expect(radial).toBeGreaterThan(0);
+      if (radius < 0.501) expect(radial).toBeLessThan(0);
+    }
+  });
+
   it("faces point outwards (counter-clockwise seen from outside): a sphere's triangles all face away from its centre", () => {
     const chunk = one({ type: "sphere", radius: 1, segments: 12 }, { origin: "center", triangle_budget: null, lods: null, colliders: null })
       .scene.parts[0]!.chunks[0]!;
