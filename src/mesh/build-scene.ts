@@ -92,7 +92,7 @@ function fitBudget(tree: TreePart[], shapes: PreparedShape[], instanceCounts: nu
     .join(", ");
   const withLods = lodRatios.length > 0 ? ` with its ${lodRatios.length} LOD${lodRatios.length > 1 ? "s" : ""}` : "";
   throw new ToolError(
-    `triangle budget exceeded: the model${withLods} needs at least ${total(factor)} triangles even with the fewest segments, over the triangle_budget of ${budget} (largest parts: ${heaviest}); raise options.triangle_budget (max ${SPEC_LIMITS.triangleBudget.max}) or use fewer array copies, parts or LODs.`,
+    `triangle budget exceeded: the model${withLods} needs at least ${total(factor)} triangles even with the fewest segments, over the triangle_budget of ${budget} (largest parts: ${heaviest}); raise options.triangle_budget (max ${SPEC_LIMITS.triangleBudget.max}) or use fewer ${lodRatios.length > 0 ? "array copies, parts or LODs" : "array copies and parts"}.`,
     "over_budget",
   );
 }

@@ -615,7 +615,7 @@ describe("refusals name the part path and the fix", () => {
         ],
         options: { triangle_budget: 1000 },
       },
-      'triangle budget exceeded: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest parts: "balls" 1536); raise options.triangle_budget (max 200000) or use fewer array copies, parts or LODs.',
+      'triangle budget exceeded: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest parts: "balls" 1536); raise options.triangle_budget (max 200000) or use fewer array copies and parts.',
     ],
   ];
   for (const [name, spec, message] of cases) {
