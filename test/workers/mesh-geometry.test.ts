@@ -3,6 +3,9 @@ import { ToolError } from "../../src/errors";
 import { buildScene } from "../../src/mesh/build-scene";
 import type { Bounds, Scene, ScenePart } from "../../src/mesh/scene";
 import { ModelSpec, modelSpecJsonSchema, type ModelSpecInput } from "../../src/mesh/spec";
+import { riskyPatternReason } from "../../src/jobs/json-schema-answer";
+import { strictSchemaProblems } from "../../src/openai/strict-schema";
+import { checkJsonSchemaFormat } from "../fake-openai/json-schema";
 
 const build = (input: ModelSpecInput) => buildScene(ModelSpec.parse(input));
 const one = (shape: ModelSpecInput["parts"][number]["shape"], options: ModelSpecInput["options"] = null) =>
@@ -748,6 +751,18 @@ describe("strict JSON Schema export (OpenAI structured outputs subset)", () => {
       if ("anyOf" in node) expect(node.anyOf).toBeInstanceOf(Array);
     });
     expect(objects).toBeGreaterThan(12);
+  });
+
+  it("passes the server's own strict check and the fake OpenAI's", () => {
+    const schema = modelSpecJsonSchema();
+    expect(strictSchemaProblems(schema)).toEqual([]);
+    expect(() => checkJsonSchemaFormat("model_spec", schema, true)).not.toThrow();
+    const patterns: string[] = [];
+    walk(schema, "$", (node) => {
+      if (typeof node.pattern === "string") patterns.push(node.pattern);
+    });
+    expect(patterns).toEqual(["^#[0-9a-fA-F]{6}$", "^#[0-9a-fA-F]{6}$", "^[A-Za-z0-9_.-]+$"]);
+    expect(patterns.map(riskyPatternReason)).toEqual([undefined, undefined, undefined]);
   });
 
   it("keeps optional fields nullable, so a strict-mode answer parses", () => {
