@@ -11,7 +11,8 @@ const corpus = import.meta.glob<{ default: unknown }>("../fixtures/models/*.json
 /** Structural soundness every built scene must have, whatever the spec. */
 function expectSound(scene: Scene, budget: number) {
   let triangles = 0;
-  for (const part of scene.parts) {
+  // The budget covers the model and its LODs together, as the compiler checks it.
+  for (const part of [...scene.parts, ...scene.lods.flatMap((lod) => lod.parts)]) {
     for (const chunk of part.chunks) {
       const vertices = chunk.positions.length / 3;
       expect(chunk.normals.length).toBe(vertices * 3);
@@ -21,6 +22,10 @@ function expectSound(scene: Scene, budget: number) {
       expect(chunk.normals.every(Number.isFinite)).toBe(true);
       expect(chunk.uvs.every(Number.isFinite)).toBe(true);
       expect(chunk.indices.every((i) => i < vertices)).toBe(true);
+      for (let v = 0; v < chunk.normals.length; v += 3) {
+        const length = Math.hypot(chunk.normals[v]!, chunk.normals[v + 1]!, chunk.normals[v + 2]!);
+        if (Math.abs(length - 1) > 1e-3) expect.fail(`${part.path}: normal ${v / 3} has length ${length}`);
+      }
       expect(scene.materials.has(chunk.material)).toBe(true);
       triangles += chunk.indices.length / 3;
     }
