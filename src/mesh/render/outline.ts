@@ -1,0 +1,56 @@
+/**
+ * Outlines drawn from the opaque buffers: wherever two neighbouring pixels show different
+ * triangles and those differ enough — one is background (silhouette), their normals bend
+ * sharply (crease), or their depths jump (one part in front of another) — both pixels are
+ * inked. At 2× supersampling that is a line about one output pixel wide.
+ */
+import type { Vec3 } from "./camera";
+import type { Framebuffer } from "./raster";
+
+/** Normals meeting at more than ~53° make a crease; finer tessellation steps do not. */
+const CREASE_COSINE = 0.6;
+/** A depth jump above 1 % of the distance is an occlusion edge, not a tilted surface. */
+const DEPTH_GAP_RATIO = 0.01;
+const INK_OPACITY = 0.85;
+
+/**
+ * @param normals unit normal per opaque triangle id (xyz), facing the camera
+ * @param ink linear RGB of the line
+ */
+export function drawOutlines(fb: Framebuffer, normals: Float32Array, ink: Vec3): void {
+  const { width, height, surface, inverseDepth, color } = fb;
+  const marks = new Uint8Array(width * height);
+
+  const differ = (i: number, j: number): boolean => {
+    const si = surface[i]!;
+    const sj = surface[j]!;
+    if (si === sj) return false;
+    if (si < 0 || sj < 0) return true;
+    const ni = si * 3;
+    const nj = sj * 3;
+    const cosine = normals[ni]! * normals[nj]! + normals[ni + 1]! * normals[nj + 1]! + normals[ni + 2]! * normals[nj + 2]!;
+    if (cosine < CREASE_COSINE) return true;
+    const zi = 1 / inverseDepth[i]!;
+    const zj = 1 / inverseDepth[j]!;
+    return Math.abs(zi - zj) > DEPTH_GAP_RATIO * Math.min(zi, zj);
+  };
+
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      if (x + 1 < width && differ(i, i + 1)) marks[i] = marks[i + 1] = 1;
+      if (y + 1 < height && differ(i, i + width)) marks[i] = marks[i + width] = 1;
+    }
+  }
+
+  const keep = 1 - INK_OPACITY;
+  const [ir, ig, ib] = [ink[0] * INK_OPACITY, ink[1] * INK_OPACITY, ink[2] * INK_OPACITY];
+  for (let i = 0; i < marks.length; i++) {
+    if (marks[i] === 0) continue;
+    const o = i * 3;
+    color[o] = color[o]! * keep + ir;
+    color[o + 1] = color[o + 1]! * keep + ig;
+    color[o + 2] = color[o + 2]! * keep + ib;
+  }
+}
