@@ -1,8 +1,9 @@
 /**
  * Colour output: the light neutral background and ink, linear → sRGB encoding through a
- * lookup table, and the box filter that turns the 2× supersampled buffer into the picture.
+ * lookup table, and the 2×2 box filter that turns the supersampled buffer into the picture.
  */
 import type { Vec3 } from "./camera";
+import type { Framebuffer } from "./raster";
 
 /** RGBA bytes, row-major, 4 per pixel, sRGB, alpha 255. */
 export interface RgbaImage {
@@ -40,32 +41,33 @@ function linearToSrgbTable(): Uint8Array {
 }
 
 /**
- * Averages each `factor`×`factor` block of linear RGB (`width`×`height` samples) into one
- * sRGB pixel; values above 1 (bright emissive) clip to white, NaN to black.
+ * Averages each 2×2 block of linear samples into one sRGB pixel; values above 1 (bright
+ * emissive) clip to white, NaN to black. Rows nothing was drawn in are copied as background.
  */
-export function downsampleToRgba(color: Float32Array, width: number, height: number, factor: number): RgbaImage {
+export function downsampleToRgba(fb: Framebuffer, background: Vec3): RgbaImage {
   const table = linearToSrgbTable();
-  const outWidth = Math.floor(width / factor);
-  const outHeight = Math.floor(height / factor);
+  const { red, green, blue, width, touched } = fb;
+  const outWidth = Math.floor(width / 2);
+  const outHeight = Math.floor(fb.height / 2);
   const rgba = new Uint8Array(outWidth * outHeight * 4);
-  const scale = LUT_STEPS / (factor * factor);
+  const backgroundRow = new Uint8Array(outWidth * 4);
+  // Rounded through float32 as the planes store it, so copied rows equal filtered ones.
+  const encode = (value: number) => table[lutIndex(Math.fround(value) * LUT_STEPS)]!;
+  const fill = [encode(background[0]), encode(background[1]), encode(background[2]), 255];
+  for (let i = 0; i < backgroundRow.length; i++) backgroundRow[i] = fill[i % 4]!;
+  const scale = LUT_STEPS / 4;
   for (let y = 0; y < outHeight; y++) {
-    for (let x = 0; x < outWidth; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let sy = 0; sy < factor; sy++) {
-        let i = ((y * factor + sy) * width + x * factor) * 3;
-        for (let sx = 0; sx < factor; sx++, i += 3) {
-          r += color[i]!;
-          g += color[i + 1]!;
-          b += color[i + 2]!;
-        }
-      }
-      const o = (y * outWidth + x) * 4;
-      rgba[o] = table[lutIndex(r * scale)]!;
-      rgba[o + 1] = table[lutIndex(g * scale)]!;
-      rgba[o + 2] = table[lutIndex(b * scale)]!;
+    if (2 * y + 1 < touched.minY || 2 * y > touched.maxY) {
+      rgba.set(backgroundRow, y * outWidth * 4);
+      continue;
+    }
+    let o = y * outWidth * 4;
+    let top = 2 * y * width;
+    for (let x = 0; x < outWidth; x++, o += 4, top += 2) {
+      const bottom = top + width;
+      rgba[o] = table[lutIndex((red[top]! + red[top + 1]! + red[bottom]! + red[bottom + 1]!) * scale)]!;
+      rgba[o + 1] = table[lutIndex((green[top]! + green[top + 1]! + green[bottom]! + green[bottom + 1]!) * scale)]!;
+      rgba[o + 2] = table[lutIndex((blue[top]! + blue[top + 1]! + blue[bottom]! + blue[bottom + 1]!) * scale)]!;
       rgba[o + 3] = 255;
     }
   }
@@ -73,5 +75,5 @@ export function downsampleToRgba(color: Float32Array, width: number, height: num
 }
 
 function lutIndex(value: number): number {
-  return value > 0 ? (value < LUT_STEPS ? Math.round(value) : LUT_STEPS) : 0;
+  return value > 0 ? (value < LUT_STEPS ? (value + 0.5) | 0 : LUT_STEPS) : 0;
 }

@@ -18,13 +18,16 @@ const INK_OPACITY = 0.85;
  * @param ink linear RGB of the line
  */
 export function drawOutlines(fb: Framebuffer, normals: Float32Array, ink: Vec3): void {
-  const { width, height, surface, inverseDepth, color } = fb;
+  const { width, height, surface, inverseDepth, touched } = fb;
+  if (touched.minX > touched.maxX) return;
+  // Lines can fall one pixel outside what was drawn (the background side of a silhouette).
+  const minX = Math.max(0, touched.minX - 1);
+  const maxX = Math.min(width - 1, touched.maxX + 1);
+  const minY = Math.max(0, touched.minY - 1);
+  const maxY = Math.min(height - 1, touched.maxY + 1);
   const marks = new Uint8Array(width * height);
 
-  const differ = (i: number, j: number): boolean => {
-    const si = surface[i]!;
-    const sj = surface[j]!;
-    if (si === sj) return false;
+  const edgeBetween = (si: number, sj: number, i: number, j: number): boolean => {
     if (si < 0 || sj < 0) return true;
     const ni = si * 3;
     const nj = sj * 3;
@@ -35,22 +38,32 @@ export function drawOutlines(fb: Framebuffer, normals: Float32Array, ink: Vec3):
     return Math.abs(zi - zj) > DEPTH_GAP_RATIO * Math.min(zi, zj);
   };
 
-  for (let y = 0; y < height; y++) {
+  for (let y = minY; y <= maxY; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
+    for (let x = minX; x <= maxX; x++) {
       const i = row + x;
-      if (x + 1 < width && differ(i, i + 1)) marks[i] = marks[i + 1] = 1;
-      if (y + 1 < height && differ(i, i + width)) marks[i] = marks[i + width] = 1;
+      const si = surface[i]!;
+      if (x < maxX) {
+        const sj = surface[i + 1]!;
+        if (si !== sj && edgeBetween(si, sj, i, i + 1)) marks[i] = marks[i + 1] = 1;
+      }
+      if (y < maxY) {
+        const sj = surface[i + width]!;
+        if (si !== sj && edgeBetween(si, sj, i, i + width)) marks[i] = marks[i + width] = 1;
+      }
     }
   }
 
+  const { red, green, blue } = fb;
   const keep = 1 - INK_OPACITY;
   const [ir, ig, ib] = [ink[0] * INK_OPACITY, ink[1] * INK_OPACITY, ink[2] * INK_OPACITY];
-  for (let i = 0; i < marks.length; i++) {
-    if (marks[i] === 0) continue;
-    const o = i * 3;
-    color[o] = color[o]! * keep + ir;
-    color[o + 1] = color[o + 1]! * keep + ig;
-    color[o + 2] = color[o + 2]! * keep + ib;
+  for (let y = minY; y <= maxY; y++) {
+    for (let i = y * width + minX, end = y * width + maxX; i <= end; i++) {
+      if (marks[i] === 0) continue;
+      red[i] = red[i]! * keep + ir;
+      green[i] = green[i]! * keep + ig;
+      blue[i] = blue[i]! * keep + ib;
+    }
   }
+  fb.touch(minX, minY, maxX, maxY);
 }

@@ -9,31 +9,43 @@ import type { Vec3 } from "./camera";
 export class Framebuffer {
   readonly width: number;
   readonly height: number;
-  /** Linear RGB per pixel. */
-  readonly color: Float32Array;
+  /** Linear colour per pixel, one plane per channel (so clearing is a native fill). */
+  readonly red: Float32Array;
+  readonly green: Float32Array;
+  readonly blue: Float32Array;
   /** 1 / depth of the nearest opaque surface; 0 where nothing was drawn. */
   readonly inverseDepth: Float32Array;
   /** Id of the opaque triangle seen at each pixel (for outlines); -1 where nothing was drawn. */
   readonly surface: Int32Array;
+  /** Rows and columns anything may have been drawn in (inclusive); empty when minX > maxX. */
+  readonly touched = { minX: 0, minY: 0, maxX: -1, maxY: -1 };
 
   constructor(width: number, height: number) {
     this.width = width;
     this.height = height;
-    this.color = new Float32Array(width * height * 3);
+    this.red = new Float32Array(width * height);
+    this.green = new Float32Array(width * height);
+    this.blue = new Float32Array(width * height);
     this.inverseDepth = new Float32Array(width * height);
     this.surface = new Int32Array(width * height);
   }
 
   clear(background: Vec3): void {
-    const [r, g, b] = background;
-    const color = this.color;
-    for (let i = 0; i < color.length; i += 3) {
-      color[i] = r;
-      color[i + 1] = g;
-      color[i + 2] = b;
-    }
+    this.red.fill(background[0]);
+    this.green.fill(background[1]);
+    this.blue.fill(background[2]);
     this.inverseDepth.fill(0);
     this.surface.fill(-1);
+    Object.assign(this.touched, { minX: this.width, minY: this.height, maxX: -1, maxY: -1 });
+  }
+
+  /** Widens the touched rectangle to include the given (already clamped) one. */
+  touch(minX: number, minY: number, maxX: number, maxY: number): void {
+    const t = this.touched;
+    if (minX < t.minX) t.minX = minX;
+    if (minY < t.minY) t.minY = minY;
+    if (maxX > t.maxX) t.maxX = maxX;
+    if (maxY > t.maxY) t.maxY = maxY;
   }
 }
 
@@ -69,6 +81,7 @@ export function fillTriangle(fb: Framebuffer, t: Float64Array, surfaceId: number
   const minY = Math.max(0, Math.ceil((Math.min(ay, by, cy) - HALF) / SUBPIXELS));
   const maxY = Math.min(height - 1, Math.floor((Math.max(ay, by, cy) - HALF) / SUBPIXELS));
   if (minX > maxX || minY > maxY) return;
+  fb.touch(minX, minY, maxX, maxY);
 
   // Edge functions: eA is opposite vertex a (its barycentric weight × area), and so on.
   // Stepping one pixel moves SUBPIXELS grid units.
@@ -97,7 +110,7 @@ export function fillTriangle(fb: Framebuffer, t: Float64Array, surfaceId: number
   const cg = t[c + 4]! * cw;
   const cb = t[c + 5]! * cw;
 
-  const { color, inverseDepth, surface } = fb;
+  const { red, green, blue, inverseDepth, surface } = fb;
   const opaque = surfaceId >= 0;
   const keep = 1 - alpha;
   const startX = minX * SUBPIXELS + HALF;
@@ -114,20 +127,19 @@ export function fillTriangle(fb: Framebuffer, t: Float64Array, surfaceId: number
         const w = eA * aw + eB * bw + eC * cw;
         const depth = w * invArea;
         if (depth > inverseDepth[pixel]!) {
-          const o = pixel * 3;
           const r = (eA * ar + eB * br + eC * cr) / w;
           const g = (eA * ag + eB * bg + eC * cg) / w;
           const bl = (eA * ab + eB * bb + eC * cb) / w;
           if (opaque) {
             inverseDepth[pixel] = depth;
             surface[pixel] = surfaceId;
-            color[o] = r;
-            color[o + 1] = g;
-            color[o + 2] = bl;
+            red[pixel] = r;
+            green[pixel] = g;
+            blue[pixel] = bl;
           } else {
-            color[o] = color[o]! * keep + r * alpha;
-            color[o + 1] = color[o + 1]! * keep + g * alpha;
-            color[o + 2] = color[o + 2]! * keep + bl * alpha;
+            red[pixel] = red[pixel]! * keep + r * alpha;
+            green[pixel] = green[pixel]! * keep + g * alpha;
+            blue[pixel] = blue[pixel]! * keep + bl * alpha;
           }
         }
       } else if (inside) {

@@ -12,6 +12,7 @@ import { type DrawableChunk, type PreparedScene, prepareScene } from "./prepare"
 import { fillTriangle, Framebuffer, SCREEN_VERTEX } from "./raster";
 import { cameraLighting, type Lighting, shadeVertex, surfaceColor } from "./shade";
 
+/** Samples per pixel along each axis (the resolve in color.ts box-filters 2×2). */
 export const SUPERSAMPLING = 2;
 export const MIN_VIEW_SIZE = 8;
 export const MAX_VIEW_SIZE = 2048;
@@ -41,7 +42,7 @@ export function renderPreparedView(prepared: PreparedScene, view: ViewName, size
   const fb = workspace.framebufferFor(size);
   fb.clear(BACKGROUND);
   if (prepared.sphere) drawScene(prepared, frameCamera(prepared.sphere, view), fb);
-  return downsampleToRgba(fb.color, fb.width, fb.height, SUPERSAMPLING);
+  return downsampleToRgba(fb, BACKGROUND);
 }
 
 /** Draws with any camera (the six views use `frameCamera`; tests place their own). */
