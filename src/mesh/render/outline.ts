@@ -1,8 +1,9 @@
 /**
  * Outlines drawn from the opaque buffers: wherever two neighbouring pixels show different
  * triangles and those differ enough — one is background (silhouette), their normals bend
- * sharply (crease), or their depths jump (one part in front of another) — both pixels are
- * inked. At 2× supersampling that is a line about one output pixel wide.
+ * sharply (crease), or their depths jump (one part in front of another) — a line three
+ * samples wide is inked across the boundary. After the 2×2 resolve that is always one fully
+ * dark pixel beside a half-dark one, however the edge falls on the pixel grid.
  */
 import type { Vec3 } from "./camera";
 import type { Framebuffer } from "./raster";
@@ -11,7 +12,7 @@ import type { Framebuffer } from "./raster";
 const CREASE_COSINE = 0.6;
 /** A depth jump above 1 % of the distance is an occlusion edge, not a tilted surface. */
 const DEPTH_GAP_RATIO = 0.01;
-const INK_OPACITY = 0.85;
+const INK_OPACITY = 1;
 
 /**
  * @param normals unit normal per opaque triangle id (xyz), facing the camera
@@ -20,7 +21,7 @@ const INK_OPACITY = 0.85;
 export function drawOutlines(fb: Framebuffer, normals: Float32Array, ink: Vec3): void {
   const { width, height, surface, inverseDepth, touched } = fb;
   if (touched.minX > touched.maxX) return;
-  // Lines can fall one pixel outside what was drawn (the background side of a silhouette).
+  // Boundaries lie up to one sample outside what was drawn (the background side of a silhouette).
   const minX = Math.max(0, touched.minX - 1);
   const maxX = Math.min(width - 1, touched.maxX + 1);
   const minY = Math.max(0, touched.minY - 1);
@@ -45,11 +46,17 @@ export function drawOutlines(fb: Framebuffer, normals: Float32Array, ink: Vec3):
       const si = surface[i]!;
       if (x < maxX) {
         const sj = surface[i + 1]!;
-        if (si !== sj && edgeBetween(si, sj, i, i + 1)) marks[i] = marks[i + 1] = 1;
+        if (si !== sj && edgeBetween(si, sj, i, i + 1)) {
+          marks[i] = marks[i + 1] = 1;
+          if (x + 2 < width) marks[i + 2] = 1;
+        }
       }
       if (y < maxY) {
         const sj = surface[i + width]!;
-        if (si !== sj && edgeBetween(si, sj, i, i + width)) marks[i] = marks[i + width] = 1;
+        if (si !== sj && edgeBetween(si, sj, i, i + width)) {
+          marks[i] = marks[i + width] = 1;
+          if (y + 2 < height) marks[i + 2 * width] = 1;
+        }
       }
     }
   }
@@ -57,13 +64,16 @@ export function drawOutlines(fb: Framebuffer, normals: Float32Array, ink: Vec3):
   const { red, green, blue } = fb;
   const keep = 1 - INK_OPACITY;
   const [ir, ig, ib] = [ink[0] * INK_OPACITY, ink[1] * INK_OPACITY, ink[2] * INK_OPACITY];
-  for (let y = minY; y <= maxY; y++) {
-    for (let i = y * width + minX, end = y * width + maxX; i <= end; i++) {
+  // Ink reaches one sample further right and down than the boundaries.
+  const inkMaxX = Math.min(width - 1, maxX + 1);
+  const inkMaxY = Math.min(height - 1, maxY + 1);
+  for (let y = minY; y <= inkMaxY; y++) {
+    for (let i = y * width + minX, end = y * width + inkMaxX; i <= end; i++) {
       if (marks[i] === 0) continue;
       red[i] = red[i]! * keep + ir;
       green[i] = green[i]! * keep + ig;
       blue[i] = blue[i]! * keep + ib;
     }
   }
-  fb.touch(minX, minY, maxX, maxY);
+  fb.touch(minX, minY, inkMaxX, inkMaxY);
 }

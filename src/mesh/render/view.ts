@@ -45,8 +45,16 @@ export function renderPreparedView(prepared: PreparedScene, view: ViewName, size
   return downsampleToRgba(fb, BACKGROUND);
 }
 
-/** Draws with any camera (the six views use `frameCamera`; tests place their own). */
-export function drawScene(prepared: PreparedScene, camera: Camera, fb: Framebuffer): void {
+/** Renders through a camera placed by the caller (tests use it to reach the near plane). */
+export function renderWithCamera(scene: Scene, camera: Camera, size: number): RgbaImage {
+  checkSize("size", size, MIN_VIEW_SIZE, MAX_VIEW_SIZE);
+  const fb = new Workspace().framebufferFor(size);
+  fb.clear(BACKGROUND);
+  drawScene(prepareScene(scene), camera, fb);
+  return downsampleToRgba(fb, BACKGROUND);
+}
+
+function drawScene(prepared: PreparedScene, camera: Camera, fb: Framebuffer): void {
   const lighting = cameraLighting(camera);
   let triangleCount = 0;
   for (const { chunk } of prepared.chunks) triangleCount += Math.floor(chunk.indices.length / 3);
