@@ -24,6 +24,7 @@ mkdirSync(outdir, { recursive: true });
 
 const cases = [
   ["two-boxes", scenes.twoBoxes()],
+  ["table", scenes.furnishedTable()],
   ["spheres-5k", scenes.sphereField(5_000)],
   ["spheres-100k", scenes.sphereField(100_000)],
 ] as const;

@@ -157,3 +157,23 @@ export function sphereField(triangles: number): Scene {
   }
   return sceneOf([{ id: "field", chunks }], [material("grey")]);
 }
+
+/** A table with four legs, a red ball, a glass block and a glowing lamp: every kind of material at once. */
+export function furnishedTable(): Scene {
+  const legs = [-1, 1].flatMap((sx) => [-1, 1].map((sz) => boxChunk("wood", [sx * 0.55, 0.35, sz * 0.3], [0.08, 0.7, 0.08])));
+  return sceneOf(
+    [
+      { id: "top", chunks: [boxChunk("wood", [0, 0.725, 0], [1.3, 0.05, 0.75])] },
+      { id: "legs", chunks: legs },
+      { id: "ball", chunks: [sphereChunk("red", [-0.3, 0.87, 0], 0.12, 32, 16)] },
+      { id: "glass", chunks: [boxChunk("glass", [0.1, 0.85, 0.1], [0.2, 0.2, 0.2])] },
+      { id: "lamp", chunks: [sphereChunk("glow", [0.4, 0.82, -0.1], 0.07, 16, 8)] },
+    ],
+    [
+      material("wood", { baseColor: [0.45, 0.25, 0.1, 1] }),
+      material("red", { baseColor: [0.8, 0.05, 0.05, 1] }),
+      material("glass", { baseColor: [0.6, 0.8, 0.9, 0.35], alphaMode: "BLEND" }),
+      material("glow", { baseColor: [0.2, 0.2, 0.1, 1], emissive: [1, 0.8, 0.3], emissiveStrength: 1.5 }),
+    ],
+  );
+}

@@ -10,8 +10,13 @@ import type { Framebuffer } from "./raster";
 
 /** Normals meeting at more than ~53° make a crease; finer tessellation steps do not. */
 const CREASE_COSINE = 0.6;
-/** A depth jump above 1 % of the distance is an occlusion edge, not a tilted surface. */
-const DEPTH_GAP_RATIO = 0.01;
+/**
+ * A step in depth of more than 1 % of the distance, beyond what the surface's own slope
+ * predicts, is an occlusion edge. Inverse depth is linear across the screen on a plane, so
+ * extrapolating it one sample from each side predicts a coplanar neighbour exactly, even at a
+ * grazing angle where plain depth differences between neighbours are large.
+ */
+const DEPTH_JUMP_RATIO = 0.01;
 const INK_OPACITY = 1;
 
 /**
@@ -28,15 +33,21 @@ export function drawOutlines(fb: Framebuffer, normals: Float32Array, ink: Vec3):
   const maxY = Math.min(height - 1, touched.maxY + 1);
   const marks = new Uint8Array(width * height);
 
-  const edgeBetween = (si: number, sj: number, i: number, j: number): boolean => {
+  /** Whether the boundary between samples i and j = i + step is an edge; `before`/`after`: i − step and j + step exist. */
+  const edgeBetween = (si: number, sj: number, i: number, step: number, before: boolean, after: boolean): boolean => {
     if (si < 0 || sj < 0) return true;
     const ni = si * 3;
     const nj = sj * 3;
     const cosine = normals[ni]! * normals[nj]! + normals[ni + 1]! * normals[nj + 1]! + normals[ni + 2]! * normals[nj + 2]!;
     if (cosine < CREASE_COSINE) return true;
-    const zi = 1 / inverseDepth[i]!;
-    const zj = 1 / inverseDepth[j]!;
-    return Math.abs(zi - zj) > DEPTH_GAP_RATIO * Math.min(zi, zj);
+    const j = i + step;
+    const wi = inverseDepth[i]!;
+    const wj = inverseDepth[j]!;
+    const beforeI = before ? inverseDepth[i - step]! : 0;
+    const afterJ = after ? inverseDepth[j + step]! : 0;
+    const predictedJ = beforeI > 0 ? 2 * wi - beforeI : wi;
+    const predictedI = afterJ > 0 ? 2 * wj - afterJ : wj;
+    return Math.abs(wj - predictedJ) > DEPTH_JUMP_RATIO * wj && Math.abs(wi - predictedI) > DEPTH_JUMP_RATIO * wi;
   };
 
   for (let y = minY; y <= maxY; y++) {
@@ -46,14 +57,14 @@ export function drawOutlines(fb: Framebuffer, normals: Float32Array, ink: Vec3):
       const si = surface[i]!;
       if (x < maxX) {
         const sj = surface[i + 1]!;
-        if (si !== sj && edgeBetween(si, sj, i, i + 1)) {
+        if (si !== sj && edgeBetween(si, sj, i, 1, x > 0, x + 2 < width)) {
           marks[i] = marks[i + 1] = 1;
           if (x + 2 < width) marks[i + 2] = 1;
         }
       }
       if (y < maxY) {
         const sj = surface[i + width]!;
-        if (si !== sj && edgeBetween(si, sj, i, i + width)) {
+        if (si !== sj && edgeBetween(si, sj, i, width, y > 0, y + 2 < height)) {
           marks[i] = marks[i + width] = 1;
           if (y + 2 < height) marks[i + 2 * width] = 1;
         }

@@ -17,7 +17,9 @@ export interface Lighting {
 const KEY_STRENGTH = 0.72;
 const SKY_AMBIENT = 0.34;
 const GROUND_AMBIENT = 0.16;
-const RIM_STRENGTH = 0.28;
+const RIM_STRENGTH = 0.3;
+/** How white the rim light is (the rest takes the surface's colour). */
+const RIM_WHITE = 0.35;
 
 export function cameraLighting(camera: Camera): Lighting {
   const { right, up, forward } = camera;
@@ -72,9 +74,11 @@ export function shadeVertex(
   const edge = 1 - facing;
   const rim = RIM_STRENGTH * edge * edge * edge;
   const light = ambient + diffuse;
-  out[offset] = surface.base[0] * light + rim + surface.glow[0];
-  out[offset + 1] = surface.base[1] * light + rim + surface.glow[1];
-  out[offset + 2] = surface.base[2] * light + rim + surface.glow[2];
+  // The rim keeps some of the surface's hue, so grazing faces do not all wash out to grey.
+  const { base, glow } = surface;
+  out[offset] = base[0] * light + rim * (RIM_WHITE + (1 - RIM_WHITE) * base[0]) + glow[0];
+  out[offset + 1] = base[1] * light + rim * (RIM_WHITE + (1 - RIM_WHITE) * base[1]) + glow[1];
+  out[offset + 2] = base[2] * light + rim * (RIM_WHITE + (1 - RIM_WHITE) * base[2]) + glow[2];
 }
 
 function clamp01(value: number): number {
