@@ -3,14 +3,15 @@
  * does not depend on the spec compiler.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_TILE, MIN_TILE, renderMontage, renderView, VIEW_NAMES, type RgbaImage } from "../../src/mesh/render";
+import { MAX_TILE, MAX_VIEW_SIZE, MIN_TILE, renderMontage, renderView, VIEW_NAMES, type RgbaImage } from "../../src/mesh/render";
 import type { Camera } from "../../src/mesh/render/camera";
 import { BACKGROUND_SRGB, GRID_SRGB, LABEL_SRGB } from "../../src/mesh/render/color";
 import { isInk, textSize } from "../../src/mesh/render/font";
 import { LABEL_OFFSET, labelScale, montageLayout } from "../../src/mesh/render/montage";
-import { renderWithCamera } from "../../src/mesh/render/view";
+import { prepareScene } from "../../src/mesh/render/prepare";
+import { renderPreparedView, renderWithCamera, Workspace } from "../../src/mesh/render/view";
 import type { MeshChunk, Scene } from "../../src/mesh/scene";
-import { boxChunk, material, sceneOf, sphereChunk, triangleChunk, twoBoxes } from "../support/scenes";
+import { boxChunk, furnishedTable, material, sceneOf, sphereChunk, triangleChunk, twoBoxes } from "../support/scenes";
 
 type Rgb = [number, number, number];
 
@@ -430,13 +431,34 @@ describe("bad input", () => {
     expect(luminance(pixel(image, 40, 40))).toBeGreaterThan(60);
   });
 
-  it.each([0, 7, 2049, 64.5, Number.NaN])("refuses view size %s, naming the allowed range", (size) => {
-    expect(() => renderView(twoBoxes(), "front", size)).toThrow(`size must be a whole number of pixels from 8 to 2048, got ${size}`);
+  it.each([0, 7, 1025, 64.5, Number.NaN])("refuses view size %s, naming the allowed range", (size) => {
+    expect(() => renderView(twoBoxes(), "front", size)).toThrow(`size must be a whole number of pixels from 8 to 1024, got ${size}`);
   });
 
   it("refuses an unknown view, naming the views there are", () => {
     expect(() => renderView(twoBoxes(), "bottom" as never, 64)).toThrow(
       'unknown view "bottom": use one of front, back, left, right, top, three_quarter',
     );
+  });
+});
+
+describe("large views", () => {
+  it("renders in bands that join without a seam: the same bytes as one whole framebuffer", () => {
+    for (const scene of [markedBlock(), furnishedTable()]) {
+      const prepared = prepareScene(scene);
+      for (const view of ["front", "three_quarter"] as const) {
+        const whole = renderPreparedView(prepared, view, 150, new Workspace());
+        // 300 samples wide, 8 output rows (16 sample rows) per band: 19 bands, the last one short.
+        const banded = renderPreparedView(prepared, view, 150, new Workspace(300 * 16));
+        expect(banded.rgba).toEqual(whole.rgba);
+      }
+    }
+  });
+
+  it("renders a 1024 px view, the largest there is", () => {
+    const image = renderView(twoBoxes(), "three_quarter", MAX_VIEW_SIZE);
+    expect([image.width, image.height, MAX_VIEW_SIZE]).toEqual([1024, 1024, 1024]);
+    expect(count(image, reddish)).toBeGreaterThan(20_000);
+    expect(count(image, bluish)).toBeGreaterThan(50_000);
   });
 });

@@ -41,28 +41,29 @@ function linearToSrgbTable(): Uint8Array {
 }
 
 /**
- * Averages each 2×2 block of linear samples into one sRGB pixel; values above 1 (bright
+ * Averages each 2×2 block of linear samples in band rows `fromRow` to `fromRow + 2·rows − 1`
+ * into `rows` sRGB pixel rows of `target`, starting at row `toRow`. Values above 1 (bright
  * emissive) clip to white, NaN to black. Rows nothing was drawn in are copied as background.
  */
-export function downsampleToRgba(fb: Framebuffer, background: Vec3): RgbaImage {
+export function resolveRows(fb: Framebuffer, fromRow: number, rows: number, target: RgbaImage, toRow: number, background: Vec3): void {
   const table = linearToSrgbTable();
   const { red, green, blue, width, touched } = fb;
-  const outWidth = Math.floor(width / 2);
-  const outHeight = Math.floor(fb.height / 2);
-  const rgba = new Uint8Array(outWidth * outHeight * 4);
+  const outWidth = target.width;
+  const rgba = target.rgba;
   const backgroundRow = new Uint8Array(outWidth * 4);
   // Rounded through float32 as the planes store it, so copied rows equal filtered ones.
   const encode = (value: number) => table[lutIndex(Math.fround(value) * LUT_STEPS)]!;
   const fill = [encode(background[0]), encode(background[1]), encode(background[2]), 255];
   for (let i = 0; i < backgroundRow.length; i++) backgroundRow[i] = fill[i % 4]!;
   const scale = LUT_STEPS / 4;
-  for (let y = 0; y < outHeight; y++) {
-    if (2 * y + 1 < touched.minY || 2 * y > touched.maxY) {
-      rgba.set(backgroundRow, y * outWidth * 4);
+  for (let row = 0; row < rows; row++) {
+    const sampleRow = fromRow + 2 * row;
+    let o = (toRow + row) * outWidth * 4;
+    if (sampleRow + 1 < touched.minY || sampleRow > touched.maxY) {
+      rgba.set(backgroundRow, o);
       continue;
     }
-    let o = y * outWidth * 4;
-    let top = 2 * y * width;
+    let top = sampleRow * width;
     for (let x = 0; x < outWidth; x++, o += 4, top += 2) {
       const bottom = top + width;
       rgba[o] = table[lutIndex((red[top]! + red[top + 1]! + red[bottom]! + red[bottom + 1]!) * scale)]!;
@@ -71,7 +72,6 @@ export function downsampleToRgba(fb: Framebuffer, background: Vec3): RgbaImage {
       rgba[o + 3] = 255;
     }
   }
-  return { width: outWidth, height: outHeight, rgba };
 }
 
 function lutIndex(value: number): number {

@@ -6,9 +6,16 @@
  */
 import type { Vec3 } from "./camera";
 
+/**
+ * A band of rows of the supersampled picture (all of it when it fits the memory budget).
+ * Triangles are projected in whole-picture coordinates; the band holds rows
+ * `originY` to `originY + height - 1` of them.
+ */
 export class Framebuffer {
   readonly width: number;
   readonly height: number;
+  /** The picture row (in samples) this band's first row shows. */
+  originY = 0;
   /** Linear colour per pixel, one plane per channel (so clearing is a native fill). */
   readonly red: Float32Array;
   readonly green: Float32Array;

@@ -6,7 +6,7 @@
  */
 import type { Scene } from "../scene";
 import { type Camera, frameCamera, VIEW_NAMES, type ViewName } from "./camera";
-import { BACKGROUND_SRGB, downsampleToRgba, LABEL_SRGB, type RgbaImage, srgbToLinear } from "./color";
+import { BACKGROUND_SRGB, LABEL_SRGB, resolveRows, type RgbaImage, srgbToLinear } from "./color";
 import { drawOutlines } from "./outline";
 import { type DrawableChunk, type PreparedScene, prepareScene } from "./prepare";
 import { fillTriangle, Framebuffer, SCREEN_VERTEX } from "./raster";
@@ -15,7 +15,19 @@ import { cameraLighting, type Lighting, shadeVertex, surfaceColor } from "./shad
 /** Samples per pixel along each axis (the resolve in color.ts box-filters 2×2). */
 export const SUPERSAMPLING = 2;
 export const MIN_VIEW_SIZE = 8;
-export const MAX_VIEW_SIZE = 2048;
+/** Large enough for a view of its own; bounds the CPU one render may take. */
+export const MAX_VIEW_SIZE = 1024;
+/**
+ * Samples one band of the framebuffer may hold (20 bytes each: ~21 MB), so a big view fits in
+ * a Worker's 128 MB. A montage tile (≤ 682² samples) is one band; a 1024 px view is four.
+ */
+const MAX_BAND_SAMPLES = 1 << 20;
+/**
+ * Rows of context a band renders beyond the rows it keeps: outlines look one sample past a
+ * boundary for the depth slope and ink two samples down from it.
+ */
+const BAND_CONTEXT_ABOVE = 3;
+const BAND_CONTEXT_BELOW = 2;
 
 const BACKGROUND = srgbToLinear(BACKGROUND_SRGB);
 const INK = srgbToLinear(LABEL_SRGB);
@@ -27,39 +39,61 @@ export function renderView(scene: Scene, view: ViewName, size: number): RgbaImag
   return renderPreparedView(prepareScene(scene), view, size, new Workspace());
 }
 
-/** Buffers reused across the views of one montage. */
+/** The framebuffer reused across the views of one montage (and the bands of one view). */
 export class Workspace {
   private framebuffer: Framebuffer | undefined;
+  /** Samples one band may hold (tests shrink it to compare banded and whole renders). */
+  readonly bandSamples: number;
 
-  framebufferFor(size: number): Framebuffer {
-    const samples = size * SUPERSAMPLING;
-    if (this.framebuffer?.width !== samples) this.framebuffer = new Framebuffer(samples, samples);
-    return this.framebuffer;
+  constructor(bandSamples = MAX_BAND_SAMPLES) {
+    this.bandSamples = bandSamples;
+  }
+
+  framebufferFor(width: number, height: number): Framebuffer {
+    const current = this.framebuffer;
+    if (current?.width !== width || current.height !== height) this.framebuffer = new Framebuffer(width, height);
+    return this.framebuffer!;
   }
 }
 
 export function renderPreparedView(prepared: PreparedScene, view: ViewName, size: number, workspace: Workspace): RgbaImage {
-  const fb = workspace.framebufferFor(size);
-  fb.clear(BACKGROUND);
-  if (prepared.sphere) drawScene(prepared, frameCamera(prepared.sphere, view), fb);
-  return downsampleToRgba(fb, BACKGROUND);
+  const sphere = prepared.sphere;
+  return renderBands(size, workspace, sphere ? (fb) => drawScene(prepared, frameCamera(sphere, view), fb) : undefined);
 }
 
 /** Renders through a camera placed by the caller (tests use it to reach the near plane). */
 export function renderWithCamera(scene: Scene, camera: Camera, size: number): RgbaImage {
   checkSize("size", size, MIN_VIEW_SIZE, MAX_VIEW_SIZE);
-  const fb = new Workspace().framebufferFor(size);
-  fb.clear(BACKGROUND);
-  drawScene(prepareScene(scene), camera, fb);
-  return downsampleToRgba(fb, BACKGROUND);
+  const prepared = prepareScene(scene);
+  return renderBands(size, new Workspace(), (fb) => drawScene(prepared, camera, fb));
 }
 
+/** Draws the picture band by band (one band unless it is large) and resolves each into the output. */
+function renderBands(size: number, workspace: Workspace, draw: ((fb: Framebuffer) => void) | undefined): RgbaImage {
+  const samples = size * SUPERSAMPLING;
+  const image: RgbaImage = { width: size, height: size, rgba: new Uint8Array(size * size * 4) };
+  // Whole output rows per band (an even number of sample rows), at least a few.
+  const rowsPerBand = Math.max(8, Math.floor(workspace.bandSamples / samples / SUPERSAMPLING) * SUPERSAMPLING);
+  for (let start = 0; start < samples; start += rowsPerBand) {
+    const end = Math.min(samples, start + rowsPerBand);
+    const top = Math.max(0, start - BAND_CONTEXT_ABOVE);
+    const bottom = Math.min(samples, end + BAND_CONTEXT_BELOW);
+    const fb = workspace.framebufferFor(samples, bottom - top);
+    fb.originY = top;
+    fb.clear(BACKGROUND);
+    draw?.(fb);
+    resolveRows(fb, start - top, (end - start) / SUPERSAMPLING, image, start / SUPERSAMPLING, BACKGROUND);
+  }
+  return image;
+}
+
+/** Draws with any camera into a framebuffer band. */
 function drawScene(prepared: PreparedScene, camera: Camera, fb: Framebuffer): void {
   const lighting = cameraLighting(camera);
   let triangleCount = 0;
   for (const { chunk } of prepared.chunks) triangleCount += Math.floor(chunk.indices.length / 3);
   const normals = new Float32Array(triangleCount * 3);
-  const projector = new Projector(camera, fb.width);
+  const projector = new Projector(camera, fb.width, fb.originY);
   let nextSurface = 0;
   const blended: Array<{ chunk: ChunkInCamera; triangle: number; facing: -1 | 1; depth: number }> = [];
 
@@ -182,13 +216,16 @@ const CLIP_VERTEX = 6;
 class Projector {
   private readonly scale: number;
   private readonly half: number;
+  private readonly originY: number;
   private readonly near: number;
   /** Up to 4 camera-space vertices: a triangle clipped by one plane has at most 4 corners. */
   private readonly polygon = new Float64Array(4 * CLIP_VERTEX);
   private readonly screen = new Float64Array(3 * SCREEN_VERTEX);
 
-  constructor(camera: Camera, size: number) {
+  /** `size`: the whole picture's side in samples; `originY`: the band's first row. */
+  constructor(camera: Camera, size: number, originY: number) {
     this.half = size / 2;
+    this.originY = originY;
     this.scale = this.half / camera.tanHalfFov;
     this.near = camera.near;
   }
@@ -262,7 +299,7 @@ class Projector {
     const o = slot * SCREEN_VERTEX;
     const screen = this.screen;
     screen[o] = this.half + x * inverse * this.scale;
-    screen[o + 1] = this.half - y * inverse * this.scale;
+    screen[o + 1] = this.half - y * inverse * this.scale - this.originY;
     screen[o + 2] = inverse;
     screen[o + 3] = r;
     screen[o + 4] = g;
