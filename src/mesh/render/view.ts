@@ -98,7 +98,7 @@ function drawScene(prepared: PreparedScene, camera: Camera, fb: Framebuffer): vo
   const blended: Array<{ chunk: ChunkInCamera; triangle: number; facing: -1 | 1; depth: number }> = [];
 
   for (const drawable of prepared.chunks) {
-    const inCamera = toCamera(drawable, camera, lighting);
+    const inCamera = new ChunkInCamera(drawable, camera, lighting);
     const { indices } = drawable.chunk;
     for (let t = 0; t + 2 < indices.length; t += 3) {
       const facing = inCamera.facing(t);
@@ -203,10 +203,6 @@ class ChunkInCamera {
     if (this.back && towardsEye < 0) return -1;
     return 0;
   }
-}
-
-function toCamera(drawable: DrawableChunk, camera: Camera, lighting: Lighting): ChunkInCamera {
-  return new ChunkInCamera(drawable, camera, lighting);
 }
 
 /** Floats per camera-space vertex while clipping: x, y, z, r, g, b. */
