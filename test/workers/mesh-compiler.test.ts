@@ -12,6 +12,7 @@ import {
   requireWithinTriangleBudget,
   triangleCounts,
 } from "../../src/mesh/validate";
+import { modelReport } from "../../src/mesh/report";
 import { boundsOf, boxChunk, material, part, tableScene } from "../support/tiny-scene";
 
 const readGlb = (bytes: Uint8Array) => new WebIO().registerExtensions([KHRMaterialsEmissiveStrength]).readBinary(bytes);
@@ -193,5 +194,36 @@ describe("model checks", () => {
       part("c", null, [boxChunk("wood", [3, 0, 0], [1, 1, 1])]),
     ];
     expect(floatingParts({ parts, materials: new Map(), lods: [], bounds: boundsOf(parts) })).toEqual(["c"]);
+  });
+});
+
+describe("report", () => {
+  it("counts, bounds in metres, materials used, floating parts, LODs, colliders and validator verdict", async () => {
+    const scene = tableScene();
+    scene.parts[0]!.collider = { shape: "box", center: [0, 0.72, 0], size: [1.2, 0.04, 0.8] };
+    scene.lods = [{ ratio: 0.5, parts: scene.parts.slice(0, 1) }];
+    const glb = await writeGlb(scene);
+    const validator = await khronosValidate(glb);
+    const report = modelReport({
+      scene,
+      glbBytes: glb.byteLength,
+      validator,
+      timings: { compileMs: 1.234, validateMs: 20.06, renderMs: 300 },
+      warnings: ["part lamp: material 'gold' is not defined; using the default grey"],
+    });
+    expect(report).toEqual({
+      triangles: 72,
+      vertices: 144,
+      parts: 6,
+      materials: ["wood", "brass"],
+      bounds: { min: [-0.6, 0, -0.4], max: [0.6, 1.55, 0.4], size: [1.2, 1.55, 0.8] },
+      floatingParts: ["lamp"],
+      lods: [{ ratio: 0.5, triangles: 12 }],
+      colliders: 1,
+      validator: { version: "2.0.0-dev.3.10", errors: 0, warnings: 0, infos: validator.infos, hints: validator.hints, messages: [] },
+      bytes: glb.byteLength,
+      timings: { compileMs: 1.2, validateMs: 20.1, renderMs: 300 },
+      warnings: ["part lamp: material 'gold' is not defined; using the default grey"],
+    });
   });
 });
