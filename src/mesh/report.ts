@@ -35,7 +35,8 @@ export const ModelReportOut = z.object({
           code: z.string(),
           severity: z.enum(["error", "warning", "info", "hint"]),
           message: z.string(),
-          pointer: z.string().nullable(),
+          // Optional, not nullable: the SDK writes a nullable string as a `type` array, which some clients refuse.
+          pointer: z.string().optional().describe("JSON pointer into the glTF, when the issue has one."),
         }),
       ),
     })

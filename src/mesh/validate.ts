@@ -21,7 +21,7 @@ export interface ValidatorSummary {
   infos: number;
   hints: number;
   /** The first errors and warnings, as the validator words them. */
-  messages: Array<{ code: string; severity: (typeof SEVERITY)[number]; message: string; pointer: string | null }>;
+  messages: Array<{ code: string; severity: (typeof SEVERITY)[number]; message: string; pointer?: string }>;
 }
 
 type ValidatorModule = typeof import("gltf-validator");
@@ -68,7 +68,7 @@ export async function khronosValidate(glb: Uint8Array): Promise<ValidatorSummary
     messages: issues.messages
       .filter((m) => m.severity <= 1)
       .slice(0, REPORTED_MESSAGES)
-      .map((m) => ({ code: m.code, severity: SEVERITY[m.severity], message: m.message, pointer: m.pointer ?? null })),
+      .map((m) => ({ code: m.code, severity: SEVERITY[m.severity], message: m.message, pointer: m.pointer })),
   };
 }
 

@@ -249,3 +249,33 @@ describe("build_3d_model refuses bad specs clearly and stores nothing", () => {
     await client.close();
   });
 });
+
+describe("build_3d_model's schemas", () => {
+  /** JSON Schema nodes some clients refuse: a `type` array instead of anyOf, or a node with no type or keyword at all. */
+  function unportable(node: unknown, path: string, found: string[]): string[] {
+    if (Array.isArray(node)) node.forEach((n, i) => unportable(n, `${path}/${i}`, found));
+    else if (node && typeof node === "object") {
+      const record = node as Record<string, unknown>;
+      if (Array.isArray(record["type"])) found.push(`${path}: type array`);
+      for (const [key, value] of Object.entries(record)) {
+        if (key === "properties" || key === "$defs") {
+          for (const [name, child] of Object.entries(value as Record<string, unknown>)) {
+            if (child && typeof child === "object" && Object.keys(child).length === 0) found.push(`${path}/${key}/${name}: empty schema`);
+            unportable(child, `${path}/${key}/${name}`, found);
+          }
+        } else unportable(value, `${path}/${key}`, found);
+      }
+    }
+    return found;
+  }
+
+  it("has an Inspector-portable output schema: no type arrays, no empty schemas", async () => {
+    const client = await connect();
+    const { tools } = await client.listTools();
+    const tool = tools.find((t) => t.name === "build_3d_model")!;
+    expect(tool.title).toBe("Build a 3D model");
+    expect(tool.annotations).toMatchObject({ readOnlyHint: false, openWorldHint: false, idempotentHint: true });
+    expect(unportable(tool.outputSchema, "output", [])).toEqual([]);
+    await client.close();
+  });
+});
