@@ -26,6 +26,7 @@ import {
   type Summary,
   type ToolResult,
 } from "./lib/stack.ts";
+import { bench3d } from "./lib/bench-3d.ts";
 
 const args = parseArgs(process.argv.slice(2));
 const quick = args.has("quick");
@@ -344,6 +345,7 @@ async function main(): Promise<void> {
     console.log("");
     console.log(table(["Measure (median / p95)", "2025 session (SDK v1)", "2026 stateless (SDK v2)", "Notes"], rows));
     console.log("");
+    console.log(`${await bench3d(stack.base, quick)}\n`);
     console.log(`Total bench time ${((performance.now() - startedAt) / 1000).toFixed(1)} s.`);
     const errors = CONCURRENCY.reduce((n, c) => n + ERAS.reduce((m, e) => m + tput[c]![e].errors, 0), 0);
     if (errors > 0) {
