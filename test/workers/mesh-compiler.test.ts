@@ -12,7 +12,6 @@ import {
   requireWithinTriangleBudget,
   triangleCounts,
 } from "../../src/mesh/validate";
-import { encodePng } from "../../src/imaging/png-encoder";
 import { modelReport } from "../../src/mesh/report";
 import { boundsOf, boxChunk, material, part, tableScene } from "../support/tiny-scene";
 
@@ -226,25 +225,5 @@ describe("report", () => {
       timings: { compileMs: 1.2, validateMs: 20.1, renderMs: 300 },
       warnings: ["part lamp: material 'gold' is not defined; using the default grey"],
     });
-  });
-});
-
-describe("PNG encoder fast path", () => {
-  it("writes the same PNG from RGBA bytes as from a pixel function, with and without alpha", async () => {
-    const width = 7;
-    const height = 5;
-    const rgba = Uint8Array.from({ length: width * height * 4 }, (_, i) => (i * 37) % 256);
-    const pixel = (x: number, y: number) => {
-      const i = (y * width + x) * 4;
-      return [rgba[i]!, rgba[i + 1]!, rgba[i + 2]!, rgba[i + 3]!] as const;
-    };
-    for (const alpha of [true, false]) {
-      const fromBytes = await encodePng({ width, height, rgba, alpha });
-      const fromFunction = await encodePng({ width, height, rgba: pixel, alpha });
-      expect(Array.from(fromBytes)).toEqual(Array.from(fromFunction));
-    }
-    await expect(encodePng({ width, height, rgba: rgba.subarray(4), alpha: false })).rejects.toThrowError(
-      "encodePng: expected 140 RGBA bytes, got 136",
-    );
   });
 });
