@@ -36,6 +36,8 @@ export interface CompileOptions {
   /** Also render each view as its own PNG. */
   views: boolean;
   maxBytes?: number;
+  /** Side of each montage view in pixels; the renderer's default when absent (the fuzz test asks for small ones). */
+  montageTile?: number;
 }
 
 export interface RenderedPicture {
@@ -79,7 +81,7 @@ export async function compileModel(spec: ModelSpec, deps: CompileDeps, options: 
   const validated = performance.now();
   checkCancelled(deps.signal);
 
-  const montagePng = await pngOf(renderMontage(scene));
+  const montagePng = await pngOf(renderMontage(scene, options.montageTile ? { tile: options.montageTile } : {}));
   const webp = await deps.images.renderPreview(montagePng.bytes, MONTAGE_MAX_EDGE);
   const montage: RenderedPicture = { bytes: webp.bytes, mime: webp.mime, width: webp.width, height: webp.height };
   const views = options.views
