@@ -5,7 +5,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { khronosValidate } from "../../src/mesh/validate";
 import { sha256Hex } from "../../src/store/hash";
-import { BUILD_3D_EXAMPLE } from "../../src/tools/models.tools";
+import { runTool } from "../../src/mcp/run-tool";
+import { build3dModel, BUILD_3D_EXAMPLE } from "../../src/tools/models.tools";
 import { testServices } from "../support/assets";
 import { call, connect, connectModern, structured, textOf, worker } from "../support/mcp";
 
@@ -219,12 +220,91 @@ describe("build_3d_model", () => {
   });
 });
 
+const BOX = { type: "box", size: [0.1, 0.1, 0.1] };
+
 describe("build_3d_model refuses bad specs clearly and stores nothing", () => {
   const cases: Array<[string, unknown, string]> = [
     [
       "a zero-size box",
       { parts: [{ id: "slab", parent: null, shape: { type: "box", size: [0, 0, 0] } }] },
       'part "slab": box size [0, 0, 0] has a side ≤ 0; give every side > 0 (e.g. 0.01 for a thin panel).',
+    ],
+    [
+      "a self-crossing extrude outline",
+      {
+        parts: [
+          {
+            id: "sign",
+            parent: null,
+            shape: {
+              type: "extrude",
+              outline: [
+                [0, 0],
+                [1, 1],
+                [1, 0],
+                [0, 1],
+              ],
+              depth: 0.1,
+            },
+          },
+        ],
+      },
+      'part "sign": extrude outline is degenerate (fewer than 3 distinct points or no area); give at least 3 [x, y] corners of a polygon.',
+    ],
+    [
+      "a flat lathe profile",
+      {
+        parts: [
+          {
+            id: "vase",
+            parent: null,
+            shape: {
+              type: "lathe",
+              profile: [
+                [0, 0],
+                [0, 1],
+              ],
+            },
+          },
+        ],
+      },
+      'part "vase": lathe profile is degenerate (fewer than 2 distinct points, or no width or height); give [radius, y] points from bottom to top, e.g. [[0, 0], [0.3, 0], [0.3, 0.5], [0, 0.5]].',
+    ],
+    [
+      "duplicate ids",
+      {
+        parts: [
+          { id: "a", parent: null, shape: BOX },
+          { id: "a", parent: null, shape: BOX },
+        ],
+      },
+      'part "a": the id is used by more than one part; give every part a unique id.',
+    ],
+    [
+      "a parent cycle",
+      {
+        parts: [
+          { id: "a", parent: "b", shape: BOX },
+          { id: "b", parent: "a", shape: BOX },
+        ],
+      },
+      'part "a": parents form a cycle (a → b → a); make one of them a root with parent null.',
+    ],
+    [
+      "a model kilometres across (centimetres written as metres)",
+      { parts: [{ id: "tower", parent: null, shape: { type: "box", size: [1, 5000, 1] } }] },
+      "The model is 5000.0 m across, over the 1000 m limit. Sizes are in metres: a 40 cm chair is 0.4, not 40.",
+    ],
+    [
+      "more triangles than the budget allows",
+      {
+        parts: [
+          { id: "crate", parent: null, shape: BOX, array: { kind: "linear", count: 64, offset: [0.1, 0, 0] } },
+          { id: "slat", parent: null, shape: BOX, position: [0, 0.1, 0], array: { kind: "linear", count: 64, offset: [0.1, 0, 0] } },
+        ],
+        options: { triangle_budget: 1000 },
+      },
+      'part "crate" and others: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest: "crate" 768, "slat" 768); raise options.triangle_budget (max 200000) or use fewer array copies and parts.',
     ],
   ];
   for (const [name, spec, message] of cases) {
@@ -239,12 +319,66 @@ describe("build_3d_model refuses bad specs clearly and stores nothing", () => {
     });
   }
 
+  it("refuses a malformed colour at the schema, naming the field and the format", async () => {
+    const client = await connect();
+    const before = await assetCount();
+    const result = await call(client, "build_3d_model", {
+      spec: { materials: [{ name: "m", color: "red" }], parts: [{ id: "a", parent: null, shape: BOX }] },
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'MCP error -32602: Input validation error: Invalid arguments for tool build_3d_model: a colour is "#rrggbb", e.g. "#8b5a2b" at spec.materials[0].color',
+    );
+    expect(await assetCount()).toBe(before);
+    await client.close();
+  });
+
+  it("stores nothing when the client cancels", async () => {
+    const before = await assetCount();
+    const controller = new AbortController();
+    controller.abort();
+    const result = await runTool(
+      build3dModel,
+      build3dModel.input.parse({ spec: { ...BUILD_3D_EXAMPLE, name: "cancelled table" } }),
+      {
+        services: testServices(),
+        era: "2025-session",
+        wantsProgress: false,
+        reportProgress: async () => undefined,
+        confirm: async () => "unavailable",
+      },
+      controller.signal,
+    );
+    expect(result).toEqual({
+      content: [{ type: "text", text: "build_3d_model was cancelled by the client; nothing was stored." }],
+      isError: true,
+    });
+    expect(await assetCount()).toBe(before);
+  });
+
+  it("forgives unknown materials and attachment targets with warnings naming the part", async () => {
+    const client = await connect();
+    const out = structured<ModelOut>(
+      await call(client, "build_3d_model", {
+        spec: { parts: [{ id: "a", parent: null, shape: BOX, material: "unobtainium", attach: { to: "ghost", side: "top" } }] },
+      }),
+    );
+    expect(out.report.warnings).toEqual([
+      'part "a": material "unobtainium" is not defined in materials; used the default grey.',
+      'part "a": attach target "ghost" does not exist; kept the part at its position (0, 0, 0 in its parent).',
+    ]);
+    expect(out.report.validator.errors).toBe(0);
+    await client.close();
+  });
+
   it("refuses a spec without parts at the schema, naming the field", async () => {
     const client = await connect();
     const before = await assetCount();
     const result = await call(client, "build_3d_model", { spec: { name: "nothing" } });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain("spec.parts");
+    expect(textOf(result)).toBe(
+      "MCP error -32602: Input validation error: Invalid arguments for tool build_3d_model: Invalid input: expected array, received undefined at spec.parts",
+    );
     expect(await assetCount()).toBe(before);
     await client.close();
   });
