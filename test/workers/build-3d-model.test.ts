@@ -249,7 +249,7 @@ describe("build_3d_model refuses bad specs clearly and stores nothing", () => {
           },
         ],
       },
-      'part "sign": extrude outline is degenerate (fewer than 3 distinct points or no area); give at least 3 [x, y] corners of a polygon.',
+      'part "sign": extrude outline crosses itself; list the corners in order around the shape without crossing edges.',
     ],
     [
       "a flat lathe profile",
@@ -304,7 +304,7 @@ describe("build_3d_model refuses bad specs clearly and stores nothing", () => {
         ],
         options: { triangle_budget: 1000 },
       },
-      'part "crate" and others: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest: "crate" 768, "slat" 768); raise options.triangle_budget (max 200000) or use fewer array copies and parts.',
+      'triangle budget exceeded: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest parts: "crate" 768, "slat" 768); raise options.triangle_budget (max 200000) or use fewer array copies and parts.',
     ],
   ];
   for (const [name, spec, message] of cases) {

@@ -1,6 +1,8 @@
 import { WebIO } from "@gltf-transform/core";
 import { KHRMaterialsEmissiveStrength, type EmissiveStrength } from "@gltf-transform/extensions";
 import { describe, expect, it } from "vitest";
+import { ToolError } from "../../src/errors";
+import { compileModel } from "../../src/mesh/compile";
 import { floatingParts } from "../../src/mesh/connectivity";
 import { boxTriangles, writeGlb } from "../../src/mesh/glb";
 import type { Scene } from "../../src/mesh/scene";
@@ -13,6 +15,9 @@ import {
   triangleCounts,
 } from "../../src/mesh/validate";
 import { modelReport } from "../../src/mesh/report";
+import { ModelSpec } from "../../src/mesh/spec";
+import { testServices } from "../support/assets";
+import { randomSpec } from "../support/random-spec";
 import { boundsOf, boxChunk, material, part, tableScene } from "../support/tiny-scene";
 
 const readGlb = (bytes: Uint8Array) => new WebIO().registerExtensions([KHRMaterialsEmissiveStrength]).readBinary(bytes);
@@ -226,4 +231,38 @@ describe("report", () => {
       warnings: ["part lamp: material 'gold' is not defined; using the default grey"],
     });
   });
+});
+
+describe("the whole pipeline on seeded random specs (fuzz)", () => {
+  const SPECS = 500;
+  /** Refusals that say what to fix: a part path, or the limit that was hit. Validator failures ("integrity") never count. */
+  const CLEAR_REFUSAL_CODES = new Set(["invalid_input", "over_budget"]);
+
+  it(`compiles ≥ 95 % of ${SPECS} specs, every GLB validator-clean, and refuses the rest with clear ToolErrors`, async () => {
+    const deps = { images: testServices().images, signal: new AbortController().signal };
+    let compiled = 0;
+    const refusals: string[] = [];
+    const failures: string[] = [];
+    const run = async (seed: number) => {
+      const spec = ModelSpec.parse(randomSpec(seed)); // schema-valid by construction; parse proves it
+      try {
+        const model = await compileModel(spec, deps, { views: false, montageTile: 48 });
+        const verdict = await khronosValidate(model.glb);
+        if (verdict.errors > 0 || model.report.validator.errors > 0) failures.push(`seed ${seed}: validator errors ${verdict.errors}`);
+        if (model.montage.bytes.byteLength === 0) failures.push(`seed ${seed}: empty montage`);
+        compiled++;
+      } catch (error) {
+        if (error instanceof ToolError && CLEAR_REFUSAL_CODES.has(error.code) && error.message.length > 20) refusals.push(error.message);
+        else failures.push(`seed ${seed}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      }
+    };
+    // Four at a time: the Images binding's WebP encoding is I/O and overlaps with the next spec's CPU work.
+    for (let seed = 1; seed <= SPECS; seed += 4) await Promise.all([0, 1, 2, 3].map((k) => run(seed + k)));
+    expect(failures).toEqual([]);
+    expect(compiled + refusals.length).toBe(SPECS);
+    expect(compiled / SPECS).toBeGreaterThanOrEqual(0.95);
+    // Every refusal names the part path at fault, or the budget with the counts that broke it.
+    const openings = ['part "', "triangle budget exceeded: the model needs at least ", "The model has "];
+    expect(refusals.filter((message) => !openings.some((opening) => message.startsWith(opening)))).toEqual([]);
+  }, 600_000);
 });
