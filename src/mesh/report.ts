@@ -43,8 +43,13 @@ export const ModelReportOut = z.object({
     .describe("The Khronos glTF validator's verdict on the stored bytes (a model with errors is never stored)."),
   bytes: z.number().int().describe("Size of the GLB file."),
   timings: z
-    .object({ compileMs: z.number(), validateMs: z.number(), renderMs: z.number() })
-    .describe("Server time spent (Workers clocks advance only on I/O in production, so there these can read low)."),
+    .object({
+      compileMs: z.number().describe("Spec to scene to GLB, with the checks."),
+      validateMs: z.number().describe("The Khronos validator (its first run in an isolate includes loading it)."),
+      renderMs: z.number().describe("Rasterizing the montage (and views) and encoding PNG."),
+      previewMs: z.number().describe("WebP encoding by the Images binding, outside the Worker's CPU."),
+    })
+    .describe("Server time per stage (Workers clocks advance only on I/O in production, so there these can read low)."),
   warnings: z.array(z.string()).describe("What the compiler forgave (unknown material or attachment target…), naming the part path."),
 });
 export type ModelReport = z.infer<typeof ModelReportOut>;
@@ -85,7 +90,12 @@ export function modelReport({ scene, glbBytes, validator, timings, warnings }: R
     colliders: scene.parts.filter((p) => p.collider).length,
     validator,
     bytes: glbBytes,
-    timings: { compileMs: millis(timings.compileMs), validateMs: millis(timings.validateMs), renderMs: millis(timings.renderMs) },
+    timings: {
+      compileMs: millis(timings.compileMs),
+      validateMs: millis(timings.validateMs),
+      renderMs: millis(timings.renderMs),
+      previewMs: millis(timings.previewMs),
+    },
     warnings,
   };
 }

@@ -36,7 +36,7 @@ type ModelOut = {
     colliders: number;
     validator: { errors: number; warnings: number };
     bytes: number;
-    timings: { compileMs: number; validateMs: number; renderMs: number };
+    timings: { compileMs: number; validateMs: number; renderMs: number; previewMs: number };
     warnings: string[];
   };
   cached: boolean;

@@ -214,7 +214,7 @@ describe("report", () => {
       scene,
       glbBytes: glb.byteLength,
       validator,
-      timings: { compileMs: 1.234, validateMs: 20.06, renderMs: 300 },
+      timings: { compileMs: 1.234, validateMs: 20.06, renderMs: 300, previewMs: 45.55 },
       warnings: ["part lamp: material 'gold' is not defined; using the default grey"],
     });
     expect(report).toEqual({
@@ -228,7 +228,7 @@ describe("report", () => {
       colliders: 1,
       validator: { version: "2.0.0-dev.3.10", errors: 0, warnings: 0, infos: validator.infos, hints: validator.hints, messages: [] },
       bytes: glb.byteLength,
-      timings: { compileMs: 1.2, validateMs: 20.1, renderMs: 300 },
+      timings: { compileMs: 1.2, validateMs: 20.1, renderMs: 300, previewMs: 45.6 },
       warnings: ["part lamp: material 'gold' is not defined; using the default grey"],
     });
   });
