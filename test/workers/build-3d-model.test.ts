@@ -304,7 +304,7 @@ describe("build_3d_model refuses bad specs clearly and stores nothing", () => {
         ],
         options: { triangle_budget: 1000 },
       },
-      'triangle budget exceeded: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest parts: "crate" 768, "slat" 768); raise options.triangle_budget (max 200000) or use fewer array copies, parts or LODs.',
+      'triangle budget exceeded: the model needs at least 1536 triangles even with the fewest segments, over the triangle_budget of 1000 (largest parts: "crate" 768, "slat" 768); raise options.triangle_budget (max 200000) or use fewer array copies and parts.',
     ],
   ];
   for (const [name, spec, message] of cases) {
