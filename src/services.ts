@@ -1,4 +1,5 @@
 import type { Config } from "./config";
+import { SILENT_LOGGER, type Logger } from "./log";
 import { ImageService } from "./imaging/image-service";
 import { AssetIndex } from "./store/asset-index";
 import { AssetLibrary } from "./store/asset-library";
@@ -18,6 +19,8 @@ export interface Services {
   baseUrl: string;
   /** Pseudonym of the access token behind this request, sent to OpenAI as `safety_identifier`; null on an open local server. */
   caller: string | null;
+  /** Messages for the connected client (upstream calls, cache decisions); the adapters bind it per call. */
+  log: Logger;
 }
 
 /** Where a request came in and who made it: what the Worker's gate learned, handed to the routes. */
@@ -38,5 +41,6 @@ export function createServices(env: Env, config: Config, baseUrl: string, caller
     coordinator: env.REQUEST_COORDINATOR,
     baseUrl,
     caller,
+    log: SILENT_LOGGER,
   };
 }

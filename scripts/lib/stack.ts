@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { FakeOpenAIControl } from "../../test/fake-openai/control.ts";
 import type { RunningFakeOpenAI } from "../../test/fake-openai/server.ts";
@@ -36,9 +37,20 @@ export interface CallOptions {
   onProgress?: (progress: { progress: number; total?: number }) => void;
 }
 
+/** One `notifications/message` the server sent (the bench reads its debug timings). */
+export interface LogEntry {
+  level: string;
+  logger?: string;
+  data: unknown;
+}
+
 export interface McpSession {
   era: Era;
   received: ByteCounter;
+  /** Log messages received so far (2025 era: after `setLogLevel`). */
+  logs: LogEntry[];
+  /** `logging/setLevel` (the 2025 session era; the 2026 era sets levels per request). */
+  setLogLevel?(level: "debug" | "info" | "warning"): Promise<void>;
   call(name: string, args?: Record<string, unknown>, options?: CallOptions): Promise<ToolResult>;
   close(): Promise<void>;
 }
@@ -68,10 +80,18 @@ export async function connect(era: Era, base: string, token = TOKEN): Promise<Mc
   const requestInit = { headers: { authorization: `Bearer ${token}` } };
   if (era === "2025") {
     const client = new LegacyClient({ name: "bench-2025", version: "1.0.0" });
+    const logs: LogEntry[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      logs.push(notification.params);
+    });
     await client.connect(new LegacyTransport(url, { requestInit, fetch: countingFetch(received) }));
     return {
       era,
       received,
+      logs,
+      setLogLevel: async (level) => {
+        await client.setLoggingLevel(level);
+      },
       call: async (name, args = {}, options = {}) =>
         (await client.callTool({ name, arguments: args }, undefined, {
           timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -85,6 +105,7 @@ export async function connect(era: Era, base: string, token = TOKEN): Promise<Mc
   return {
     era,
     received,
+    logs: [],
     call: async (name, args = {}, options = {}) =>
       (await client.callTool(
         { name, arguments: args },

@@ -54,10 +54,17 @@ export class ImageService {
     return { format: response.format, width: response.width, height: response.height, bytes: bytes.length };
   }
 
-  /** A WebP no larger than `maxEdge` on its long side, never upscaled: what tool results show inline. */
-  async renderPreview(bytes: Uint8Array, maxEdge = PREVIEW_MAX_EDGE): Promise<RenderedImage<"image/webp">> {
+  /**
+   * A WebP no larger than `maxEdge` on its long side, never upscaled: what tool results show inline.
+   * `known` skips asking the binding for dimensions the caller already read (one round trip of the whole file).
+   */
+  async renderPreview(
+    bytes: Uint8Array,
+    maxEdge = PREVIEW_MAX_EDGE,
+    known?: { width: number; height: number },
+  ): Promise<RenderedImage<"image/webp">> {
     requirePositiveInteger("maxEdge", maxEdge);
-    const source = await this.info(bytes);
+    const source = known ?? (await this.info(bytes));
     const shrink = Math.max(source.width, source.height) > maxEdge;
     const transforms: ImageTransform[] = shrink ? [{ width: maxEdge, height: maxEdge, fit: "scale-down" }] : [];
     // anim: false keeps one frame: a preview is a still.

@@ -1,5 +1,6 @@
 import type { ToolContext } from "../mcp/definitions";
 import { ToolError } from "../errors";
+import { timed } from "../log";
 import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
 import type { CachedResult } from "../store/request-cache";
@@ -94,7 +95,13 @@ export async function runCachedJob<R>(
   if (!fresh) {
     const entry = await services.cache.get<R>(hash);
     const records = entry && (await recordsOf(services, entry));
-    if (entry && records) return { records, result: entry.result, cached: true, shared: false };
+    if (entry && records) {
+      services.log.log("debug", "cache", { decision: "hit", request: hash, assets: entry.assetIds });
+      return { records, result: entry.result, cached: true, shared: false };
+    }
+    services.log.log("info", "cache", { decision: entry ? "stale: an asset it named is gone" : "miss", request: hash });
+  } else {
+    services.log.log("info", "cache", { decision: "skipped: fresh requested", request: hash });
   }
   const lead = async () => {
     const made = await produce();
@@ -103,11 +110,12 @@ export async function runCachedJob<R>(
       result: made.result,
       createdAt: services.config.clock().toISOString(),
     };
-    await services.cache.put<R>(hash, entry);
+    await timed(services.log, "cache entry (KV)", () => services.cache.put<R>(hash, entry));
     return { made: { ...made, shared: false }, entry };
   };
   // fresh: true asks to pay for a new result, so it never waits on anyone else's.
   const made = fresh ? (await lead()).made : await coordinated(ctx, hash, services.config.toolDeadlineMs, lead);
+  if (made.shared) services.log.log("info", "cache", { decision: "shared an identical call in flight", request: hash });
   if (ctx.signal.aborted) throw new ToolError("The call was cancelled.", "cancelled");
   return { records: made.records, result: made.result, cached: false, shared: made.shared };
 }

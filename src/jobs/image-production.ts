@@ -14,6 +14,8 @@ import { assetContent, AssetView, viewOf, type ReturnMode } from "../schemas/ass
 import { runCachedJob } from "./cached-job";
 import { CostOut, ImageParametersOut, UsageOut } from "../schemas/image.schemas";
 import { progressReporter } from "./progress";
+import { readPngHeader } from "../imaging/png-header";
+import { timed } from "../log";
 
 /** Partial previews per image when the client watches progress; each costs extra output tokens, so none otherwise. */
 const PARTIAL_IMAGES_WITH_PROGRESS = 2;
@@ -81,27 +83,46 @@ function usageOut(usage: ImageUsage | null): z.infer<typeof UsageOut> {
   };
 }
 
-/** Stores each returned image as its own asset, with dimensions read back by the Images binding. */
+/** Width and height from a PNG's header (no pixels decoded, no binding round trip); other formats ask the Images binding. */
+async function dimensionsOf(ctx: ToolContext, bytes: Uint8Array): Promise<{ width: number; height: number }> {
+  const header = readPngHeader(bytes);
+  return header ?? (await ctx.services.images.info(bytes));
+}
+
+/**
+ * Stores each returned image as its own asset. When the result shows a preview, it is rendered
+ * from the bytes in hand while the asset is hashed and written, and kept beside it, so the
+ * result (and later cache hits) read it back instead of re-reading megabytes from R2.
+ */
 async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResult, hash: string): Promise<AssetRecord[]> {
+  const { log, library, images } = ctx.services;
   const mime = `image/${call.outputFormat}`;
   return Promise.all(
     call.images.map(async (bytes) => {
-      const info = await ctx.services.images.info(bytes);
-      const { record } = await ctx.services.library.put({
-        bytes,
-        kind: "image",
-        mime,
-        width: info.width,
-        height: info.height,
-        origin: {
-          tool: job.tool,
-          model: job.params.model,
-          prompt: job.prompt,
-          parameters: { ...job.params },
-          parents: parentsOf(job.inputs),
-          requestHash: hash,
-        },
-      });
+      const { width, height } = await timed(log, "dimensions", () => dimensionsOf(ctx, bytes));
+      const previewing =
+        job.returnMode === "preview"
+          ? timed(log, "preview render", () => images.renderPreview(bytes, undefined, { width, height }))
+          : undefined;
+      previewing?.catch(() => undefined); // awaited below; a failed store must not leave it unhandled
+      const { record } = await timed(log, "store: hash, R2 put, KV record", () =>
+        library.put({
+          bytes,
+          kind: "image",
+          mime,
+          width,
+          height,
+          origin: {
+            tool: job.tool,
+            model: job.params.model,
+            prompt: job.prompt,
+            parameters: { ...job.params },
+            parents: parentsOf(job.inputs),
+            requestHash: hash,
+          },
+        }),
+      );
+      if (previewing) await timed(log, "preview kept in R2", () => library.preview(record, bytes, () => previewing));
       return record;
     }),
   );
@@ -111,7 +132,7 @@ async function storeImages(ctx: ToolContext, job: ImageJob, call: ImageCallResul
 export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<ToolOutput<ImageResult>> {
   const hash = await requestHash(job.tool, { params: job.params, prompt: job.prompt, inputs: job.inputs });
   const outcome = await runCachedJob<ImageJobResult>(ctx, hash, job.fresh, async () => {
-    const client = openaiClient(ctx.services.config);
+    const client = openaiClient(ctx.services.config, ctx.services.log);
     const partialImages = ctx.wantsProgress && job.params.n === 1 ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
     const progress = progressReporter(ctx, job.params.n * (partialImages + 1), job.tool);
     // The encoder takes most of a second to build in a fresh isolate: overlap it with OpenAI's time.
@@ -119,13 +140,17 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
     promptTokens.catch(() => undefined); // awaited below; never an unhandled rejection if the call fails first
     let call: ImageCallResult;
     try {
-      call = await job.call(client, {
-        signal: ctx.signal,
-        partialImages,
-        safetyIdentifier: ctx.services.caller,
-        onEvent: (event) =>
-          progress.step(event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${job.params.n} done`),
-      });
+      call = await timed(ctx.services.log, "upstream call, stream read and base64 decode", () =>
+        job.call(client, {
+          signal: ctx.signal,
+          partialImages,
+          safetyIdentifier: ctx.services.caller,
+          onEvent: (event) =>
+            progress.step(
+              event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${job.params.n} done`,
+            ),
+        }),
+      );
     } finally {
       progress.stop();
     }
@@ -147,9 +172,15 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
     };
   });
 
-  const views = await Promise.all(outcome.records.map((record) => viewOf(record, ctx.services)));
-  const content: ContentBlock[] = [];
-  for (const record of outcome.records) content.push(...(await assetContent(record, ctx.services, job.returnMode)));
+  const { views, content } = await timed(ctx.services.log, "result: views, links, preview", async () => {
+    // Links are signed while previews are read: neither waits for the other.
+    const [views, blocks] = await Promise.all([
+      Promise.all(outcome.records.map((record) => viewOf(record, ctx.services))),
+      Promise.all(outcome.records.map((record) => assetContent(record, ctx.services, job.returnMode))),
+    ]);
+    const content: ContentBlock[] = blocks.flat();
+    return { views, content };
+  });
   const { result } = outcome;
   // A call that shared an identical in-flight call paid nothing of its own.
   const costNow = outcome.cached || outcome.shared ? 0 : result.costUsd;

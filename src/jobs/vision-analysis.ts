@@ -198,7 +198,7 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
   const outcome = await runCachedJob<AnalysisResult>(ctx, hash, request.fresh, async () => {
     const prepared = await prepareImages(ctx, model, request.images, request.detail);
     const progress = progressReporter(ctx, 1, request.tool);
-    const client = openaiClient(services.config);
+    const client = openaiClient(services.config, services.log);
     const ask = (maxOutputTokens: number) =>
       askAboutImages(
         client,

@@ -9,12 +9,15 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { portable } from "../schemas/portable";
 import type { Services } from "../services";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
-import { boundCompletions, type Confirmation, type Registry } from "./definitions";
+import { completeArgument } from "./completions";
+import type { Confirmation, Registry } from "./definitions";
 import { AskClientFirst, runTool } from "./run-tool";
 import { SERVER_INSTRUCTIONS } from "./instructions";
 import { ToolError } from "../errors";
+import type { Logger } from "../log";
 
 const CONFIRM_KEY = "confirm";
 const ConfirmAnswer = z.object({ confirm: z.boolean() });
@@ -47,7 +50,11 @@ function asProtocolError(error: unknown): unknown {
 
 /** Builds an SDK v2 server (the 2026-07-28 stateless era) from the same definitions as the v1 adapter. */
 export function buildServerV2(registry: Registry, services: () => Services): McpServer {
-  const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { instructions: SERVER_INSTRUCTIONS });
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, completions: {} } },
+  );
+  server.server.setRequestHandler("completion/complete", (request) => completeArgument(registry, request.params, services()));
 
   for (const tool of registry.tools) {
     server.registerTool(
@@ -55,18 +62,22 @@ export function buildServerV2(registry: Registry, services: () => Services): Mcp
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
+        inputSchema: portable(tool.input, "input"),
+        outputSchema: portable(tool.output, "output"),
         annotations: tool.annotations,
       },
       async (args: unknown, ctx: ServerContext) => {
         const progressToken = ctx.mcpReq._meta?.progressToken;
+        // The SDK applies the level the request carries in its _meta envelope; none set, nothing is sent.
+        const log: Logger = {
+          log: (level, logger, data) => void ctx.mcpReq.log(level, data, logger).catch(() => undefined),
+        };
         try {
           return await runTool(
             tool,
             args,
             {
-              services: services(),
+              services: { ...services(), log },
               era: "2026-stateless",
               wantsProgress: progressToken !== undefined,
               reportProgress: async ({ progress, total, message }) => {
@@ -94,7 +105,6 @@ export function buildServerV2(registry: Registry, services: () => Services): Mcp
       template.name,
       new ResourceTemplate(template.uriTemplate, {
         list: async () => ({ resources: await template.list(services()) }),
-        complete: boundCompletions(template, services),
       }),
       { title: template.title, description: template.description },
       async (uri, variables) => {

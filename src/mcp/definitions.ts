@@ -64,8 +64,14 @@ export interface ResourceTemplateDefinition {
   description: string;
   list(services: Services): Promise<Array<{ uri: string; name: string; title?: string; mimeType?: string; size?: number }>>;
   read(uri: string, variables: Record<string, string | string[]>, services: Services): Promise<ResourceContents>;
-  complete?: Record<string, (value: string, services: Services) => Promise<string[]>>;
+  complete?: Record<string, Completer>;
 }
+
+/**
+ * Suggests values for one argument of a prompt or resource template (`completion/complete`).
+ * `context` holds the arguments the client already filled in, so one can narrow another.
+ */
+export type Completer = (value: string, services: Services, context: Record<string, string>) => Promise<string[]>;
 
 export type ResourceContents = { uri: string; mimeType: string; blob: string } | { uri: string; mimeType: string; text: string };
 
@@ -74,6 +80,8 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
   title: string;
   description: string;
   args: Args;
+  /** Suggestions per argument name, for clients that offer completion while the user fills the prompt in. */
+  complete?: Record<string, Completer>;
   render(args: z.output<Args>): Array<{ role: "user" | "assistant"; content: { type: "text"; text: string } }>;
 }
 
@@ -86,14 +94,4 @@ export interface Registry {
   tools: ToolDefinition[];
   resourceTemplates: ResourceTemplateDefinition[];
   prompts: PromptDefinition[];
-}
-
-/** A template's completion callbacks bound to the services of one request. */
-export function boundCompletions(
-  template: ResourceTemplateDefinition,
-  services: () => Services,
-): Record<string, (value: string) => Promise<string[]>> {
-  return Object.fromEntries(
-    Object.entries(template.complete ?? {}).map(([variable, fn]) => [variable, (value: string) => fn(value, services())]),
-  );
 }

@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import type { Config } from "../config";
 import { ToolError } from "../errors";
 import { isBillingError } from "./error-codes";
+import { SILENT_LOGGER, type Logger, type LogLevel } from "../log";
 
 /** Retries on 408/409/429/5xx with backoff; the SDK honours retry-after(-ms) when it is under a minute. */
 export const OPENAI_MAX_RETRIES = 2;
@@ -24,8 +25,38 @@ export async function markBillingLimitsFinal(response: Response): Promise<Respon
   return new Response(text, { status: response.status, statusText: response.statusText, headers });
 }
 
+function levelFor(status: number): LogLevel {
+  if (status < 400) return "info";
+  // Retried by the SDK, or a limit the operator should know about.
+  return status === 429 || status >= 500 ? "warning" : "error";
+}
+
+/** Workers' fetch (called unbound, as it must be), logging each upstream attempt: path, status, time, request id. */
+function loggingFetch(log: Logger): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const started = performance.now();
+    const request = { method: init?.method ?? "GET", path: url.pathname };
+    try {
+      const response = await fetch(input, init);
+      log.log(levelFor(response.status), "openai", {
+        ...request,
+        status: response.status,
+        ms: Math.round(performance.now() - started),
+        requestId: response.headers.get("x-request-id"),
+      });
+      return response;
+    } catch (error) {
+      if (!init?.signal?.aborted) {
+        log.log("warning", "openai", { ...request, failed: error instanceof Error ? error.message : String(error) });
+      }
+      throw error;
+    }
+  };
+}
+
 /** One client per request, built from config; a missing key is a clear, early error. */
-export function openaiClient(config: Config): OpenAI {
+export function openaiClient(config: Config, log: Logger = SILENT_LOGGER): OpenAI {
   if (!config.openai.apiKey) {
     throw new ToolError(
       "OpenAI is not configured on this server: OPENAI_API_KEY is not set. An operator sets it with `wrangler secret put OPENAI_API_KEY` (or in .dev.vars locally).",
@@ -39,7 +70,7 @@ export function openaiClient(config: Config): OpenAI {
     maxRetries: OPENAI_MAX_RETRIES,
     // The tool deadline bounds the whole call; this bounds one attempt.
     timeout: config.toolDeadlineMs,
-    // Workers' fetch must be called unbound from the global scope.
-    fetch: async (input, init) => markBillingLimitsFinal(await fetch(input, init)),
+    // Workers' fetch (called unbound), logged per attempt; billing-limit 429s marked final.
+    fetch: async (input, init) => markBillingLimitsFinal(await loggingFetch(log)(input, init)),
   });
 }

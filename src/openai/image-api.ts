@@ -9,6 +9,7 @@ import type {
   ImageGenStreamEvent,
   ImagesResponse,
 } from "openai/resources/images";
+import { base64ToBytes } from "../encoding";
 import { callOpenAI } from "./errors";
 import { imageRequestFields, type NormalizedImageParams } from "./image-params";
 
@@ -39,9 +40,8 @@ export interface ImageCallOptions {
   safetyIdentifier: string | null;
 }
 
-function decode(b64: string): Uint8Array {
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-}
+/** OpenAI's base64 image; the shared decoder uses the runtime's native codec (a loop took seconds on 2.7 MB). */
+const decode = base64ToBytes;
 
 /** Adds usage from several `completed` events (one per image when n > 1). */
 function addUsage(total: ImageUsage | undefined, next: ImageUsage | undefined): ImageUsage | undefined {

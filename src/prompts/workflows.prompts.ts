@@ -1,5 +1,28 @@
 import { z } from "zod";
+import { recentAssetIds, startingWith } from "../mcp/completions";
 import { definePrompt } from "../mcp/definitions";
+
+/** Styles that suit sprites, icons and props: offered while the user types a style. */
+const ASSET_STYLES = [
+  "pixel art, 32x32 look",
+  "pixel art, 16-bit console look",
+  "flat vector icon",
+  "isometric, clean outlines",
+  "hand-painted, soft shading",
+  "low-poly 3D render",
+  "cel-shaded cartoon",
+  "realistic product shot",
+];
+
+/** What a UI review most often concentrates on. */
+const REVIEW_FOCUSES = [
+  "accessibility and contrast",
+  "the navigation",
+  "the forms and their validation messages",
+  "the call to action",
+  "spacing and alignment",
+  "copy and wording",
+];
 
 const user = (text: string) => ({ role: "user" as const, content: { type: "text" as const, text } });
 
@@ -11,6 +34,7 @@ export const gameAssetPrompt = definePrompt({
     subject: z.string().describe("What the asset shows, e.g. 'a wooden treasure chest'."),
     style: z.string().optional().describe("Art style, e.g. 'pixel art, 32x32 look' or 'flat vector icon'."),
   }),
+  complete: { style: async (typed) => startingWith(ASSET_STYLES, typed) },
   render: ({ subject, style }) => [
     user(
       [
@@ -54,6 +78,11 @@ export const reviewScreenshotPrompt = definePrompt({
     image: z.string().describe("The screenshot: an asset id, an https URL or a data URL."),
     focus: z.string().optional().describe("What to look at most, e.g. 'the checkout form'."),
   }),
+  complete: {
+    // Screenshots already stored here, by asset id; URLs and data URLs are typed in full.
+    image: async (typed, services) => recentAssetIds(services, typed, "image"),
+    focus: async (typed) => startingWith(REVIEW_FOCUSES, typed),
+  },
   render: ({ image, focus }) => [
     user(
       [

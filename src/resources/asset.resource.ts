@@ -1,10 +1,12 @@
 import type { ResourceTemplateDefinition } from "../mcp/definitions";
 import { toBase64 } from "../encoding";
 import { ToolError } from "../errors";
-import { kindFromPrefix, kindPrefix } from "../store/asset-kinds";
+import { ASSET_KINDS, kindFromPrefix, kindPrefix } from "../store/asset-kinds";
+import { recentAssetIds, startingWith } from "../mcp/completions";
 import { SHA256_PATTERN } from "../store/hash";
 
 const LISTED = 100;
+const ASSET_PREFIXES = ASSET_KINDS.map(kindPrefix);
 
 /** `asset://images/<sha256>` and friends: every stored asset, readable as a blob with its MIME type. */
 export const assetResource: ResourceTemplateDefinition = {
@@ -38,13 +40,8 @@ export const assetResource: ResourceTemplateDefinition = {
       : { uri, mimeType: record.mime, blob: toBase64(bytes) };
   },
   complete: {
-    kind: async (value) => ["images", "analyses", "models"].filter((k) => k.startsWith(value)),
-    sha256: async (value, services) => {
-      const page = await services.index.list({ limit: 100 });
-      return page.assets
-        .map((a) => a.sha256)
-        .filter((id) => id.startsWith(value.toLowerCase()))
-        .slice(0, 20);
-    },
+    kind: async (value) => startingWith(ASSET_PREFIXES, value),
+    // Narrowed to the kind the client already chose, when it chose one.
+    sha256: async (value, services, context) => recentAssetIds(services, value, kindFromPrefix(context.kind ?? "")),
   },
 };

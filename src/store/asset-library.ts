@@ -2,6 +2,7 @@ import { extensionFor, kindPrefix, type AssetKind } from "./asset-kinds";
 import type { AssetIndex } from "./asset-index";
 import { assetKey, type AssetOrigin, type AssetRecord } from "./asset-record";
 import type { BlobStore } from "./blob-store";
+import { PREVIEW_MEMO } from "./bytes-memo";
 import { sha256Hex } from "./hash";
 import type { RequestCache } from "./request-cache";
 import type { RequestCoordinator, Settlement } from "./request-coordinator";
@@ -128,12 +129,18 @@ export class AssetLibrary {
     render: (bytes: Uint8Array) => Promise<{ bytes: Uint8Array }>,
   ): Promise<Uint8Array | undefined> {
     const key = previewKey(record.sha256);
+    const remembered = PREVIEW_MEMO.get(key);
+    if (remembered) return remembered;
     const stored = await this.blobs.getBytes(key);
-    if (stored) return stored;
+    if (stored) {
+      PREVIEW_MEMO.set(key, stored);
+      return stored;
+    }
     const source = bytes ?? (await this.readBytes(record));
     if (!source) return undefined;
     const rendered = (await render(source)).bytes;
     await this.blobs.putIfAbsent(key, rendered, await sha256Hex(rendered), "image/webp");
+    PREVIEW_MEMO.set(key, rendered);
     return rendered;
   }
 
@@ -180,6 +187,7 @@ export class AssetLibrary {
     await this.index.delete(record);
     const key = this.keyOf(record);
     const removedBlob = await this.blobs.exists(key);
+    PREVIEW_MEMO.delete(previewKey(record.sha256));
     await Promise.all([this.blobs.delete(key), this.blobs.delete(previewKey(record.sha256))]);
     const removedCacheEntries = record.origin.requestHash && (await this.cache.delete(record.origin.requestHash)) ? 1 : 0;
     return { sha256: record.sha256, removedBlob, removedRecord: true, removedCacheEntries };
