@@ -3,6 +3,7 @@ import { gameAssetPrompt, reviewScreenshotPrompt } from "./prompts/workflows.pro
 import { assetResource } from "./resources/asset.resource";
 import { deleteAsset, getAsset, listAssets, verifyAsset } from "./tools/assets.tools";
 import { editImage, generateImage } from "./tools/images.tools";
+import { build3dModel } from "./tools/models.tools";
 import { countTokensTool, serverStatus } from "./tools/status.tools";
 import { analyzeImage, checkImage } from "./tools/vision.tools";
 
@@ -13,6 +14,7 @@ export const REGISTRY: Registry = {
     editImage,
     analyzeImage,
     checkImage,
+    build3dModel,
     listAssets,
     getAsset,
     verifyAsset,
