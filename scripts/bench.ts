@@ -29,6 +29,7 @@ import {
 // Sections with their own fixtures live beside the shared stack as scripts/lib/bench-*.ts, each a
 // function that measures and returns rows' figures (bench-miss.ts; the 3D compiler adds bench-3d.ts).
 import { measureNoisyMiss } from "./lib/bench-miss.ts";
+import { bench3d } from "./lib/bench-3d.ts";
 
 const args = parseArgs(process.argv.slice(2));
 const quick = args.has("quick");
@@ -418,6 +419,7 @@ async function main(): Promise<void> {
     console.log("");
     console.log(table(["Measure (median / p95)", "2025 session (SDK v1)", "2026 stateless (SDK v2)", "Notes"], rows));
     console.log("");
+    console.log(`${await bench3d(stack.base, quick)}\n`);
     console.log(`Total bench time ${((performance.now() - startedAt) / 1000).toFixed(1)} s.`);
     const errors = CONCURRENCY.reduce((n, c) => n + ERAS.reduce((m, e) => m + tput[c]![e].errors, 0), 0);
     if (errors > 0) {

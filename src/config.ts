@@ -48,6 +48,7 @@ const EnvSchema = z.object({
   TOOL_DEADLINE_SECONDS: positiveNumber(300),
   MAX_ANALYSIS_COST_USD: positiveNumber(0.5),
   MAX_INPUT_IMAGE_BYTES: positiveNumber(20 * 1024 * 1024),
+  MAX_INPUT_BYTES_PER_CALL: positiveNumber(48 * 1024 * 1024),
   URL_FETCH_TIMEOUT_MS: positiveNumber(15_000),
   CLOCK_DATE: z
     .string()
@@ -70,6 +71,8 @@ export interface Config {
   toolDeadlineMs: number;
   maxAnalysisCostUsd: number;
   maxInputImageBytes: number;
+  /** All input images of one call together: 16 images at the per-image cap would not fit a Worker's 128 MB. */
+  maxInputBytesPerCall: number;
   urlFetchTimeoutMs: number;
   /** The one clock: the system's, or a pinned date (CLOCK_DATE) on local and test runs. */
   clock: Clock;
@@ -113,6 +116,7 @@ export function readConfig(env: Env): Config {
     toolDeadlineMs: vars.TOOL_DEADLINE_SECONDS * 1000,
     maxAnalysisCostUsd: vars.MAX_ANALYSIS_COST_USD,
     maxInputImageBytes: vars.MAX_INPUT_IMAGE_BYTES,
+    maxInputBytesPerCall: vars.MAX_INPUT_BYTES_PER_CALL,
     urlFetchTimeoutMs: vars.URL_FETCH_TIMEOUT_MS,
     clock: vars.CLOCK_DATE ? clockOn(vars.CLOCK_DATE) : systemClock,
   };

@@ -13,6 +13,7 @@ interface Env {
   TOOL_DEADLINE_SECONDS?: string;
   MAX_ANALYSIS_COST_USD?: string;
   MAX_INPUT_IMAGE_BYTES?: string;
+  MAX_INPUT_BYTES_PER_CALL?: string;
   URL_FETCH_TIMEOUT_MS?: string;
   CLOCK_DATE?: string;
 }

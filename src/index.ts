@@ -5,6 +5,7 @@ import { limitBody } from "./http/body-limit";
 import { preflight, withCors } from "./http/cors";
 import { serveDownload } from "./http/downloads";
 import { hostAllowed, originAllowed } from "./http/origin";
+import { checkSessionOwner } from "./http/session-owner";
 import { createServices } from "./services";
 import { isStatelessRequest, serveStateless } from "./stateless";
 import { SERVER_NAME, SERVER_VERSION } from "./version";
@@ -69,6 +70,8 @@ export default {
     if (url.pathname === "/mcp" && admitted.method === "POST" && (await isStatelessRequest(admitted))) {
       return serveStateless(admitted, env, ctx, config, { baseUrl: url.origin, caller });
     }
+    const notOwner = await checkSessionOwner(admitted, url, env.MCP_SESSION, caller);
+    if (notOwner) return withCors(admitted, notOwner);
     // McpAgent.serve hands ctx.props to the session Durable Object as this.props.
     const props: SessionProps = { baseUrl: url.origin, caller };
     Object.assign(ctx.props as object, props);

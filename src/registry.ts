@@ -4,6 +4,7 @@ import { assetResource } from "./resources/asset.resource";
 import { deleteAsset, getAsset, listAssets, verifyAsset } from "./tools/assets.tools";
 import { editImage, generateImage } from "./tools/images.tools";
 import { cancelJob, getJob, listJobs } from "./tools/jobs.tools";
+import { build3dModel } from "./tools/models.tools";
 import { countTokensTool, serverStatus } from "./tools/status.tools";
 import { analyzeImage, checkImage } from "./tools/vision.tools";
 
@@ -14,6 +15,7 @@ export const REGISTRY: Registry = {
     editImage,
     analyzeImage,
     checkImage,
+    build3dModel,
     getJob,
     cancelJob,
     listJobs,

@@ -25,6 +25,8 @@ export interface Services {
   caller: string | null;
   /** Messages for the connected client (upstream calls, cache decisions); the adapters bind it per call. */
   log: Logger;
+  /** The fetch used for image inputs given as URLs; the global one unless a test injects another. */
+  fetchInput?: typeof fetch;
 }
 
 /** Where a request came in and who made it: what the Worker's gate learned, handed to the routes. */

@@ -25,7 +25,28 @@ function plain(status: number, message: string, headers: HeadersInit = {}): Resp
   return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
 }
 
-/** GET/HEAD `/assets/<sha256>.<ext>?exp=…&sig=…`: a signed, expiring, cacheable download from R2. */
+/** Whether an `If-None-Match` list names this ETag; weak comparison (`W/` ignored), and `*` matches any stored asset. */
+function noneMatchHits(header: string, etag: string): boolean {
+  return header.split(",").some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === "*" || trimmed.replace(/^W\//, "") === etag;
+  });
+}
+
+/**
+ * Whether a `Range` may be honoured under `If-Range`: only when it names the current ETag,
+ * strongly (RFC 9110 13.1.5). A weak tag or a date (we send no Last-Modified) never matches,
+ * and the client then gets the whole file.
+ */
+function rangeStillValid(ifRange: string | null, etag: string): boolean {
+  return ifRange === null || ifRange.trim() === etag;
+}
+
+/**
+ * GET/HEAD `/assets/<sha256>.<ext>?exp=…&sig=…`: a signed, expiring download from R2. The
+ * bytes never change (the name is their hash), but the link expires, so caches hold it
+ * privately and no longer than the link lives.
+ */
 export async function serveDownload(request: Request, config: Config, library: AssetLibrary): Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD")
     return plain(405, "Only GET and HEAD are allowed here.", { allow: "GET, HEAD" });
@@ -35,27 +56,27 @@ export async function serveDownload(request: Request, config: Config, library: A
   if (!match || !SHA256_PATTERN.test(sha256)) {
     return plain(404, "Not an asset path: expected /assets/<64 lowercase hex sha256>.<ext>.");
   }
-  const signature = await checkDownloadSignature(url, config.signingKey, Math.floor(config.clock().getTime() / 1000));
+  const nowSeconds = Math.floor(config.clock().getTime() / 1000);
+  const signature = await checkDownloadSignature(url, config.signingKey, nowSeconds);
   if (!signature.ok) return plain(403, signature.reason);
 
   const record = await library.get(sha256);
   if (!record || record.ext !== match[2]) return plain(404, `No asset ${sha256}.${match[2]} is stored here.`);
 
   const etag = `"${sha256}"`;
+  const secondsLeft = Math.max(0, signature.expires - nowSeconds);
   const headers = new Headers({
     "content-type": record.mime,
     etag,
-    "cache-control": "public, max-age=31536000, immutable",
+    "cache-control": `private, max-age=${secondsLeft}, immutable`,
     "accept-ranges": "bytes",
     "x-content-type-options": "nosniff",
     "content-disposition": `inline; filename="${sha256}.${record.ext}"`,
   });
   const ifNoneMatch = request.headers.get("if-none-match");
-  if (ifNoneMatch && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
-    return new Response(null, { status: 304, headers });
-  }
+  if (ifNoneMatch !== null && noneMatchHits(ifNoneMatch, etag)) return new Response(null, { status: 304, headers });
 
-  const range = parseRange(request.headers.get("range"), record.bytes);
+  const range = rangeStillValid(request.headers.get("if-range"), etag) ? parseRange(request.headers.get("range"), record.bytes) : undefined;
   if (range === "unsatisfiable") return plain(416, "Requested range is outside the asset.", { "content-range": `bytes */${record.bytes}` });
   const object = await library.open(record, range ? { range } : undefined);
   if (!object || !("body" in object)) return plain(404, `Asset ${sha256} has a record but its blob is missing; run verify_asset.`);

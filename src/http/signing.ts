@@ -13,6 +13,8 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+const HMAC_BYTES = 32;
+
 const payload = (path: string, expires: number) => encoder.encode(`${path}\n${expires}`);
 
 /** `https://host/assets/<sha>.<ext>?exp=…&sig=…`, valid until `expires` (unix seconds). */
@@ -33,18 +35,26 @@ export async function tokenPseudonym(token: string, secret: string): Promise<str
   return Array.from(new Uint8Array(mac).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+/** `expires`: when the link stops working (unix seconds), which bounds how long its answer may be cached. */
+export type SignatureCheck = { ok: true; expires: number } | { ok: false; reason: string };
 
+/**
+ * Checks a download link's expiry and HMAC. Any `sig` (empty, kilobytes long, any alphabet,
+ * an impossible base64 length) is an answer, never an exception: a refusal with its reason.
+ */
 export async function checkDownloadSignature(url: URL, secret: string, nowSeconds: number): Promise<SignatureCheck> {
   const exp = url.searchParams.get("exp");
   const sig = url.searchParams.get("sig");
   if (!exp || !sig) return { ok: false, reason: "This download link is not signed. Ask the server for a fresh link (get_asset)." };
+  // Decimal unix seconds only: Number() would also take "0x10", "1e3" or " 12 ".
+  if (!/^\d{1,12}$/.test(exp)) return { ok: false, reason: "This download link has a malformed expiry." };
   const expires = Number(exp);
-  if (!Number.isInteger(expires)) return { ok: false, reason: "This download link has a malformed expiry." };
   const signature = /^[A-Za-z0-9_-]{1,128}$/.test(sig) ? fromBase64(sig) : undefined;
+  // An HMAC-SHA-256 is 32 bytes; anything else is refused before WebCrypto sees it.
   const valid =
-    signature !== undefined && (await crypto.subtle.verify("HMAC", await hmacKey(secret), signature, payload(url.pathname, expires)));
+    signature?.byteLength === HMAC_BYTES &&
+    (await crypto.subtle.verify("HMAC", await hmacKey(secret), signature, payload(url.pathname, expires)));
   if (!valid) return { ok: false, reason: "This download link's signature is not valid. Ask the server for a fresh link (get_asset)." };
   if (expires < nowSeconds) return { ok: false, reason: "This download link has expired. Ask the server for a fresh link (get_asset)." };
-  return { ok: true };
+  return { ok: true, expires };
 }

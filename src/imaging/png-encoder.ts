@@ -1,7 +1,9 @@
 /**
- * A minimal PNG encoder (8-bit RGB or RGBA, no filtering). The server uses it only to make the
- * tiny probe image for capability detection; tests use it for fixtures. It runs in workerd with no
- * Node APIs: zlib comes from `CompressionStream("deflate")`, and the CRC32 is computed here.
+ * A minimal PNG encoder (8-bit RGB or RGBA). The server uses it for the tiny probe image for
+ * capability detection and for 3D preview montages; tests use it for fixtures. It runs in
+ * workerd with no Node APIs: zlib comes from `CompressionStream("deflate")`, and the CRC32 is
+ * computed here. Each row gets the filter (none, Sub, Up or Paeth) whose output has the smallest
+ * sum of absolute values, libpng's heuristic: flat areas and gradients then deflate well.
  */
 
 import { PNG_SIGNATURE } from "./png-header";
@@ -24,18 +26,7 @@ export async function encodePng(spec: PngSpec): Promise<Uint8Array> {
     throw new Error(`encodePng: bad size ${width}x${height}`);
   }
   const channels = alpha ? 4 : 3;
-  const rowLength = 1 + width * channels; // leading filter byte per row
-  const raw = new Uint8Array(rowLength * height);
-  const pixelAt = pixelReader(spec);
-  for (let y = 0; y < height; y++) {
-    const rowStart = y * rowLength;
-    raw[rowStart] = 0; // filter: none
-    for (let x = 0; x < width; x++) {
-      const pixel = pixelAt(x, y);
-      const offset = rowStart + 1 + x * channels;
-      for (let c = 0; c < channels; c++) raw[offset + c] = pixel[c] ?? 0;
-    }
-  }
+  const raw = filterRows(pixelRows(spec, channels), width * channels, channels, height);
 
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
@@ -48,16 +39,125 @@ export async function encodePng(spec: PngSpec): Promise<Uint8Array> {
   return concatBytes([PNG_SIGNATURE, chunk("IHDR", header), chunk("IDAT", await deflate(raw)), chunk("IEND", new Uint8Array(0))]);
 }
 
-function pixelReader(spec: PngSpec): (x: number, y: number) => Rgba {
+/** The picture as unfiltered rows of `channels` bytes per pixel. */
+function pixelRows(spec: PngSpec, channels: number): Uint8Array {
+  const { width, height } = spec;
   const source = spec.rgba;
-  if (typeof source === "function") return source;
-  if (source.length !== spec.width * spec.height * 4) {
-    throw new Error(`encodePng: expected ${spec.width * spec.height * 4} RGBA bytes, got ${source.length}`);
+  const rows = new Uint8Array(width * height * channels);
+  if (typeof source === "function") {
+    for (let y = 0, o = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const pixel = source(x, y);
+        for (let c = 0; c < channels; c++) rows[o++] = pixel[c] ?? 0;
+      }
+    }
+    return rows;
   }
-  return (x, y) => {
-    const i = (y * spec.width + x) * 4;
-    return [source[i] ?? 0, source[i + 1] ?? 0, source[i + 2] ?? 0, source[i + 3] ?? 0];
-  };
+  if (source.length !== width * height * 4) {
+    throw new Error(`encodePng: expected ${width * height * 4} RGBA bytes, got ${source.length}`);
+  }
+  if (channels === 4) {
+    rows.set(source);
+    return rows;
+  }
+  for (let i = 0, o = 0; i < source.length; i += 4) {
+    rows[o++] = source[i]!;
+    rows[o++] = source[i + 1]!;
+    rows[o++] = source[i + 2]!;
+  }
+  return rows;
+}
+
+/** PNG filter types (Average, 3, is not tried: it rarely wins on these pictures). */
+const Filter = { None: 0, Sub: 1, Up: 2, Paeth: 4 } as const;
+type Filter = (typeof Filter)[keyof typeof Filter];
+
+/** Prefixes each row with its filter type and filters it (PNG spec §9). */
+function filterRows(rows: Uint8Array, stride: number, bpp: number, height: number): Uint8Array {
+  const out = new Uint8Array((stride + 1) * height);
+  const zeros = new Uint8Array(stride);
+  for (let y = 0; y < height; y++) {
+    const current = rows.subarray(y * stride, (y + 1) * stride);
+    const previous = y > 0 ? rows.subarray((y - 1) * stride, y * stride) : zeros;
+    const target = out.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    const filter = chooseFilter(current, previous, bpp);
+    out[y * (stride + 1)] = filter;
+    applyFilter(filter, current, previous, target, bpp);
+  }
+  return out;
+}
+
+function applyFilter(filter: Filter, current: Uint8Array, previous: Uint8Array, target: Uint8Array, bpp: number): void {
+  const stride = current.length;
+  // The first pixel has no left neighbour: left and upper-left read as 0, and Paeth(0, b, 0) = b.
+  for (let i = 0; i < bpp; i++) target[i] = filter === Filter.None || filter === Filter.Sub ? current[i]! : current[i]! - previous[i]!;
+  if (filter === Filter.None) {
+    target.set(current.subarray(bpp), bpp);
+  } else if (filter === Filter.Sub) {
+    for (let i = bpp; i < stride; i++) target[i] = current[i]! - current[i - bpp]!;
+  } else if (filter === Filter.Up) {
+    for (let i = bpp; i < stride; i++) target[i] = current[i]! - previous[i]!;
+  } else {
+    for (let i = bpp; i < stride; i++) target[i] = current[i]! - paethPredictor(current[i - bpp]!, previous[i]!, previous[i - bpp]!);
+  }
+}
+
+/** Bytes of a row the filter choice looks at: enough to judge it, at a fraction of the cost. */
+const SCORED_BYTES_PER_ROW = 512;
+
+/**
+ * libpng's heuristic: the filter whose output, read as signed bytes, has the smallest sum,
+ * judged on evenly spaced samples of a long row.
+ */
+function chooseFilter(current: Uint8Array, previous: Uint8Array, bpp: number): Filter {
+  const step = Math.max(1, Math.floor(current.length / SCORED_BYTES_PER_ROW));
+  let none = 0;
+  let sub = 0;
+  let up = 0;
+  let paeth = 0;
+  for (let i = 0; i < bpp; i++) {
+    const value = current[i]!;
+    const b = previous[i]!;
+    none += magnitude(value);
+    sub += magnitude(value);
+    up += magnitude(value - b);
+    paeth += magnitude(value - b);
+  }
+  for (let i = bpp; i < current.length; i += step) {
+    const value = current[i]!;
+    const a = current[i - bpp]!;
+    const b = previous[i]!;
+    none += magnitude(value);
+    sub += magnitude(value - a);
+    up += magnitude(value - b);
+    paeth += magnitude(value - paethPredictor(a, b, previous[i - bpp]!));
+  }
+  let filter: Filter = Filter.None;
+  let best = none;
+  if (sub < best) {
+    filter = Filter.Sub;
+    best = sub;
+  }
+  if (up < best) {
+    filter = Filter.Up;
+    best = up;
+  }
+  if (paeth < best) filter = Filter.Paeth;
+  return filter;
+}
+
+/** |difference| as the signed byte it is stored as: -1 and 255 both cost 1. */
+function magnitude(difference: number): number {
+  const byte = difference & 0xff;
+  return byte < 128 ? byte : 256 - byte;
+}
+
+function paethPredictor(a: number, b: number, c: number): number {
+  const pa = b > c ? b - c : c - b; // |p - a| where p = a + b - c
+  const pb = a > c ? a - c : c - a; // |p - b|
+  const pc = a + b - 2 * c > 0 ? a + b - 2 * c : 2 * c - a - b; // |p - c|
+  if (pa <= pb && pa <= pc) return a;
+  return pb <= pc ? b : c;
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {

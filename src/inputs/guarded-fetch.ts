@@ -11,7 +11,7 @@
  * (Locally, under `wrangler dev`, it can; the literal checks below still apply.)
  */
 import { ToolError } from "../errors";
-import { formatBytes, sniffImageType, SNIFFABLE_FORMATS } from "./image-bytes";
+import { formatBytes, InputTooLarge, sniffImageType, SNIFFABLE_FORMATS } from "./image-bytes";
 
 export interface FetchImageOptions {
   /** Largest body accepted, checked against Content-Length and while streaming. */
@@ -334,6 +334,9 @@ function resolveLocation(location: string, base: URL): string {
 async function readImageResponse(response: Response, url: URL, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
   if (response.status < 200 || response.status > 299) {
     discardBody(response);
+    const edgeFailure = EDGE_FAILURES[response.status];
+    if (edgeFailure)
+      throw new ToolError(`Fetching the image at ${shown(url)} failed: ${edgeFailure}. ${ALTERNATIVES_SENTENCE}`, "upstream_error");
     throw new ToolError(
       `The server at ${url.host} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""} for ${shown(url)}: ` +
         `check that the URL is public and still valid, or ${ALTERNATIVES}.`,
@@ -433,10 +436,46 @@ function explainFailure(error: unknown, url: URL, options: FetchImageOptions, de
   }
   const reason = error instanceof Error ? error.message : String(error);
   return new ToolError(
-    `Fetching the image at ${shown(url)} failed (${reason}): check that the host is up and public, or ${ALTERNATIVES}.`,
+    `Fetching the image at ${shown(url)} failed: ${connectionFailure(reason)}. ${ALTERNATIVES_SENTENCE}`,
     "upstream_error",
   );
 }
+
+const ALTERNATIVES_SENTENCE =
+  "Check the URL and that the host is up and public, or upload the image as base64 (or a data URL) or pass an asset id instead.";
+
+/**
+ * What a failed connection's error text says happened, in words a user can act on. The
+ * runtime's own words are terse: workerd reports a failed DNS lookup (and a failed TLS
+ * handshake) as "internal error; reference = …" and a refused connection as "Network
+ * connection lost."; Node-style stacks say ENOTFOUND, ECONNREFUSED, certificate errors.
+ */
+export function connectionFailure(message: string): string {
+  const text = message.toLowerCase();
+  if (/enotfound|eai_again|getaddrinfo|dns|name not resolved|could not resolve/.test(text))
+    return "the host name could not be resolved (DNS): check the host's spelling";
+  if (/econnrefused|connection refused/.test(text)) return "the connection was refused: nothing answers https at that host";
+  if (/certificate|tls|ssl|handshake/.test(text))
+    return "the secure connection failed (TLS): the host's certificate is invalid, expired or for another name";
+  if (/network connection lost|econnreset|socket hang up|connection reset/.test(text))
+    return "the connection was refused or dropped before the image arrived";
+  if (/internal error/.test(text))
+    return "the host could not be reached: its name did not resolve (DNS) or its secure connection (TLS) failed";
+  return `the connection failed (${message.slice(0, 200)})`;
+}
+
+/**
+ * Cloudflare answers a Worker's fetch with these statuses when it could not reach the
+ * origin at all; in production they are how DNS, refused and TLS failures show up.
+ */
+const EDGE_FAILURES: Record<number, string> = {
+  521: "the host refused the connection (Cloudflare 521)",
+  522: "the connection to the host timed out (Cloudflare 522)",
+  523: "the host is unreachable (Cloudflare 523)",
+  525: "the secure connection failed: TLS handshake error (Cloudflare 525)",
+  526: "the host's TLS certificate is invalid (Cloudflare 526)",
+  530: "the host name could not be resolved (DNS, Cloudflare 530)",
+};
 
 function notAnImage(url: URL, size: number, mediaType: string): ToolError {
   const what =
@@ -447,7 +486,7 @@ function notAnImage(url: URL, size: number, mediaType: string): ToolError {
 }
 
 function tooLarge(url: URL, sizeText: string, maxBytes: number): ToolError {
-  return invalid(
+  return new InputTooLarge(
     `The image at ${shown(url)} ${sizeText}, and fetched images are limited to ${formatBytes(maxBytes)}: ` +
       "pass a smaller (downscaled or compressed) version.",
   );

@@ -112,7 +112,7 @@ export function decodeBase64Image(text: string, maxBytes: number): Uint8Array {
   }
   const size = decodedLength(base64);
   if (size > maxBytes) {
-    throw invalid(
+    throw new InputTooLarge(
       `The inline image is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit for inline images: ` +
         "downscale or compress it, or pass an https URL or an asset id instead.",
     );
@@ -175,6 +175,13 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} bytes`;
   if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1).replace(/\.0$/, "")} kB`;
   return `${(bytes / 1_000_000).toFixed(1).replace(/\.0$/, "")} MB`;
+}
+
+/** An input over the size it may have: its own cap, or what is left of the call's budget (the caller tells which). */
+export class InputTooLarge extends ToolError {
+  constructor(message: string) {
+    super(message, "invalid_input");
+  }
 }
 
 function invalid(message: string): ToolError {

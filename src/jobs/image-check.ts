@@ -8,6 +8,7 @@ import {
   estimateAnalysis,
   makeAnalysis,
   planAnalysis,
+  precheckAnalysis,
   presentAnalysis,
   type Analysis,
   type AnalysisRequest,
@@ -72,15 +73,22 @@ export async function verdictCostBound(services: Services, prompt: string, image
   return estimate.maxCostUsd;
 }
 
+export interface ImageCheckOptions {
+  model?: string;
+  detail?: ImageDetail;
+  fresh?: boolean;
+}
+
+/** Checks the model, parameters and cost cap of a check before its image is read. */
+export async function precheckImageCheck(services: Services, prompt: string, options: ImageCheckOptions = {}): Promise<void> {
+  await precheckAnalysis(services, { ...checkRequest(undefined, prompt, options), imageCount: 1 });
+}
+
 /** The analysis request behind a check: the verdict schema, low reasoning where the model reasons. */
-export function checkRequest(
-  image: ResolvedImage,
-  prompt: string,
-  options: { model?: string; detail?: ImageDetail; fresh?: boolean } = {},
-): AnalysisRequest {
+export function checkRequest(image: ResolvedImage | undefined, prompt: string, options: ImageCheckOptions = {}): AnalysisRequest {
   return {
     tool: "check_image",
-    images: [image],
+    images: image ? [image] : [],
     question: question(prompt),
     detail: options.detail ?? "auto",
     model: options.model,

@@ -172,9 +172,8 @@ async function storeImages(services: Services, spec: ImageSpec, call: ImageCallR
  */
 export async function makeImages(pctx: PipelineContext, spec: ImageSpec, hash: string): Promise<Produced<ImageJobResult>> {
   const { services, signal } = pctx;
-  // The encoder takes most of a second to build in a fresh isolate: overlap it with OpenAI's time.
-  const promptTokens = countTokens(spec.prompt);
-  promptTokens.catch(() => undefined); // awaited below; never an unhandled rejection if the call fails first
+  // Counted before anything is paid for, so a count that fails can never follow a paid call (counting is linear in the prompt).
+  const promptTokens = await countTokens(spec.prompt);
   const call = await timed(services.log, "upstream call, stream read and base64 decode", () =>
     callUpstream(services, spec, {
       signal,
@@ -191,7 +190,7 @@ export async function makeImages(pctx: PipelineContext, spec: ImageSpec, hash: s
   const records = await storeImages(services, spec, call, hash);
   const cost = call.usage ? imageCostUsd(spec.params.model, call.usage) : undefined;
   const result: ImageJobResult = {
-    promptTokens: await promptTokens,
+    promptTokens,
     usage: call.usage ?? null,
     costUsd: cost?.usd ?? 0,
     pricesFrom: cost?.pricesFrom ?? { source: "no usage returned", checkedOn: "", estimate: true },

@@ -190,24 +190,52 @@ export async function estimateAnalysis(
   return { model, effort, budget, textTokens, imageTokens, maxCostUsd: boundUsd(budget), boundUsd };
 }
 
+/** The refusal of an estimate over the cap, naming only the levers the tool offers. */
+function overCap(
+  estimate: AnalysisEstimate,
+  cap: number,
+  adjustable: AnalysisRequest["adjustable"],
+  bound: "up to" | "at least",
+): ToolError {
+  const { effort, budget, maxCostUsd } = estimate;
+  const levers = [
+    'detail "low"',
+    "fewer or smaller images",
+    ...(adjustable?.maxOutputTokens ? ["a lower max_output_tokens"] : []),
+    ...(effort && adjustable?.reasoning ? [`a lower reasoning effort (now "${effort}")`] : []),
+  ];
+  return new ToolError(
+    `This analysis could cost ${bound} $${maxCostUsd.toFixed(4)} (${estimate.textTokens + estimate.imageTokens} input tokens, up to ${budget} output tokens${effort ? ` including reasoning at "${effort}"` : ""}), above this server's cap of $${cap} (MAX_ANALYSIS_COST_USD). Use ${levers.join(", ")}.`,
+    "over_budget",
+  );
+}
+
+/** An analysis before its inputs are read: the images' count stands in for the images. */
+export type AnalysisPrecheck = Omit<Parameters<typeof estimateAnalysis>[1], "images"> &
+  Pick<AnalysisRequest, "adjustable"> & { imageCount: number };
+
+/**
+ * Checks the model, its parameters and the cost cap before any image is fetched or read:
+ * each image is priced at the least it can cost at this detail (as if 1×1), so a call over
+ * the cap whatever its images are is refused before any input work. The full estimate,
+ * from the images' sizes, follows in `planAnalysis`.
+ */
+export async function precheckAnalysis(services: Services, precheck: AnalysisPrecheck): Promise<void> {
+  const least = await estimateAnalysis(services, {
+    ...precheck,
+    images: Array.from({ length: precheck.imageCount }, () => ({ width: 1, height: 1 })),
+  });
+  const cap = services.config.maxAnalysisCostUsd;
+  if (least.maxCostUsd > cap) throw overCap(least, cap, precheck.adjustable, "at least");
+}
+
 /** Checks the request and bounds its cost before anything is staged or paid; the spec minus its images. */
 export async function planAnalysis(services: Services, request: AnalysisRequest): Promise<AnalysisPlan> {
-  const { model, effort, budget, textTokens, imageTokens, maxCostUsd } = await estimateAnalysis(services, request);
+  const estimate = await estimateAnalysis(services, request);
+  const { model, effort, budget, textTokens, imageTokens, maxCostUsd } = estimate;
   const adjustable = request.adjustable ?? { maxOutputTokens: false, reasoning: false };
-  const inputTokens = textTokens + imageTokens;
   const cap = services.config.maxAnalysisCostUsd;
-  if (maxCostUsd > cap) {
-    const levers = [
-      'detail "low"',
-      "fewer or smaller images",
-      ...(adjustable.maxOutputTokens ? ["a lower max_output_tokens"] : []),
-      ...(effort && adjustable.reasoning ? [`a lower reasoning effort (now "${effort}")`] : []),
-    ];
-    throw new ToolError(
-      `This analysis could cost up to $${maxCostUsd.toFixed(4)} (${inputTokens} input tokens, up to ${budget} output tokens${effort ? ` including reasoning at "${effort}"` : ""}), above this server's cap of $${cap} (MAX_ANALYSIS_COST_USD). Use ${levers.join(", ")}.`,
-      "over_budget",
-    );
-  }
+  if (maxCostUsd > cap) throw overCap(estimate, cap, adjustable, "up to");
   const hash = await requestHash(request.tool, {
     model: model.id,
     detail: request.detail,

@@ -6,9 +6,11 @@ import { PREVIEW_MEMO } from "./bytes-memo";
 import { sha256Hex } from "./hash";
 import type { RequestCache } from "./request-cache";
 import type { RequestCoordinator, Settlement } from "./request-coordinator";
+import { ToolError } from "../errors";
 
 const LOCK_LEASE_MS = 30_000;
-const LOCK_ROUNDS = 3;
+/** Waits for other holders before giving up: each wait ends when the holder settles or its lease runs out. */
+const LOCK_ROUNDS = 8;
 
 /** Derived previews live under their own prefix: not assets, removed with their asset. */
 export function previewKey(sha256: string): string {
@@ -44,14 +46,17 @@ export interface DeleteReport {
 /**
  * Blobs and their records kept consistent: a blob is written before its record, and a
  * record is removed before its blob, so no listing ever shows a record whose blob is
- * missing; a failed record write removes the blob it just wrote.
+ * missing. Every write for one hash (a put that writes, a verify that stamps the record, a
+ * delete) holds that hash's lock, the coordinator Durable Object keyed `asset:<sha256>`:
+ * a delete can never interleave with a put of the same bytes or a verify, so no verify
+ * writes back a record deleted meanwhile and no put heals a blob a delete then removes.
  */
 export class AssetLibrary {
   constructor(
     private readonly blobs: BlobStore,
     private readonly index: AssetIndex,
     private readonly cache: RequestCache,
-    /** Serializes the first write of new bytes; without it concurrent writers may each list the asset. */
+    /** The per-hash locks; without them (single-writer tests) writes run unserialized. */
     private readonly locks?: DurableObjectNamespace<RequestCoordinator>,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -61,42 +66,67 @@ export class AssetLibrary {
   }
 
   /**
-   * Stores bytes once per content hash; an existing record is returned as it is. The
-   * first write of new bytes goes through a per-hash lock (the coordinator Durable
-   * Object keyed `asset:<sha256>`): two writers would otherwise each stamp their own
-   * creation time and leave two listing entries for one record.
+   * Stores bytes once per content hash; an existing record is returned as it is. A record
+   * whose blob is present needs no write and no lock; anything else (new bytes, a blob to
+   * heal) is written under the hash's lock. Writers waiting on a put of the same bytes take
+   * its record when it settles instead of writing again.
    */
   async put(asset: NewAsset): Promise<{ record: AssetRecord; created: boolean }> {
     const sha256 = await sha256Hex(asset.bytes);
     const existing = await this.index.get(sha256);
-    if (existing) {
-      // Heal a record whose blob went missing, then answer with the record as it is.
-      await this.blobs.putIfAbsent(this.keyOf(existing), asset.bytes, sha256, existing.mime);
-      return { record: existing, created: false };
-    }
-    if (!this.locks) return this.create(sha256, asset);
+    if (existing && (await this.blobs.exists(this.keyOf(existing)))) return { record: existing, created: false };
+    return this.locked(
+      sha256,
+      () => this.create(sha256, asset),
+      (made) => ({ ok: true, entry: { assetIds: [sha256], result: made.record, createdAt: made.record.createdAt } }),
+      (settlement) => (settlement.ok ? { record: settlement.entry.result as AssetRecord, created: false } : undefined),
+    );
+  }
+
+  /**
+   * Runs `work` holding the hash's lock. A waiter whose `adopt` accepts the holder's
+   * settlement answers with it; any other waiter claims the lock in turn.
+   */
+  private async locked<T>(
+    sha256: string,
+    work: () => Promise<T>,
+    settlementOf: (value: T) => Settlement,
+    adopt: (settlement: Settlement) => T | undefined = () => undefined,
+  ): Promise<T> {
+    if (!this.locks) return work();
     const lock = this.locks.get(this.locks.idFromName(`asset:${sha256}`));
     for (let round = 0; round < LOCK_ROUNDS; round++) {
       if ((await lock.claim(LOCK_LEASE_MS)) === "lead") {
+        let value: T;
         try {
-          const made = await this.create(sha256, asset);
-          await lock.settle({ ok: true, entry: { assetIds: [sha256], result: made.record, createdAt: made.record.createdAt } });
-          return made;
+          value = await work();
         } catch (error) {
-          await lock.settle({ ok: false, message: "write failed", code: "integrity", retryable: true }).catch(() => undefined);
+          await lock.settle(RELEASED_AFTER_FAILURE).catch(() => undefined);
           throw error;
         }
+        await lock.settle(settlementOf(value)).catch(() => undefined);
+        return value;
       }
       const settlement = (await lock.wait()) as Settlement | "expired";
-      if (settlement !== "expired" && settlement.ok) return { record: settlement.entry.result as AssetRecord, created: false };
+      const adopted = settlement === "expired" ? undefined : adopt(settlement);
+      if (adopted !== undefined) return adopted;
     }
-    return this.create(sha256, asset);
+    throw new ToolError(
+      `Asset ${sha256} is busy: other writes to it kept holding its lock. Nothing was changed by this call; try again shortly.`,
+      "timeout",
+    );
   }
 
-  /** Writes blob then record; a failed record write removes the blob it just wrote. */
+  /**
+   * Writes blob then record, or heals a record's missing blob. A failed record write rolls
+   * back what it wrote: the record and its listing entries first, then the blob.
+   */
   private async create(sha256: string, asset: NewAsset): Promise<{ record: AssetRecord; created: boolean }> {
     const existing = await this.index.get(sha256);
-    if (existing) return { record: existing, created: false };
+    if (existing) {
+      await this.blobs.putIfAbsent(this.keyOf(existing), asset.bytes, sha256, existing.mime);
+      return { record: existing, created: false };
+    }
     const record: AssetRecord = {
       sha256,
       kind: asset.kind,
@@ -113,6 +143,7 @@ export class AssetLibrary {
     try {
       await this.index.put(record);
     } catch (error) {
+      await this.index.delete(record).catch(() => undefined);
       if (wroteBlob) await this.blobs.delete(key).catch(() => undefined);
       throw error;
     }
@@ -156,7 +187,20 @@ export class AssetLibrary {
     return this.blobs.get(this.keyOf(record), options);
   }
 
-  async verify(sha256: string): Promise<VerifyReport> {
+  /**
+   * Re-reads and re-hashes the blob under the hash's lock, so the record it stamps as
+   * verified is the one still stored: a delete waits for it, or it waits for the delete
+   * and then finds no record.
+   */
+  verify(sha256: string): Promise<VerifyReport> {
+    return this.locked(
+      sha256,
+      () => this.verifyNow(sha256),
+      () => RELEASED,
+    );
+  }
+
+  private async verifyNow(sha256: string): Promise<VerifyReport> {
     const checkedAt = this.now().toISOString();
     const record = await this.index.get(sha256);
     if (!record) return { sha256, status: "missing", detail: "No record with this id in the index.", checkedAt };
@@ -183,13 +227,28 @@ export class AssetLibrary {
     return { sha256, status: "ok", detail: "Blob re-read and re-hashed: matches key and record.", record: verified, checkedAt };
   }
 
-  async delete(record: AssetRecord): Promise<DeleteReport> {
-    await this.index.delete(record);
+  /** Removes the record (as stored now, under the hash's lock), then the blob, its preview and the cache entry that returned it. */
+  delete(record: AssetRecord): Promise<DeleteReport> {
+    return this.locked(
+      record.sha256,
+      () => this.deleteNow(record),
+      () => RELEASED,
+    );
+  }
+
+  private async deleteNow(given: AssetRecord): Promise<DeleteReport> {
+    const current = await this.index.get(given.sha256);
+    const record = current ?? given;
+    if (current) await this.index.delete(current);
     const key = this.keyOf(record);
     const removedBlob = await this.blobs.exists(key);
     PREVIEW_MEMO.delete(previewKey(record.sha256));
     await Promise.all([this.blobs.delete(key), this.blobs.delete(previewKey(record.sha256))]);
     const removedCacheEntries = record.origin.requestHash && (await this.cache.delete(record.origin.requestHash)) ? 1 : 0;
-    return { sha256: record.sha256, removedBlob, removedRecord: true, removedCacheEntries };
+    return { sha256: record.sha256, removedBlob, removedRecord: current !== undefined, removedCacheEntries };
   }
 }
+
+/** What a verify or delete leaves for waiters: nothing to adopt, so each claims the lock itself. */
+const RELEASED: Settlement = { ok: false, message: "released", code: "integrity", retryable: true };
+const RELEASED_AFTER_FAILURE: Settlement = { ok: false, message: "write failed", code: "integrity", retryable: true };

@@ -163,7 +163,7 @@ export const deleteAsset = defineTool({
         deleted: true,
         removed: { blob: report.removedBlob, record: report.removedRecord, cacheEntries: report.removedCacheEntries },
       },
-      summary: `Deleted ${record.sha256}: blob ${report.removedBlob ? "removed" : "was already gone"}, record removed, ${report.removedCacheEntries} cache entr${report.removedCacheEntries === 1 ? "y" : "ies"} removed.`,
+      summary: `Deleted ${record.sha256}: blob ${report.removedBlob ? "removed" : "was already gone"}, record ${report.removedRecord ? "removed" : "was already gone (deleted meanwhile)"}, ${report.removedCacheEntries} cache entr${report.removedCacheEntries === 1 ? "y" : "ies"} removed.`,
     };
   },
 });

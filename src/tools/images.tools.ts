@@ -5,7 +5,7 @@ import { currentImageModelIds, requireImageModel } from "../openai/catalog";
 import { checkPromptLength, imageParamNotices, normalizeImageParams, type NormalizedImageParams } from "../openai/image-params";
 import { imageInputSchema } from "../inputs/image-input";
 import type { OverlayRole } from "../imaging/image-service";
-import { resolveImage, resolveImages } from "../inputs/resolve-images";
+import { InputBudget, resolveImage, resolveImages } from "../inputs/resolve-images";
 import type { Services } from "../services";
 import { imageOutputFields } from "../schemas/image.schemas";
 import { ImageResultOut, NO_INPUTS, PARTIAL_IMAGES_WITH_PROGRESS } from "../jobs/image-production";
@@ -114,11 +114,13 @@ export const editImage = defineTool({
       const takers = currentImageModelIds(services.config.clock(), (m) => m.edits.markup);
       throw new ToolError(`markup: ${model.id} does not take markup. Models that do: ${takers.join(", ")}.`);
     }
-    const images = await resolveImages(args.images, services, signal, "images");
+    // Everything above is checked before any input is read; the inputs then share one byte budget.
+    const budget = new InputBudget(services.config.maxInputBytesPerCall);
+    const images = await resolveImages(args.images, services, signal, "images", budget);
     const first = images[0]!;
     const overlay = async (input: string | undefined, role: OverlayRole) => {
       if (!input) return undefined;
-      const resolved = await resolveImage(input, services, signal, role);
+      const resolved = await resolveImage(input, services, signal, role, budget);
       const png = await services.images.prepareOverlay(resolved.bytes, first, role).catch((error: unknown) => {
         throw error instanceof ToolError ? new ToolError(`${role}: ${error.message}`, error.code) : error;
       });

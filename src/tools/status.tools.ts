@@ -7,13 +7,14 @@ import { ASSET_KINDS, type AssetKind } from "../store/asset-kinds";
 import { availableModels, ModelsOut } from "../schemas/models.schemas";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
 
-const MAX_COUNT_CHARS = 1_000_000;
+/** Four times the longest prompt any tool takes; counting is linear, so this bounds a call to a fraction of a second. */
+const MAX_COUNT_CHARS = 128_000;
 
 export const countTokensTool = defineTool({
   name: "count_tokens",
   title: "Count tokens",
   description:
-    "Counts the tokens of a text with OpenAI's o200k_base encoding (used by the gpt-image, gpt-4o and later models), e.g. to check a prompt against a limit before generating. Text only; up to 1,000,000 characters.",
+    "Counts the tokens of a text with OpenAI's o200k_base encoding (used by the gpt-image, gpt-4o and later models), e.g. to check a prompt against a limit before generating. Text only; up to 128,000 characters (count longer text in parts). Special-token strings such as <|endoftext|> count as ordinary text, as in a prompt.",
   input: z.object({
     text: z
       .string()

@@ -2,11 +2,11 @@ import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
 import { imageInputSchema } from "../inputs/image-input";
 import { resolveImage, resolveImages } from "../inputs/resolve-images";
-import { VerdictOut } from "../jobs/image-check";
+import { precheckImageCheck, VerdictOut } from "../jobs/image-check";
 import { waitSecondsField, withJobHandle } from "../jobs/job-runner";
 import { requireObjectSchema } from "../jobs/json-schema-answer";
 import { answerCheck } from "../jobs/paid-calls";
-import { analyzeImages, AnalysisOut } from "../jobs/vision-analysis";
+import { analyzeImages, AnalysisOut, precheckAnalysis } from "../jobs/vision-analysis";
 
 const PAID_READ = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const DEFAULT_QUESTION =
@@ -67,23 +67,21 @@ export const analyzeImage = defineTool({
   annotations: PAID_READ,
   async run(args, ctx) {
     const schema = args.schema ? requireObjectSchema(args.schema) : undefined;
+    const request = {
+      tool: "analyze_image",
+      question: args.question,
+      detail: args.detail,
+      model: args.model,
+      maxOutputTokens: args.max_output_tokens,
+      reasoning: args.reasoning,
+      adjustable: { maxOutputTokens: true, reasoning: true },
+      schema,
+      fresh: args.fresh,
+    };
+    // Model, parameters and the cost cap first: a refused call fetches nothing.
+    await precheckAnalysis(ctx.services, { ...request, imageCount: args.images.length });
     const images = await resolveImages(args.images, ctx.services, ctx.signal, "images");
-    return analyzeImages(
-      ctx,
-      {
-        tool: "analyze_image",
-        images,
-        question: args.question,
-        detail: args.detail,
-        model: args.model,
-        maxOutputTokens: args.max_output_tokens,
-        reasoning: args.reasoning,
-        adjustable: { maxOutputTokens: true, reasoning: true },
-        schema,
-        fresh: args.fresh,
-      },
-      args.wait_seconds,
-    );
+    return analyzeImages(ctx, { ...request, images }, args.wait_seconds);
   },
 });
 
@@ -103,7 +101,9 @@ export const checkImage = defineTool({
   output: withJobHandle(VerdictOut),
   annotations: PAID_READ,
   async run(args, ctx) {
+    const options = { model: args.model, detail: args.detail, fresh: args.fresh };
+    await precheckImageCheck(ctx.services, args.prompt, options);
     const image = await resolveImage(args.image, ctx.services, ctx.signal, "image");
-    return answerCheck(ctx, image, args.prompt, { model: args.model, detail: args.detail, fresh: args.fresh }, args.wait_seconds);
+    return answerCheck(ctx, image, args.prompt, options, args.wait_seconds);
   },
 });

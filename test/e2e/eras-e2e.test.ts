@@ -8,6 +8,7 @@ import type { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/in
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePng } from "../../src/imaging/png-encoder";
 import { REGISTRY } from "../../src/registry";
+import { BUILD_3D_EXAMPLE } from "../../src/tools/models.tools";
 import { SERVER_NAME, SERVER_VERSION } from "../../src/version";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { startLocalStack, type LocalStack } from "../support/local-stack";
@@ -299,6 +300,14 @@ async function scenario(client: EraClient): Promise<EraRun> {
     detail: "low",
   });
   expect(verdict).toMatchObject({ imageId: image.id, ...VERDICT });
+
+  // The 3D compiler (no OpenAI): the second era is answered from the first era's cache entry.
+  const model = await call<{ model: AssetView; report: { validator: { errors: number } } }>("build_3d_model", "build_3d_model", {
+    spec: BUILD_3D_EXAMPLE,
+    return: "none",
+  });
+  expect(model.model).toMatchObject({ kind: "model", mimeType: "model/gltf-binary" });
+  expect(model.report.validator.errors).toBe(0);
 
   // Asset tools.
   const listedImages = await call<{ assets: Array<{ id: string; tool: string }> }>("list_assets(kind=image)", "list_assets", {

@@ -1,10 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_OPENAI_BASE_URL, readConfig, type Config } from "../../src/config";
 import { authenticate } from "../../src/http/auth";
 import { limitBody } from "../../src/http/body-limit";
 import { hostAllowed, originAllowed } from "../../src/http/origin";
 import { parseRange } from "../../src/http/range";
+import { signedDownloadUrl } from "../../src/http/downloads";
 import { checkDownloadSignature, signDownloadUrl } from "../../src/http/signing";
+import { storeAsset } from "../support/assets";
+import { BASE, worker } from "../support/mcp";
+import { suiteClock } from "../support/suite-date";
 
 const baseEnv = { INDEX: {}, ASSETS: {}, IMAGES: {}, MCP_SESSION: {} } as unknown as Env;
 const config = (vars: Partial<Record<string, string>>): Config => readConfig({ ...baseEnv, ...vars } as Env);
@@ -107,7 +112,7 @@ describe("signed download URLs", () => {
   const secret = "s".repeat(32);
   it("verifies its own signature and refuses forged, tampered and expired ones", async () => {
     const url = new URL(await signDownloadUrl("https://w.example", `/assets/${"a".repeat(64)}.png`, secret, 2000));
-    expect(await checkDownloadSignature(url, secret, 1000)).toEqual({ ok: true });
+    expect(await checkDownloadSignature(url, secret, 1000)).toEqual({ ok: true, expires: 2000 });
     expect((await checkDownloadSignature(url, secret, 2001)) as { reason: string }).toMatchObject({
       ok: false,
       reason: expect.stringContaining("expired"),
@@ -169,5 +174,115 @@ describe("body limit", () => {
     const small = await limitBody(new Request("https://w/mcp", { method: "POST", body: "ok" }), 10);
     expect(small).toBeInstanceOf(Request);
     expect(await (small as Request).text()).toBe("ok");
+  });
+});
+
+describe("the download route", () => {
+  let sha256: string;
+  let link: string;
+  const bytes = new TextEncoder().encode("download route bytes 0123456789");
+
+  beforeAll(async () => {
+    const record = await storeAsset({ bytes, kind: "analysis", mime: "application/json" });
+    sha256 = record.sha256;
+    link = (await signedDownloadUrl(BASE, sha256, "json", readConfig(env))).url;
+  });
+
+  const get = (url: string, headers: Record<string, string> = {}, method = "GET") => worker(url, { method, headers });
+  const withParam = (name: string, value: string) => {
+    const url = new URL(link);
+    url.searchParams.set(name, value);
+    return url.toString();
+  };
+
+  it("serves the bytes, cacheable privately for no longer than the link lives", async () => {
+    const response = await get(link);
+    expect(response.status).toBe(200);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
+    const expires = Number(new URL(link).searchParams.get("exp"));
+    const secondsLeft = expires - Math.floor(suiteClock().getTime() / 1000);
+    expect(response.headers.get("cache-control")).toBe(`private, max-age=${secondsLeft}, immutable`);
+    expect(secondsLeft).toBe(readConfig(env).signedUrlTtlSeconds);
+  });
+
+  it("answers a malformed sig of any length or alphabet with 403, never 500", async () => {
+    const invalid = "This download link's signature is not valid. Ask the server for a fresh link (get_asset).\n";
+    for (const sig of [
+      "a",
+      "ab",
+      "abc",
+      "A".repeat(43),
+      "A".repeat(44),
+      "A".repeat(5000),
+      "!!!",
+      "%00%ff",
+      "é日本",
+      "====",
+      "a=b",
+      "+/+/",
+    ]) {
+      const response = await get(withParam("sig", sig));
+      expect(response.status, sig).toBe(403);
+      expect(await response.text(), sig).toBe(invalid);
+    }
+    const empty = await get(withParam("sig", ""));
+    expect(empty.status).toBe(403);
+    expect(await empty.text()).toBe("This download link is not signed. Ask the server for a fresh link (get_asset).\n");
+    for (const exp of ["soon", "1.5", "9".repeat(400), "0x10"]) {
+      const response = await get(withParam("exp", exp));
+      expect(response.status, exp).toBe(403);
+      expect(await response.text(), exp).toBe("This download link has a malformed expiry.\n");
+    }
+  });
+
+  it("refuses methods other than GET and HEAD with 405 and Allow", async () => {
+    for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+      const response = await get(link, {}, method);
+      expect(response.status, method).toBe(405);
+      expect(response.headers.get("allow")).toBe("GET, HEAD");
+    }
+    const head = await get(link, {}, "HEAD");
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(bytes.byteLength));
+  });
+
+  it("answers 404 for a wrong extension and for a record whose blob is gone", async () => {
+    const wrongExt = (await signedDownloadUrl(BASE, sha256, "png", readConfig(env))).url;
+    const response = await get(wrongExt);
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe(`No asset ${sha256}.png is stored here.\n`);
+
+    const lonely = await storeAsset({
+      bytes: new TextEncoder().encode("blob about to vanish"),
+      kind: "analysis",
+      mime: "application/json",
+    });
+    await env.ASSETS.delete(`analyses/${lonely.sha256}.json`);
+    const gone = await get((await signedDownloadUrl(BASE, lonely.sha256, "json", readConfig(env))).url);
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toBe(`Asset ${lonely.sha256} has a record but its blob is missing; run verify_asset.\n`);
+  });
+
+  it("answers 304 to a matching If-None-Match: strong, weak, in a list, or *", async () => {
+    for (const header of [`"${sha256}"`, `W/"${sha256}"`, `"other", W/"${sha256}"`, "*"]) {
+      const response = await get(link, { "if-none-match": header });
+      expect(response.status, header).toBe(304);
+      expect(response.headers.get("etag")).toBe(`"${sha256}"`);
+    }
+    const other = await get(link, { "if-none-match": `"other", W/"another"` });
+    expect(other.status).toBe(200);
+  });
+
+  it("honours a Range only while If-Range names the current ETag; otherwise sends the whole file", async () => {
+    const matching = await get(link, { range: "bytes=0-7", "if-range": `"${sha256}"` });
+    expect(matching.status).toBe(206);
+    expect(matching.headers.get("content-range")).toBe(`bytes 0-7/${bytes.byteLength}`);
+    expect(new Uint8Array(await matching.arrayBuffer())).toEqual(bytes.subarray(0, 8));
+    for (const ifRange of [`"${"0".repeat(64)}"`, `W/"${sha256}"`, "Wed, 21 Oct 2026 07:28:00 GMT"]) {
+      const whole = await get(link, { range: "bytes=0-7", "if-range": ifRange });
+      expect(whole.status, ifRange).toBe(200);
+      expect(whole.headers.get("content-range")).toBeNull();
+      expect(new Uint8Array(await whole.arrayBuffer())).toEqual(bytes);
+    }
   });
 });

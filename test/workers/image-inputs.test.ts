@@ -536,13 +536,45 @@ describe("fetchImageFromUrl", () => {
     await expectRefused(() => fetchImageFromUrl(URL_A, options(fake)), "upstream_error", /HTTP 302/);
   });
 
-  it("reports a network failure as an upstream error", async () => {
-    const fake = fakeFetch({
-      [URL_A]: () => {
-        throw new TypeError("Network connection lost.");
-      },
-    });
-    await expectRefused(() => fetchImageFromUrl(URL_A, options(fake)), "upstream_error", /failed \(Network connection lost\.\)/);
+  it("reports network failures as upstream errors naming their cause (DNS, refused, TLS), never as an internal error", async () => {
+    const cases: Array<[string, string]> = [
+      // workerd's own words for a failed DNS lookup, and what Node-style runtimes say.
+      ["internal error; reference = 45mjjdslnu2hiu9215tsainh", "its name did not resolve (DNS) or its secure connection (TLS) failed"],
+      ["getaddrinfo ENOTFOUND images.example.com", "the host name could not be resolved (DNS): check the host's spelling"],
+      ["Network connection lost.", "the connection was refused or dropped before the image arrived"],
+      ["connect ECONNREFUSED 93.184.216.34:443", "the connection was refused: nothing answers https at that host"],
+      [
+        "unable to verify the first certificate",
+        "the secure connection failed (TLS): the host's certificate is invalid, expired or for another name",
+      ],
+    ];
+    for (const [thrown, cause] of cases) {
+      const fake = fakeFetch({
+        [URL_A]: () => {
+          throw new TypeError(thrown);
+        },
+      });
+      const error = await fetchImageFromUrl(URL_A, options(fake)).catch((e: unknown) => e);
+      expect(error, thrown).toBeInstanceOf(ToolError);
+      expect((error as ToolError).code).toBe("upstream_error");
+      expect((error as ToolError).message, thrown).toContain(`Fetching the image at "${URL_A}" failed: `);
+      expect((error as ToolError).message, thrown).toContain(cause);
+      expect((error as ToolError).message).not.toContain("reference =");
+    }
+  });
+
+  it("names the cause Cloudflare's edge reports when it cannot reach the host (DNS 530, refused 521, TLS 525/526)", async () => {
+    const cases: Array<[number, string]> = [
+      [530, "the host name could not be resolved (DNS, Cloudflare 530)"],
+      [521, "the host refused the connection (Cloudflare 521)"],
+      [525, "the secure connection failed: TLS handshake error (Cloudflare 525)"],
+      [526, "the host's TLS certificate is invalid (Cloudflare 526)"],
+    ];
+    for (const [status, cause] of cases) {
+      const fake = fakeFetch({ [URL_A]: () => new Response("error code: 1016", { status }) });
+      const error = (await fetchImageFromUrl(URL_A, options(fake)).catch((e: unknown) => e)) as ToolError;
+      expect(error.message, String(status)).toContain(`Fetching the image at "${URL_A}" failed: ${cause}.`);
+    }
   });
 });
 

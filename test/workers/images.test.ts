@@ -451,3 +451,33 @@ describe("waiting on an identical call", () => {
     await follower.close();
   });
 });
+
+describe("prompt token counting", () => {
+  it("counts a 32,000-character single-word prompt before the call, fast, and pays once", async () => {
+    const client = await connect();
+    const prompt = "a".repeat(32_000);
+    const started = performance.now();
+    const out = structured<ImageOut>(await call(client, "generate_image", { prompt, size: "1024x1024", quality: "low" }));
+    const ms = performance.now() - started;
+    expect(out.prompt.characters).toBe(32_000);
+    expect(out.prompt.tokens).toBeGreaterThan(1000);
+    expect(ms, `took ${ms.toFixed(0)} ms`).toBeLessThan(5000);
+    expect(await upstream("/v1/images/generations")).toHaveLength(1);
+    await client.close();
+  });
+
+  it("treats special-token text in a prompt as ordinary text: one paid call, result stored, tokens counted", async () => {
+    const client = await connect();
+    const before = await assetCount();
+    const prompt = "a shop sign that reads <|endoftext|> and <|endofprompt|>";
+    const result = await call(client, "generate_image", { prompt });
+    const out = structured<ImageOut>(result);
+    expect(out.prompt.tokens).toBeGreaterThan(10);
+    expect(await upstream("/v1/images/generations")).toHaveLength(1);
+    expect(await assetCount()).toBe(before + 1);
+    const again = structured<ImageOut>(await call(client, "generate_image", { prompt }));
+    expect(again.cached).toBe(true);
+    expect(await upstream("/v1/images/generations")).toHaveLength(1);
+    await client.close();
+  });
+});

@@ -40,6 +40,17 @@ describe("MCP over Streamable HTTP (2025 session era)", () => {
     await client.close();
   });
 
+  it("count_tokens counts up to 128,000 characters and refuses more, naming the field and the fix", async () => {
+    const client = await connect();
+    const atCap = structured<{ tokens: number; characters: number }>(await call(client, "count_tokens", { text: "z".repeat(128_000) }));
+    expect(atCap.characters).toBe(128_000);
+    expect(atCap.tokens).toBeGreaterThan(10_000);
+    const over = await call(client, "count_tokens", { text: "z".repeat(128_001) });
+    expect(over.isError).toBe(true);
+    expect(textOf(over)).toContain("text is longer than 128000 characters: split it and count the parts.");
+    await client.close();
+  });
+
   it("server_status reports configuration, defaults, the era and asset counts", async () => {
     await storeAsset({ bytes: png, width: 800, height: 600 });
     const client = await connect();

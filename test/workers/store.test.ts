@@ -95,6 +95,171 @@ describe("AssetLibrary", () => {
   });
 });
 
+/** A gate a test opens by hand: writes paused at it stay paused until `open()`. */
+function gate() {
+  let open!: () => void;
+  let entered!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const reached = new Promise<void>((resolve) => (entered = resolve));
+  return { open, opened, reached, entered };
+}
+
+/** A blob store that pauses the first armed `hashOf` or `delete` of an asset key until the test opens the gate. */
+class PausingBlobStore extends BlobStore {
+  pauseHash?: ReturnType<typeof gate>;
+  pauseDelete?: ReturnType<typeof gate>;
+
+  override async hashOf(key: string) {
+    const pause = this.pauseHash;
+    this.pauseHash = undefined;
+    if (pause) {
+      pause.entered();
+      await pause.opened;
+    }
+    return super.hashOf(key);
+  }
+
+  override async delete(key: string) {
+    const pause = key.startsWith("images/") ? this.pauseDelete : undefined;
+    if (pause) {
+      this.pauseDelete = undefined;
+      pause.entered();
+      await pause.opened;
+    }
+    return super.delete(key);
+  }
+}
+
+function pausingLibrary() {
+  const blobs = new PausingBlobStore(env.ASSETS);
+  const index = new AssetIndex(env.INDEX);
+  return { blobs, index, library: new AssetLibrary(blobs, index, new RequestCache(env.INDEX), env.REQUEST_COORDINATOR) };
+}
+
+/** The invariant every race must keep: a record in the index always has its blob in R2. */
+async function expectNoRecordWithoutBlob(library: AssetLibrary, sha256: string) {
+  const record = await library.get(sha256);
+  if (record) expect(await env.ASSETS.head(library.keyOf(record)), `record ${sha256} without its blob`).not.toBeNull();
+}
+
+const settleSoon = () => new Promise((resolve) => setTimeout(resolve, 150));
+
+describe("AssetLibrary under concurrent writes to one hash", () => {
+  const image = (text: string) => ({ bytes: bytes(text), kind: "image" as const, mime: "image/png", origin: { tool: "race" } });
+
+  it("a delete waits for a verify in progress; the verify never writes back a deleted record", async () => {
+    const { blobs, library } = pausingLibrary();
+    const { record } = await library.put(image("verify then delete"));
+    const paused = gate();
+    blobs.pauseHash = paused;
+    const verifying = library.verify(record.sha256);
+    await paused.reached;
+    const deleting = library.delete(record);
+    await settleSoon();
+    // The delete is queued behind the verify's lock: nothing removed yet.
+    expect(await library.get(record.sha256)).toBeDefined();
+    paused.open();
+    expect((await verifying).status).toBe("ok");
+    expect((await deleting).removedRecord).toBe(true);
+    expect(await library.get(record.sha256)).toBeUndefined();
+    expect(await env.ASSETS.head(library.keyOf(record))).toBeNull();
+  });
+
+  it("a delete removes the record before the blob: while it is paused at the blob, the record is already gone", async () => {
+    const { blobs, library, index } = pausingLibrary();
+    const { record } = await library.put(image("record first"));
+    const pause = gate();
+    blobs.pauseDelete = pause;
+    const deleting = library.delete(record);
+    await pause.reached;
+    expect(await index.get(record.sha256)).toBeUndefined();
+    expect((await index.list({ limit: 50 })).assets.map((a) => a.sha256)).not.toContain(record.sha256);
+    expect(await env.ASSETS.head(library.keyOf(record))).not.toBeNull();
+    pause.open();
+    expect(await deleting).toMatchObject({ removedRecord: true, removedBlob: true });
+    expect(await env.ASSETS.head(library.keyOf(record))).toBeNull();
+  });
+
+  it("a verify that starts during a delete waits for it and reports the asset missing", async () => {
+    const { blobs, library } = pausingLibrary();
+    const { record } = await library.put(image("delete then verify"));
+    const pause = gate();
+    blobs.pauseDelete = pause;
+    const deleting = library.delete(record);
+    await pause.reached;
+    const verifying = library.verify(record.sha256);
+    await settleSoon();
+    pause.open();
+    await deleting;
+    const report = await verifying;
+    expect(report).toMatchObject({ status: "missing", detail: "No record with this id in the index." });
+    expect(await library.get(record.sha256)).toBeUndefined();
+    await expectNoRecordWithoutBlob(library, record.sha256);
+  });
+
+  it("a put of the same bytes during a delete waits, then stores record and blob again", async () => {
+    const { blobs, library } = pausingLibrary();
+    const asset = image("deleted and stored again");
+    const { record } = await library.put(asset);
+    const pause = gate();
+    blobs.pauseDelete = pause;
+    const deleting = library.delete(record);
+    // The delete has removed the record and paused before removing the blob.
+    await pause.reached;
+    const putting = library.put(asset);
+    await settleSoon();
+    pause.open();
+    await deleting;
+    const again = await putting;
+    expect(again.created).toBe(true);
+    expect(await library.get(record.sha256)).toBeDefined();
+    await expectNoRecordWithoutBlob(library, record.sha256);
+  });
+
+  it("two deletes of one asset run one after the other: the second finds the record already gone", async () => {
+    const { library } = makeLibrary();
+    const { record } = await library.put(image("deleted twice"));
+    const reports = await Promise.all([library.delete(record), library.delete(record)]);
+    expect(reports.map((r) => r.removedRecord).sort()).toEqual([false, true]);
+    expect(reports.map((r) => r.removedBlob).sort()).toEqual([false, true]);
+    expect(await library.get(record.sha256)).toBeUndefined();
+  });
+
+  it("a failed listing write rolls back the record as well as the blob", async () => {
+    const failingRecencyKv = new Proxy(env.INDEX, {
+      get(target, prop) {
+        if (prop === "put")
+          return async (key: string, ...rest: unknown[]) => {
+            if (key.startsWith("recent-kind:")) throw new Error("KV listing write failed");
+            return (target.put as (...args: unknown[]) => Promise<void>).call(target, key, ...rest);
+          };
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { library } = makeLibrary(failingRecencyKv);
+    const data = bytes("half-written record");
+    const sha256 = await sha256Hex(data);
+    await expect(library.put({ bytes: data, kind: "image", mime: "image/png", origin: { tool: "t" } })).rejects.toThrow(
+      "KV listing write failed",
+    );
+    expect(await env.INDEX.get(`asset:${sha256}`)).toBeNull();
+    expect((await env.INDEX.list({ prefix: "recent:" })).keys.map((k) => k.name).filter((n) => n.endsWith(sha256))).toEqual([]);
+    expect(await env.ASSETS.head(`images/${sha256}.png`)).toBeNull();
+  });
+
+  it("concurrent puts, verifies and deletes of one hash never leave a record without its blob", async () => {
+    const { library } = makeLibrary();
+    const asset = image("stirred");
+    const { record } = await library.put(asset);
+    const operations = Array.from({ length: 12 }, (_, i) =>
+      i % 3 === 0 ? library.put(asset) : i % 3 === 1 ? library.verify(record.sha256) : library.delete(record),
+    );
+    await Promise.all(operations);
+    await expectNoRecordWithoutBlob(library, record.sha256);
+  });
+});
+
 describe("RequestCache", () => {
   it("round-trips entries through KV", async () => {
     const cache = new RequestCache(env.INDEX);

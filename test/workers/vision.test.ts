@@ -312,11 +312,12 @@ describe("analyze_image: the cost cap", () => {
   it("refuses a call whose bound is above MAX_ANALYSIS_COST_USD (0.5) before calling OpenAI, and stores nothing", async () => {
     const before = await storedKeys();
     // gpt-6-astra: $50 per 1M output tokens; 8,000 answer tokens plus 2,048 for low reasoning bound the cost above $0.50,
-    // though the answer alone ($0.40) would fit: the reasoning allowance counts.
+    // though the answer alone ($0.40) would fit: the reasoning allowance counts. That is known before the image is
+    // read, so the least the call can cost (the image priced as 1×1) is refused already.
     const result = await analyze({ images: [dataUrl(red)], question: "Write an essay.", model: "gpt-6-astra", max_output_tokens: 8000 });
     expectToolError(
       result,
-      /could cost up to \$0\.50\d* \(\d+ input tokens, up to 10048 output tokens including reasoning at "low"\), above this server's cap of \$0\.5 \(MAX_ANALYSIS_COST_USD\)\. Use detail "low", fewer or smaller images, a lower max_output_tokens, a lower reasoning effort \(now "low"\)\./,
+      /could cost at least \$0\.50\d* \(\d+ input tokens, up to 10048 output tokens including reasoning at "low"\), above this server's cap of \$0\.5 \(MAX_ANALYSIS_COST_USD\)\. Use detail "low", fewer or smaller images, a lower max_output_tokens, a lower reasoning effort \(now "low"\)\./,
     );
     expect(await fake.stats()).toMatchObject({ total: 0 });
     expect(await storedKeys()).toEqual(before);
