@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { SUITE_DATE } from "./test/support/suite-date";
+import { SUITE_DATE } from "./test/support/suite-date.ts";
 
 export default defineConfig({
   test: {

@@ -98,6 +98,11 @@ export interface Config {
   clock: Clock;
 }
 
+/** Whether download links are signed with the built-in key that only local runs may use. */
+export function usesDevelopmentSigningKey(config: Pick<Config, "signingKey">): boolean {
+  return config.signingKey === DEV_SIGNING_KEY;
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
   /** One line per bad variable, each starting with its name. */

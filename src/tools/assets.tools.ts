@@ -56,7 +56,7 @@ export const listAssets = defineTool({
       uri: assetUri(a),
     }));
     const more = page.cursor ? " More follow: pass the cursor." : "";
-    return { structured: { assets, cursor: page.cursor }, summary: `${assets.length} asset(s).${more}` };
+    return { structured: { assets, cursor: page.cursor }, summary: `${assets.length} asset${assets.length === 1 ? "" : "s"}.${more}` };
   },
 });
 

@@ -172,3 +172,59 @@ describe("a shutdown, through the tool on the date it applies", () => {
     );
   });
 });
+
+describe("server_status tells an assistant the settings it will meet", () => {
+  type Status = {
+    access: { auth: string; tokens: number; developmentSigningKey: boolean; allowedOrigins: string[] };
+    limits: Record<string, number>;
+    capabilities: { imageGeneration: { detail: string } };
+  };
+
+  it("reports auth, the signing key in use, allowed origins and every limit", async () => {
+    const result = await callWith(
+      {
+        ALLOWED_ORIGINS: "https://app.example.com",
+        SIGNED_URL_TTL_SECONDS: "600",
+        TOOL_DEADLINE_SECONDS: "90",
+        MAX_ANALYSIS_COST_USD: "0.25",
+      },
+      "server_status",
+      {},
+    );
+    const status = result.structuredContent as Status;
+    expect(status.access).toEqual({
+      auth: "bearer-token",
+      tokens: 2,
+      developmentSigningKey: false,
+      allowedOrigins: ["https://app.example.com"],
+    });
+    expect(status.limits).toEqual({
+      signedUrlTtlSeconds: 600,
+      toolDeadlineSeconds: 90,
+      maxAnalysisCostUsd: 0.25,
+      maxInputImageBytes: 20 * 1024 * 1024,
+      urlFetchTimeoutMs: 15_000,
+      maxRequestBodyBytes: 4 * 1024 * 1024,
+    });
+    expect(textOf(result).split("\n")[0]).toMatch(/; OpenAI configured; bearer token required; \d+ assets? stored\.$/);
+  });
+
+  it("says when a local server is open and signs with the development key", async () => {
+    const result = await callWith({ DEPLOY_ENV: "development", MCP_AUTH_TOKENS: undefined, SIGNING_KEY: undefined }, "server_status", {});
+    expect((result.structuredContent as Status).access).toEqual({
+      auth: "open-local",
+      tokens: 0,
+      developmentSigningKey: true,
+      allowedOrigins: [],
+    });
+  });
+
+  it("shows only the upstream's origin, never its path, query or credentials", async () => {
+    const result = await callWith({ OPENAI_BASE_URL: "https://user:s3cret@gateway.example.com/team/v1?key=abc123" }, "server_status", {});
+    expect((result.structuredContent as Status).capabilities.imageGeneration.detail).toBe(
+      "OpenAI key set; endpoint https://gateway.example.com.",
+    );
+    expect(textOf(result)).not.toContain("s3cret");
+    expect(textOf(result)).not.toContain("abc123");
+  });
+});
