@@ -23,6 +23,7 @@ type ImageOut = {
   usage: { inputTokens: number; outputTokens: number } | null;
   prompt: { characters: number; tokens: number };
   parents: string[];
+  parentRoles: Array<{ id: string; role: string }>;
   notices: string[];
 };
 
@@ -354,6 +355,15 @@ describe("edit_image", () => {
     const twoImages = structured<ImageOut>(await call(client, "edit_image", { ...common, images: [dataUrl(photo), dataUrl(circle)] }));
     expect([masked.cached, twoImages.cached]).toEqual([false, false]);
     expect(masked.parents).toEqual(marked.parents);
+    // The roles tell the two apart.
+    expect(marked.parentRoles).toEqual([
+      { id: await sha256Hex(photo), role: "image" },
+      { id: await sha256Hex(circle), role: "markup" },
+    ]);
+    expect(masked.parentRoles).toEqual([
+      { id: await sha256Hex(photo), role: "image" },
+      { id: await sha256Hex(circle), role: "mask" },
+    ]);
     expect(await upstream("/v1/images/edits")).toHaveLength(3);
     const again = structured<ImageOut>(await call(client, "edit_image", { ...common, images: [dataUrl(photo)], markup: dataUrl(circle) }));
     expect(again.cached).toBe(true);
