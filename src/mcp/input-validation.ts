@@ -21,7 +21,12 @@ export function describeInvalidArguments(toolName: string, error: z.ZodError): s
       .map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`))
       .join("")
       .replace(/^\./, "");
-    return `${path || "arguments"}: ${plainMessage(issue)}`;
+    const field = path || "arguments";
+    // Messages a schema wrote itself often name the field already, and end a sentence.
+    const message = plainMessage(issue)
+      .replace(new RegExp(`^${escapeRegExp(String(issue.path.at(-1) ?? field))}: `), "")
+      .replace(/\.$/, "");
+    return `${field}: ${message}`;
   });
   return `Invalid arguments for ${toolName}: ${problems.join("; ")}. Fix ${problems.length === 1 ? "it" : "them"} and call again.`;
 }
@@ -57,4 +62,8 @@ function describeValue(value: unknown): string {
   if (typeof value === "object") return "an object";
   const shown = JSON.stringify(value) ?? String(value);
   return `${typeof value} ${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
