@@ -215,7 +215,7 @@ export async function produceImages(ctx: ToolContext, job: ImageJob): Promise<To
   const verb = job.tool === "edit_image" ? "Edited" : "Generated";
   return {
     structured,
-    summary: `${verb} ${views.length} ${job.params.output_format}${dims} image(s) with ${job.params.model} ${how}. Asset id${views.length > 1 ? "s" : ""}: ${views.map((v) => v.id).join(", ")}.`,
+    summary: `${verb} ${views.length} ${job.params.output_format}${dims} image${views.length === 1 ? "" : "s"} with ${job.params.model} ${how}. Asset id${views.length > 1 ? "s" : ""}: ${views.map((v) => v.id).join(", ")}.`,
     content,
   };
 }
