@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/config";
+import { currentVisionModelIds } from "../../src/openai/catalog";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { storeAsset, testServices } from "../support/assets";
 import { solidPng } from "../support/png";
@@ -46,7 +47,7 @@ describe("default models are checked against the catalog on the server's date", 
       expect.stringMatching(/^DEFAULT_IMAGE_MODEL: unknown image model "gpt-image-9"\. Allowed: gpt-image-2, /),
     ]);
     expect(problemsOf({ DEFAULT_VISION_MODEL: "gpt-6.1-sol-typo" })).toEqual([
-      'DEFAULT_VISION_MODEL: unknown vision model "gpt-6.1-sol-typo". Allowed: gpt-6.1-terra, gpt-6.1-sol, gpt-6-astra, gpt-5, gpt-5-mini, gpt-4.1, gpt-4.1-mini, gpt-4o, gpt-4o-mini.',
+      `DEFAULT_VISION_MODEL: unknown vision model "gpt-6.1-sol-typo". Allowed: ${currentVisionModelIds(configWith({}).clock()).join(", ")}.`,
     ]);
   });
 

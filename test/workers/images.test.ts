@@ -470,7 +470,7 @@ describe("edit_image", () => {
       ],
       [
         { prompt: "x", images: [dataUrl(png)], markup: dataUrl(smallMask) },
-        "markup: gpt-image-2 does not take markup. Models that do: gpt-image-2.5-flare, gpt-image-2.5-sunburst.",
+        "markup: gpt-image-2 does not take markup. Models that do: gpt-image-2.5-flare, gpt-image-2.5-sunburst, gpt-image-2.6-sunburst.",
       ],
       [
         { prompt: "x", images: [dataUrl(png)], model: "gpt-image-2.5-flare", mask: dataUrl(smallMask), markup: dataUrl(smallMask) },
