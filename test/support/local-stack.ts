@@ -32,7 +32,7 @@ export async function startLocalStack(options: {
     ...options.vars,
   };
   // A deployment refuses CLOCK_DATE (its /health would say so and the stack never start):
-  // a stack run as production (the browser test) keeps the real clock and makes no date decisions.
+  // a stack run as production keeps the real clock, so its tests must make no date decisions.
   if (vars["DEPLOY_ENV"] === "production") delete vars["CLOCK_DATE"];
   let server: WranglerDev;
   try {
