@@ -339,7 +339,7 @@ export async function analyzeImages(ctx: ToolContext, request: AnalysisRequest):
   const notes = (result.notes ?? []).map((note) => ` ${note}`).join("");
   return {
     structured,
-    summary: `Analysed ${result.sent.length} image(s) with ${model.id} (${request.detail} detail) ${how}${estimateNote}.${notes}\nAnswer: ${shorten(result.answer, SUMMARY_ANSWER_CHARS)}`,
+    summary: `Analysed ${result.sent.length} image${result.sent.length === 1 ? "" : "s"} with ${model.id} (${request.detail} detail) ${how}${estimateNote}.${notes}\nAnswer: ${shorten(result.answer, SUMMARY_ANSWER_CHARS)}`,
   };
 }
 
