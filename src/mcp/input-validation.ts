@@ -43,8 +43,8 @@ function plainMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_type":
       return issue.input === undefined
-        ? `required: give a ${issue.expected}`
-        : `must be a ${issue.expected}, not ${describeValue(issue.input)}`;
+        ? `required: give ${withArticle(issue.expected)}`
+        : `must be ${withArticle(issue.expected)}, not ${describeValue(issue.input)}`;
     case "too_big":
       return `must be at most ${String(issue.maximum)}${UNITS[issue.origin] ?? ""}${issue.inclusive === false ? " (exclusive)" : ""}`;
     case "too_small":
@@ -66,4 +66,9 @@ function describeValue(value: unknown): string {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** "an array", "a string": the article English wants before a type name. */
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
 }

@@ -11,10 +11,10 @@ beforeEach(() => fake.reset());
 
 /** Each tool row of the README's tool table: its name and the example arguments, as written. */
 function toolExamples(): Array<{ tool: string; args: string }> {
-  const rows = readme.split("\n").filter((line) => /^\| `[a-z_]+` \|/.test(line));
+  const rows = readme.split("\n").filter((line) => /^\| `[a-z0-9_]+` \|/.test(line));
   return rows.map((row) => {
     const cells = row.split(" | ");
-    const tool = /`([a-z_]+)`/.exec(cells[0]!)![1]!;
+    const tool = /`([a-z0-9_]+)`/.exec(cells[0]!)![1]!;
     const example = /`(\{.*\})`\s*\|?\s*$/.exec(row);
     if (!example) throw new Error(`README row for ${tool} has no example arguments`);
     return { tool, args: example[1]! };
