@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { SUITE_DATE } from "./test/support/suite-date";
+import { SUITE_DATE } from "./test/support/suite-date.ts";
 
 export default defineConfig({
   test: {
@@ -25,6 +25,8 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           globalSetup: ["test/fake-openai/global-setup.ts"],
+          setupFiles: ["test/support/real-clock-shift.ts"],
+          provide: { realClockShiftMs: Number(process.env["SUITE_REAL_CLOCK_SHIFT_MS"] ?? 0) },
           testTimeout: 30_000,
           hookTimeout: 30_000,
           fileParallelism: false,

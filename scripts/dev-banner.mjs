@@ -1,18 +1,58 @@
-// Printed by `npm run dev` before wrangler starts: how to connect, and what is configured.
+// `npm run dev`: starts `wrangler dev` (extra arguments pass through, e.g. `npm run dev -- --port 9000`)
+// and, once it is ready, prints how to connect: the URL on the port wrangler really took,
+// and the header to send when .dev.vars sets tokens.
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 
-const vars = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";
-const has = (name) => new RegExp(`^\\s*${name}\\s*=\\s*\\S`, "m").test(vars);
-const url = "http://localhost:8787/mcp";
+/** `NAME=value` lines of .dev.vars (dotenv style; quotes around a value are dropped). */
+export function readDevVars(text) {
+  const vars = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match) vars[match[1]] = match[2].replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return vars;
+}
 
-console.log(`
+/** The connection help for a server ready at `origin` (e.g. http://localhost:8787). */
+export function banner(origin, vars) {
+  const url = `${origin}/mcp`;
+  const token = (vars.MCP_AUTH_TOKENS ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .find(Boolean);
+  const header = token ? `Authorization: Bearer ${token}` : undefined;
+  return `
   MCP server (local): ${url}
-    Streamable HTTP at /mcp, legacy SSE at /sse, health at /health.
-    Auth: ${has("MCP_AUTH_TOKENS") ? "bearer token from .dev.vars (MCP_AUTH_TOKENS)" : "none — open to this machine only (set MCP_AUTH_TOKENS in .dev.vars to require one)"}
-    OpenAI: ${has("OPENAI_API_KEY") ? "key from .dev.vars" : "no OPENAI_API_KEY — asset tools work; image tools say how to configure (or run `npm run fake-openai`)"}
+    Streamable HTTP at /mcp, legacy SSE at /sse, health at ${origin}/health.
+    Auth: ${header ? `send the header  ${header}  (the first of MCP_AUTH_TOKENS in .dev.vars)` : "none: open to this machine only (set MCP_AUTH_TOKENS in .dev.vars to require a token)"}
+    OpenAI: ${vars.OPENAI_API_KEY ? `key from .dev.vars${vars.OPENAI_BASE_URL ? `, endpoint ${vars.OPENAI_BASE_URL}` : ""}` : "no OPENAI_API_KEY: asset tools work; image tools say how to configure it (or run the fake: see README, Quick start)"}
 
   Connect:
-    MCP Inspector:   npx @modelcontextprotocol/inspector   → Streamable HTTP, ${url}
-    Claude Desktop:  npx mcp-remote ${url}
-    Any client:      POST ${url} (Streamable HTTP)
-`);
+    MCP Inspector:  npx @modelcontextprotocol/inspector  → Streamable HTTP, ${url}${header ? `, header ${header}` : ""}
+    Claude Code:    claude mcp add --transport http images ${url}${header ? ` --header "${header}"` : ""}
+    Claude Desktop: npx mcp-remote ${url}${header ? ` --header "${header}"` : ""}
+`;
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) {
+  const vars = existsSync(".dev.vars") ? readDevVars(readFileSync(".dev.vars", "utf8")) : {};
+  const wrangler = spawn("npx", ["wrangler", "dev", "--var", "DEPLOY_ENV:development", ...process.argv.slice(2)], {
+    stdio: ["inherit", "pipe", "pipe"],
+  });
+  let printed = false;
+  const watch = (chunk, out) => {
+    out.write(chunk);
+    // wrangler prints "Ready on http://localhost:PORT" once it listens (on the port it really got).
+    const ready = /Ready on (https?:\/\/[^\s/]+)/.exec(chunk.toString().replace(/\x1b\[[0-9;]*m/g, ""));
+    if (ready && !printed) {
+      printed = true;
+      process.stdout.write(banner(ready[1].replace("127.0.0.1", "localhost"), vars));
+    }
+  };
+  wrangler.stdout.on("data", (chunk) => watch(chunk, process.stdout));
+  wrangler.stderr.on("data", (chunk) => watch(chunk, process.stderr));
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
+  wrangler.on("exit", (code) => process.exit(code ?? 0));
+}

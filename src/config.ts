@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { clockOn, systemClock, type Clock } from "./clock";
+import { ToolError } from "./errors";
+import { requireImageModel, requireVisionModel } from "./openai/catalog";
 
 /** Body size the Worker accepts on MCP routes; McpAgent itself refuses more than 4 MiB. */
 export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
@@ -17,6 +19,27 @@ const csv = z
       .map((part) => part.trim())
       .filter(Boolean),
   );
+
+/** `*`, or browser origins written as scheme://host[:port] (what a browser sends in `Origin`). */
+const origins = csv.transform((values, ctx) => {
+  for (const value of values) {
+    if (value === "*") continue;
+    let origin: string | undefined;
+    try {
+      const url = new URL(value);
+      origin = /^https?:$/.test(url.protocol) ? url.origin : undefined;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== value.replace(/\/$/, "")) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" is not an origin: write each as scheme://host[:port] with no path, e.g. https://app.example.com (or * for any)`,
+      });
+    }
+  }
+  return values.map((value) => (value === "*" ? value : value.replace(/\/$/, "")));
+});
 
 const positiveNumber = (fallback: number) =>
   z
@@ -41,7 +64,7 @@ const EnvSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://api.openai.com/v1" }).optional(),
   OPENAI_ORG_ID: z.string().optional(),
-  ALLOWED_ORIGINS: csv,
+  ALLOWED_ORIGINS: origins,
   DEFAULT_IMAGE_MODEL: z.string().optional(),
   DEFAULT_VISION_MODEL: z.string().optional(),
   SIGNED_URL_TTL_SECONDS: positiveNumber(3600),
@@ -78,8 +101,19 @@ export interface Config {
   clock: Clock;
 }
 
+/** Whether download links are signed with the built-in key that only local runs may use. */
+export function usesDevelopmentSigningKey(config: Pick<Config, "signingKey">): boolean {
+  return config.signingKey === DEV_SIGNING_KEY;
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
+  /** One line per bad variable, each starting with its name. */
+  readonly problems: string[];
+  constructor(problems: string[], howToFix: string = HOW_TO_SET) {
+    super(`Invalid configuration: ${problems.join("; ")}. ${howToFix}`);
+    this.problems = problems;
+  }
 }
 
 const HOW_TO_SET = "Set it with `wrangler secret put NAME` (deployed) or in `.dev.vars` (local; see .dev.vars.example).";
@@ -88,17 +122,25 @@ const HOW_TO_SET = "Set it with `wrangler secret put NAME` (deployed) or in `.de
 export function readConfig(env: Env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. ${HOW_TO_SET}`);
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
   const vars = parsed.data;
   const local = vars.DEPLOY_ENV !== "production";
   if (!vars.SIGNING_KEY && !local) {
-    throw new ConfigError(`SIGNING_KEY is not set: download links cannot be signed. ${HOW_TO_SET.replace("NAME", "SIGNING_KEY")}`);
+    throw new ConfigError(["SIGNING_KEY is not set: download links cannot be signed"], HOW_TO_SET.replace("NAME", "SIGNING_KEY"));
   }
   if (vars.CLOCK_DATE && !local) {
-    throw new ConfigError("CLOCK_DATE pins the server's date for local and test runs only; remove it from this deployment.");
+    throw new ConfigError(
+      ["CLOCK_DATE: pins the server's date for local and test runs only"],
+      "Remove it from this deployment (`wrangler secret delete CLOCK_DATE` or [vars] in wrangler.toml).",
+    );
   }
+  const clock = vars.CLOCK_DATE ? clockOn(vars.CLOCK_DATE) : systemClock;
+  const modelProblems = [
+    defaultModelProblem("DEFAULT_IMAGE_MODEL", vars.DEFAULT_IMAGE_MODEL, (id) => requireImageModel(id, clock())),
+    defaultModelProblem("DEFAULT_VISION_MODEL", vars.DEFAULT_VISION_MODEL, (id) => requireVisionModel(id, clock())),
+  ].filter((problem): problem is string => problem !== undefined);
+  if (modelProblems.length > 0) throw new ConfigError(modelProblems);
   return {
     deployEnv: vars.DEPLOY_ENV,
     authTokens: vars.MCP_AUTH_TOKENS,
@@ -118,6 +160,19 @@ export function readConfig(env: Env): Config {
     maxInputImageBytes: vars.MAX_INPUT_IMAGE_BYTES,
     maxInputBytesPerCall: vars.MAX_INPUT_BYTES_PER_CALL,
     urlFetchTimeoutMs: vars.URL_FETCH_TIMEOUT_MS,
-    clock: vars.CLOCK_DATE ? clockOn(vars.CLOCK_DATE) : systemClock,
+    clock,
   };
+}
+
+/** A default model is checked against the catalog on today's date: unknown, shut down, or unable to do its job. */
+function defaultModelProblem(name: string, id: string | undefined, check: (id: string) => unknown): string | undefined {
+  if (id === undefined) return undefined;
+  try {
+    check(id);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    // The catalog speaks to a tool caller ("model: …"); here the variable is what to change.
+    return `${name}: ${error.message.replace(/^model: /, "")}`;
+  }
 }

@@ -49,15 +49,21 @@ function isMcpPath(path: string): boolean {
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === "/health") return Response.json({ ok: true, name: SERVER_NAME, version: SERVER_VERSION });
-
     let config: Config;
     try {
       config = readConfig(env);
     } catch (error) {
-      if (error instanceof ConfigError) return plain(500, error.message);
-      throw error;
+      if (!(error instanceof ConfigError)) throw error;
+      // /health names each bad setting, so a deploy check or uptime monitor sees why.
+      if (url.pathname === "/health") {
+        return Response.json(
+          { ok: false, name: SERVER_NAME, version: SERVER_VERSION, problems: error.problems, fix: error.message },
+          { status: 500 },
+        );
+      }
+      return plain(500, error.message);
     }
+    if (url.pathname === "/health") return Response.json({ ok: true, name: SERVER_NAME, version: SERVER_VERSION });
 
     if (url.pathname.startsWith("/assets/")) {
       return serveDownload(request, config, createServices(env, config, url.origin).library);

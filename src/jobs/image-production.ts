@@ -42,6 +42,9 @@ export const ImageResultOut = z.object({
     .describe("What OpenAI chose for `auto` values."),
   prompt: z.object({ characters: z.number().int(), tokens: z.number().int() }),
   parents: z.array(z.string()).describe("Asset ids of the inputs (edits): the images in order, then the mask or markup."),
+  parentRoles: z
+    .array(z.object({ id: z.string(), role: z.enum(["image", "mask", "markup"]) }))
+    .describe("The same inputs with what each was: an input image, the mask, or the markup overlay."),
   cached: z.boolean().describe("True when answered from the cache: no OpenAI call, no cost."),
   sharedInFlight: z.boolean().describe("True when an identical request was already running and this call shared its result."),
   usage: UsageOut,
@@ -60,6 +63,13 @@ export const NO_INPUTS: ImageJobInputs = { images: [], mask: null, markup: null 
 
 /** Lineage: every input's asset id, images first, then the mask or markup. */
 const parentsOf = ({ images, mask, markup }: ImageJobInputs): string[] => [...images, ...[mask, markup].filter((id) => id !== null)];
+
+/** Lineage with roles, so a client can tell the mask or markup from the images edited. */
+const parentRolesOf = ({ images, mask, markup }: ImageJobInputs) => [
+  ...images.map((id) => ({ id, role: "image" as const })),
+  ...(mask === null ? [] : [{ id: mask, role: "mask" as const }]),
+  ...(markup === null ? [] : [{ id: markup, role: "markup" as const }]),
+];
 
 /** What an edit uploads, staged in R2 by the tool before the job starts. */
 export interface EditUploads {
@@ -228,6 +238,7 @@ export async function presentImages(
     resolved: result.resolved,
     prompt: { characters: spec.prompt.length, tokens: result.promptTokens },
     parents: parentsOf(spec.inputs),
+    parentRoles: parentRolesOf(spec.inputs),
     cached: outcome.cached,
     sharedInFlight: outcome.shared,
     usage: usageOut(result.usage),
@@ -242,7 +253,7 @@ export async function presentImages(
   const verb = spec.tool === "edit_image" ? "Edited" : "Generated";
   return {
     structured,
-    summary: `${verb} ${views.length} ${spec.params.output_format}${dims} image(s) with ${spec.params.model} ${how}. Asset id${views.length > 1 ? "s" : ""}: ${views.map((v) => v.id).join(", ")}.`,
+    summary: `${verb} ${views.length} ${spec.params.output_format}${dims} image${views.length === 1 ? "" : "s"} with ${spec.params.model} ${how}. Asset id${views.length > 1 ? "s" : ""}: ${views.map((v) => v.id).join(", ")}.`,
     content,
   };
 }

@@ -387,7 +387,7 @@ export async function presentAnalysis(
   const notes = (result.notes ?? []).map((note) => ` ${note}`).join("");
   return {
     structured,
-    summary: `Analysed ${result.sent.length} image(s) with ${plan.model} (${plan.detail} detail) ${how}${estimateNote}.${notes}\nAnswer: ${shorten(result.answer, SUMMARY_ANSWER_CHARS)}`,
+    summary: `Analysed ${result.sent.length} image${result.sent.length === 1 ? "" : "s"} with ${plan.model} (${plan.detail} detail) ${how}${estimateNote}.${notes}\nAnswer: ${shorten(result.answer, SUMMARY_ANSWER_CHARS)}`,
   };
 }
 

@@ -8,6 +8,7 @@ import { completeArgument } from "./completions";
 import type { Registry } from "./definitions";
 import { CONFIRM_SCHEMA, confirmationFrom } from "./elicit";
 import { runTool } from "./run-tool";
+import { letRunnerValidateArguments } from "./input-validation";
 import { ToolError } from "../errors";
 import { SERVER_INSTRUCTIONS } from "./instructions";
 import { DEFAULT_SESSION_LOG_LEVEL, isLogLevel, memoryLogLevelStore, notifyingLogger, type LogLevelStore } from "./logging";
@@ -30,6 +31,7 @@ export function buildServerV1(registry: Registry, services: () => Services, logL
     { name: SERVER_NAME, version: SERVER_VERSION },
     { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, completions: {} } },
   );
+  letRunnerValidateArguments(server);
   // Replaces the SDK's in-memory level map: the session Durable Object can be evicted between calls.
   // Parsed loosely so a bad level is invalid params naming the choices, not the SDK's internal error.
   server.server.setRequestHandler(LooseSetLevelRequest, async (request) => {

@@ -15,6 +15,7 @@ import { SERVER_NAME, SERVER_VERSION } from "../version";
 import { completeArgument } from "./completions";
 import type { Confirmation, Registry } from "./definitions";
 import { AskClientFirst, runTool } from "./run-tool";
+import { letRunnerValidateArguments } from "./input-validation";
 import { SERVER_INSTRUCTIONS } from "./instructions";
 import { ToolError } from "../errors";
 import type { Logger } from "../log";
@@ -54,6 +55,7 @@ export function buildServerV2(registry: Registry, services: () => Services): Mcp
     { name: SERVER_NAME, version: SERVER_VERSION },
     { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, completions: {} } },
   );
+  letRunnerValidateArguments(server);
   server.server.setRequestHandler("completion/complete", (request) => completeArgument(registry, request.params, services()));
 
   for (const tool of registry.tools) {

@@ -2,6 +2,7 @@ import type { ContentBlock } from "./content";
 import { text } from "./content";
 import type { ToolContext, ToolDefinition } from "./definitions";
 import { ToolError } from "../errors";
+import { describeInvalidArguments } from "./input-validation";
 
 export interface CallToolResultJson {
   [key: string]: unknown;
@@ -39,8 +40,10 @@ export async function runTool(
   const deadlineMs = context.services.config.toolDeadlineMs;
   const deadline = AbortSignal.timeout(deadlineMs);
   const signal = AbortSignal.any([clientSignal, deadline]);
+  const parsed = tool.input.safeParse(args ?? {}, { reportInput: true });
+  if (!parsed.success) return errorResult(describeInvalidArguments(tool.name, parsed.error));
   try {
-    const output = await tool.run(args as never, { ...context, signal });
+    const output = await tool.run(parsed.data as never, { ...context, signal });
     return {
       content: [text(output.summary), text(JSON.stringify(output.structured)), ...(output.content ?? [])],
       structuredContent: output.structured as Record<string, unknown>,

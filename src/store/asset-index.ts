@@ -1,3 +1,5 @@
+import { fromBase64, toBase64Url } from "../encoding";
+import { ToolError } from "../errors";
 import type { AssetKind } from "./asset-kinds";
 import { summarize, type AssetRecord, type AssetSummary } from "./asset-record";
 
@@ -20,6 +22,37 @@ export interface ListPage {
 const MAX_TIME = 9_999_999_999_999;
 function recencyStamp(iso: string): string {
   return String(MAX_TIME - Date.parse(iso)).padStart(13, "0");
+}
+
+const BAD_CURSOR =
+  "cursor: not a cursor from list_assets. Pass the cursor of the previous page unchanged, with the same kind filter, or leave it out to start from the newest.";
+
+/**
+ * The caller's cursor wraps KV's with the listing it belongs to: KV itself takes any
+ * string (a made-up one lists from an arbitrary key), so a foreign or mangled cursor,
+ * or one from a listing of another kind, is refused instead of paging wrongly.
+ */
+function sealCursor(kvCursor: string, prefix: string): string {
+  return `c1.${toBase64Url(new TextEncoder().encode(JSON.stringify({ prefix, kv: kvCursor })))}`;
+}
+
+function openCursor(cursor: string, prefix: string): string {
+  const bytes = cursor.startsWith("c1.") ? fromBase64(cursor.slice(3)) : undefined;
+  let sealed: unknown;
+  try {
+    sealed = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
+  } catch {
+    sealed = undefined;
+  }
+  const ok =
+    typeof sealed === "object" &&
+    sealed !== null &&
+    "prefix" in sealed &&
+    "kv" in sealed &&
+    sealed.prefix === prefix &&
+    typeof sealed.kv === "string";
+  if (!ok) throw new ToolError(BAD_CURSOR, "invalid_input");
+  return (sealed as { kv: string }).kv;
 }
 
 /** Pages scanned for one filtered listing before handing the caller a cursor to go on. */
@@ -58,7 +91,7 @@ export class AssetIndex {
   async list(query: ListQuery): Promise<ListPage> {
     const prefix = query.kind ? `recent-kind:${query.kind}:` : "recent:";
     const assets: AssetSummary[] = [];
-    let cursor = query.cursor;
+    let cursor = query.cursor === undefined ? undefined : openCursor(query.cursor, prefix);
     for (let page = 0; page < MAX_PAGES_PER_LIST; page++) {
       const result = await this.kv.list<AssetSummary>({ prefix, cursor, limit: query.limit });
       for (const key of result.keys) {
@@ -72,7 +105,7 @@ export class AssetIndex {
       cursor = result.list_complete ? undefined : result.cursor;
       if (!cursor || assets.length > 0) break;
     }
-    return { assets, cursor };
+    return { assets, cursor: cursor === undefined ? undefined : sealCursor(cursor, prefix) };
   }
 
   /** Every record summary, for status counts and consistency checks. */

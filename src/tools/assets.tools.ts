@@ -32,7 +32,7 @@ export const listAssets = defineTool({
     since: isoTime.optional().describe("Only assets created at or after this ISO time."),
     until: isoTime.optional().describe("Only assets created at or before this ISO time."),
     limit: z.number().int().min(1).max(100).default(20).describe("Page size, 1–100."),
-    cursor: z.string().max(1024).optional().describe("Cursor from the previous page."),
+    cursor: z.string().max(4096).optional().describe("Cursor from the previous page."),
   }),
   output: z.object({
     assets: z.array(AssetSummaryOut),
@@ -56,7 +56,7 @@ export const listAssets = defineTool({
       uri: assetUri(a),
     }));
     const more = page.cursor ? " More follow: pass the cursor." : "";
-    return { structured: { assets, cursor: page.cursor }, summary: `${assets.length} asset(s).${more}` };
+    return { structured: { assets, cursor: page.cursor }, summary: `${assets.length} asset${assets.length === 1 ? "" : "s"}.${more}` };
   },
 });
 

@@ -6,6 +6,7 @@ import { countTokens, encoderIsWarm } from "../openai/tokenizer";
 import { ASSET_KINDS, type AssetKind } from "../store/asset-kinds";
 import { availableModels, ModelsOut } from "../schemas/models.schemas";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
+import { MAX_REQUEST_BODY_BYTES, usesDevelopmentSigningKey, type Config } from "../config";
 
 /** Four times the longest prompt any tool takes; counting is linear, so this bounds a call to a fraction of a second. */
 const MAX_COUNT_CHARS = 128_000;
@@ -31,7 +32,7 @@ export const countTokensTool = defineTool({
     const tokens = await countTokens(args.text);
     return {
       structured: { tokens, characters: args.text.length, encoding: "o200k_base" as const },
-      summary: `${tokens} tokens (o200k_base) in ${args.text.length} characters.`,
+      summary: `${plural(tokens, "token")} (o200k_base) in ${plural(args.text.length, "character")}.`,
     };
   },
 });
@@ -53,6 +54,24 @@ export const serverStatus = defineTool({
       imageProcessing: Capability.extend({ unavailableOperations: z.array(z.string()) }),
       tokenCounting: Capability,
     }),
+    access: z.object({
+      auth: z
+        .enum(["bearer-token", "open-local"])
+        .describe("bearer-token: every call needs a configured token; open-local: a local server open to this machine."),
+      tokens: z.number().int().describe("How many bearer tokens are configured (never the tokens)."),
+      developmentSigningKey: z
+        .boolean()
+        .describe("True when download links are signed with the built-in development key (local runs only)."),
+      allowedOrigins: z.array(z.string()).describe("Browser origins allowed besides this server's own; * allows any."),
+    }),
+    limits: z.object({
+      signedUrlTtlSeconds: z.number().describe("Lifetime of download links (SIGNED_URL_TTL_SECONDS)."),
+      toolDeadlineSeconds: z.number().describe("A call running longer is stopped (TOOL_DEADLINE_SECONDS)."),
+      maxAnalysisCostUsd: z.number().describe("Estimated cost above which an analysis is refused (MAX_ANALYSIS_COST_USD)."),
+      maxInputImageBytes: z.number().int().describe("Largest input image (MAX_INPUT_IMAGE_BYTES)."),
+      urlFetchTimeoutMs: z.number().describe("Time cap for fetching an input image URL (URL_FETCH_TIMEOUT_MS)."),
+      maxRequestBodyBytes: z.number().int().describe("Largest MCP request body; send big images as URLs or asset ids."),
+    }),
     defaults: z.object({ imageModel: z.string(), visionModel: z.string() }),
     models: ModelsOut.describe("Models that still answer today, with limits, USD per 1M tokens and shutdown dates."),
     assets: z.record(z.enum(ASSET_KINDS), z.object({ count: z.number().int(), bytes: z.number().int() })),
@@ -62,7 +81,7 @@ export const serverStatus = defineTool({
     const { config } = services;
     const openaiReady = Boolean(config.openai.apiKey);
     const openaiDetail = openaiReady
-      ? `OpenAI key set; endpoint ${config.openai.baseUrl}.`
+      ? `OpenAI key set; endpoint ${new URL(config.openai.baseUrl).origin}.`
       : "OPENAI_API_KEY is not set: set it with `wrangler secret put OPENAI_API_KEY` (or in .dev.vars locally).";
     const imaging = await services.images.capabilities();
     const assets = Object.fromEntries(ASSET_KINDS.map((k) => [k, { count: 0, bytes: 0 }])) as Record<
@@ -98,6 +117,15 @@ export const serverStatus = defineTool({
           detail: `o200k_base via js-tiktoken; encoder ${encoderIsWarm() ? "loaded" : "loads on first use"}.`,
         },
       },
+      access: accessOf(config),
+      limits: {
+        signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+        toolDeadlineSeconds: config.toolDeadlineMs / 1000,
+        maxAnalysisCostUsd: config.maxAnalysisCostUsd,
+        maxInputImageBytes: config.maxInputImageBytes,
+        urlFetchTimeoutMs: config.urlFetchTimeoutMs,
+        maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
+      },
       defaults: {
         imageModel: config.defaultImageModel ?? DEFAULT_IMAGE_MODEL,
         visionModel: config.defaultVisionModel ?? DEFAULT_VISION_MODEL,
@@ -108,7 +136,20 @@ export const serverStatus = defineTool({
     const total = Object.values(assets).reduce((n, a) => n + a.count, 0);
     return {
       structured,
-      summary: `${SERVER_NAME} ${SERVER_VERSION} (${config.deployEnv}); OpenAI ${openaiReady ? "configured" : "NOT configured"}; ${total} asset(s) stored.`,
+      summary: `${SERVER_NAME} ${SERVER_VERSION} (${config.deployEnv}); OpenAI ${openaiReady ? "configured" : "NOT configured"}; ${config.openAccess ? "open to this machine (no tokens)" : "bearer token required"}; ${plural(total, "asset")} stored.`,
     };
   },
 });
+
+function accessOf(config: Config) {
+  return {
+    auth: config.openAccess ? ("open-local" as const) : ("bearer-token" as const),
+    tokens: config.authTokens.length,
+    developmentSigningKey: usesDevelopmentSigningKey(config),
+    allowedOrigins: config.allowedOrigins,
+  };
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

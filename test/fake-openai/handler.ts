@@ -116,7 +116,10 @@ async function handleApi(state: FakeState, options: FakeOptions, req: IncomingMe
   const record: RecordedRequest = newRecord(req, path, requestId);
   let statusSent: number | undefined;
   state.requestStarted(record);
-  res.once("close", () => state.requestFinished(record, statusSent));
+  res.once("close", () => {
+    if (!res.writableFinished) record.closedEarly = true;
+    state.requestFinished(record, statusSent);
+  });
   const headers = () => openAIHeaders(requestId, startedAt);
   const fail = (error: ApiError) => {
     if (res.destroyed || res.headersSent) return;

@@ -133,6 +133,8 @@ export interface RecordedRequest {
   fault?: FaultKind;
   /** HTTP status answered (absent while in flight, or when the socket was dropped). */
   status?: number;
+  /** True when the connection closed before the answer was complete: the client aborted, or a `drop` fault cut it. */
+  closedEarly?: boolean;
 }
 
 export interface FakeStats {

@@ -22,20 +22,21 @@ export async function startLocalStack(options: {
 }): Promise<LocalStack> {
   const fake = await startFakeOpenAI(0);
   const control = new FakeOpenAIControl(fake.url);
+  const vars: Record<string, string> = {
+    DEPLOY_ENV: "test",
+    CLOCK_DATE: SUITE_DATE,
+    MCP_AUTH_TOKENS: options.token,
+    SIGNING_KEY: options.signingKey,
+    OPENAI_API_KEY: "sk-local-stack",
+    OPENAI_BASE_URL: control.apiBaseUrl,
+    ...options.vars,
+  };
+  // A deployment refuses CLOCK_DATE (its /health would say so and the stack never start):
+  // a stack run as production keeps the real clock, so its tests must make no date decisions.
+  if (vars["DEPLOY_ENV"] === "production") delete vars["CLOCK_DATE"];
   let server: WranglerDev;
   try {
-    server = await startWranglerDev(
-      {
-        DEPLOY_ENV: "test",
-        CLOCK_DATE: SUITE_DATE,
-        MCP_AUTH_TOKENS: options.token,
-        SIGNING_KEY: options.signingKey,
-        OPENAI_API_KEY: "sk-local-stack",
-        OPENAI_BASE_URL: control.apiBaseUrl,
-        ...options.vars,
-      },
-      { timeoutMs: options.timeoutMs ?? 100_000 },
-    );
+    server = await startWranglerDev(vars, { timeoutMs: options.timeoutMs ?? 100_000 });
   } catch (error) {
     await fake.close();
     throw error;

@@ -24,3 +24,26 @@ export function gradientPng(width: number, height: number, alpha = true): Promis
     rgba: (x, y) => [ramp(x, width), ramp(y, height), 128, 255],
   });
 }
+
+/**
+ * Seeded pseudo-random pixels: no PNG filter or deflate can shrink them much, so the file's
+ * size is close to width × height × 4 bytes, whatever the encoder does.
+ */
+export function noisyPng(width: number, height: number, seed = 1): Promise<Uint8Array> {
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    // xorshift32
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) & 0xff;
+  };
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < rgba.length; i += 4) {
+    rgba[i] = next();
+    rgba[i + 1] = next();
+    rgba[i + 2] = next();
+    rgba[i + 3] = 255;
+  }
+  return encodePng({ width, height, alpha: true, rgba });
+}

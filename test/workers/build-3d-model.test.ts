@@ -326,7 +326,7 @@ describe("build_3d_model refuses bad specs clearly and stores nothing", () => {
     });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toBe(
-      'MCP error -32602: Input validation error: Invalid arguments for tool build_3d_model: a colour is "#rrggbb", e.g. "#8b5a2b" at spec.materials[0].color',
+      'Invalid arguments for build_3d_model: spec.materials[0].color: a colour is "#rrggbb", e.g. "#8b5a2b". Fix it and call again.',
     );
     expect(await assetCount()).toBe(before);
     await client.close();
@@ -375,9 +375,7 @@ describe("build_3d_model refuses bad specs clearly and stores nothing", () => {
     const before = await assetCount();
     const result = await call(client, "build_3d_model", { spec: { name: "nothing" } });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe(
-      "MCP error -32602: Input validation error: Invalid arguments for tool build_3d_model: Invalid input: expected array, received undefined at spec.parts",
-    );
+    expect(textOf(result)).toBe("Invalid arguments for build_3d_model: spec.parts: required: give an array. Fix it and call again.");
     expect(await assetCount()).toBe(before);
     await client.close();
   });

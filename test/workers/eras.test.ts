@@ -138,6 +138,12 @@ describe("both protocol eras on /mcp", () => {
 
     await fake.reset();
     await fake.addFault({ kind: "slow", path: "/v1/images/generations", delayMs: 1500 });
+    const storedAssets = async () => {
+      let n = 0;
+      for await (const _ of testServices().index.all()) n++;
+      return n;
+    };
+    const before = await storedAssets();
     const controller = new AbortController();
     const pending = modern.callTool({ name: "generate_image", arguments: { prompt: "modern cancel" } }, { signal: controller.signal });
     setTimeout(() => controller.abort("user cancelled"), 300);
@@ -193,8 +199,12 @@ describe("malformed 2026 requests get the spec's errors", () => {
       { ...call, params: { ...call.params, _meta: envelope } },
       { "mcp-method": "tools/call", "mcp-name": "count_tokens" },
     );
-    expect(response.status).toBeGreaterThanOrEqual(400);
-    expect((await errorOf(response)).message).toMatch(/protocol|version|header/i);
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({
+      code: -32020,
+      message:
+        "Bad Request: the request headers and body disagree: the body envelope names protocol version 2026-07-28 but the required MCP-Protocol-Version header is absent",
+    });
   });
 
   it("headers that disagree with the body", async () => {

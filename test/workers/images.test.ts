@@ -24,6 +24,7 @@ type ImageOut = {
   usage: { inputTokens: number; outputTokens: number } | null;
   prompt: { characters: number; tokens: number };
   parents: string[];
+  parentRoles: Array<{ id: string; role: string }>;
   notices: string[];
 };
 
@@ -181,29 +182,56 @@ describe("generate_image", () => {
 
   it("refuses bad parameters naming the field and the allowed values, without calling OpenAI", async () => {
     const client = await connect();
-    const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ prompt: "" }, /prompt/],
-      [{ prompt: "x", size: "1000x1000" }, /size.*16/],
-      [{ prompt: "x", size: "3840x640" }, /size/],
-      [{ prompt: "x", background: "transparent", output_format: "jpeg" }, /transparent.*png|png.*webp/i],
-      [{ prompt: "x", output_compression: 50 }, /output_compression/],
-      [{ prompt: "x", model: "dall-e-3" }, /shut down.*gpt-image-2\.6/],
-      [{ prompt: "x", model: "gpt-imagine" }, /unknown image model.*Allowed: gpt-image-2/],
-      [{ prompt: "x", quality: "max" }, /quality.*Allowed/],
-      [{ prompt: "x", n: 11 }, /n/],
-      [{ prompt: "x".repeat(32_001) }, /prompt/],
-      [{ prompt: "x", return: "thumbnail" }, /return/],
-      [{ prompt: "x", complexity: "extreme" }, /complexity/],
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [
+        { prompt: "" },
+        "Invalid arguments for generate_image: prompt: must not be empty; describe the image you want. Fix it and call again.",
+      ],
+      [
+        { prompt: "x", size: "1000x1000" },
+        'size: "1000x1000" is not valid for gpt-image-2: width and height must both be multiples of 16. Nearest valid size: 1008x1008. Allowed: auto, 1024x1024, 1536x1024, 1024x1536, or a custom WIDTHxHEIGHT with both sides multiples of 16, aspect between 1:3 and 3:1, sides up to 3840 px and 655,360\u20138,294,400 pixels (largest 3840x2160).',
+      ],
+      [
+        { prompt: "x", size: "3840x640" },
+        'size: "3840x640" is not valid for gpt-image-2: the aspect ratio must be between 1:3 and 3:1. Nearest valid size: 1920x640. Allowed: auto, 1024x1024, 1536x1024, 1024x1536, or a custom WIDTHxHEIGHT with both sides multiples of 16, aspect between 1:3 and 3:1, sides up to 3840 px and 655,360\u20138,294,400 pixels (largest 3840x2160).',
+      ],
+      [
+        { prompt: "x", background: "transparent", output_format: "jpeg" },
+        'background: "transparent" needs output_format png or webp, not "jpeg". Allowed with jpeg: auto, opaque.',
+      ],
+      [
+        { prompt: "x", output_compression: 50 },
+        'output_compression: 50 cannot be used with output_format "png". It applies only to jpeg and webp.',
+      ],
+      [{ prompt: "x", model: "dall-e-3" }, 'Model "dall-e-3" was shut down by OpenAI on 2026-05-12; use gpt-image-2.6-sunburst instead.'],
+      [
+        { prompt: "x", model: "gpt-imagine" },
+        'model: unknown image model "gpt-imagine". Allowed: gpt-image-2, gpt-image-2.5-flare, gpt-image-2.5-sunburst, gpt-image-2.6-flare, gpt-image-2.6-sunburst, gpt-image-1.5, chatgpt-image-latest, gpt-image-1-mini.',
+      ],
+      [{ prompt: "x", quality: "max" }, 'quality: "max" is not allowed for gpt-image-2. Allowed: low, medium, high, auto.'],
+      [{ prompt: "x", n: 11 }, "Invalid arguments for generate_image: n: must be at most 10. Fix it and call again."],
+      [
+        { prompt: "x".repeat(32_001) },
+        "Invalid arguments for generate_image: prompt: longer than 32000 characters; shorten it. Fix it and call again.",
+      ],
+      [
+        { prompt: "x", return: "thumbnail" },
+        'Invalid arguments for generate_image: return: must be one of "preview", "full", "none". Fix it and call again.',
+      ],
+      [
+        { prompt: "x", complexity: "extreme" },
+        'Invalid arguments for generate_image: complexity: must be one of "low", "medium", "high". Fix it and call again.',
+      ],
       [
         { prompt: "x", model: "gpt-image-1.5", complexity: "high" },
-        /complexity: "high" is not allowed: gpt-image-1\.5 does not take it\. Models that take it: gpt-image-2,/,
+        'complexity: "high" is not allowed: gpt-image-1.5 does not take it. Models that take it: gpt-image-2, gpt-image-2.5-flare, gpt-image-2.5-sunburst, gpt-image-2.6-flare, gpt-image-2.6-sunburst.',
       ],
     ];
     const before = await assetCount();
     for (const [args, expected] of cases) {
       const result = await call(client, "generate_image", args);
       expect(result.isError, JSON.stringify(args).slice(0, 80)).toBe(true);
-      expect(textOf(result)).toMatch(expected);
+      expect(textOf(result)).toBe(expected);
     }
     expect(await upstream("/v1/images/generations")).toHaveLength(0);
     expect(await assetCount()).toBe(before);
@@ -353,6 +381,15 @@ describe("edit_image", () => {
     const twoImages = structured<ImageOut>(await call(client, "edit_image", { ...common, images: [dataUrl(photo), dataUrl(circle)] }));
     expect([masked.cached, twoImages.cached]).toEqual([false, false]);
     expect(masked.parents).toEqual(marked.parents);
+    // The roles tell the two apart.
+    expect(marked.parentRoles).toEqual([
+      { id: await sha256Hex(photo), role: "image" },
+      { id: await sha256Hex(circle), role: "markup" },
+    ]);
+    expect(masked.parentRoles).toEqual([
+      { id: await sha256Hex(photo), role: "image" },
+      { id: await sha256Hex(circle), role: "mask" },
+    ]);
     expect(await upstream("/v1/images/edits")).toHaveLength(3);
     const again = structured<ImageOut>(await call(client, "edit_image", { ...common, images: [dataUrl(photo)], markup: dataUrl(circle) }));
     expect(again.cached).toBe(true);
@@ -382,37 +419,73 @@ describe("edit_image", () => {
     const opaqueMask = await solidPng(32, 32, [0, 0, 0, 255], false);
     const smallMask = await solidPng(16, 16, [0, 0, 0, 0]);
     const before = await assetCount();
-    const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ prompt: "x", images: [] }, /at least one image/],
-      [{ prompt: "x", images: Array(17).fill(dataUrl(png)) }, /at most 16/],
-      [{ prompt: "x", images: ["http://example.com/a.png"] }, /https/],
-      [{ prompt: "x", images: ["https://127.0.0.1/a.png"] }, /images.*(private|loopback|local)/i],
-      [{ prompt: "x", images: ["https://169.254.169.254/latest"] }, /link-local|private|local/i],
-      [{ prompt: "x", images: ["0".repeat(64)] }, /images: no asset 0{64}/],
-      [{ prompt: "x", images: [btoa("this is not an image at all, just text")] }, /not an image|image/i],
-      [{ prompt: "x", images: ["data:text/plain;base64,aGVsbG8="] }, /image/],
-      [{ prompt: "x", images: [dataUrl(png)], mask: dataUrl(smallMask) }, /mask:.*16.*32|mask:.*32.*16/],
-      [{ prompt: "x", images: [dataUrl(png)], mask: dataUrl(opaqueMask) }, /mask:.*alpha|mask:.*transparen/i],
-      [{ prompt: "x", images: [dataUrl(png)], input_fidelity: "high" }, /input_fidelity/],
-      [{ prompt: "x", images: [dataUrl(png)], model: "gpt-image-1" }, /shut down/],
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ prompt: "x", images: [] }, "Invalid arguments for edit_image: images: give at least one image to edit. Fix it and call again."],
+      [
+        { prompt: "x", images: Array(17).fill(dataUrl(png)) },
+        "Invalid arguments for edit_image: images: at most 16 images per edit. Fix it and call again.",
+      ],
+      [
+        { prompt: "x", images: ["http://example.com/a.png"] },
+        'images: The image URL "http://example.com/a.png" is refused: only https URLs are fetched, not http. Use a public https URL, or upload the image as base64 (or a data URL) or pass an asset id instead.',
+      ],
+      [
+        { prompt: "x", images: ["https://127.0.0.1/a.png"] },
+        'images: The image URL "https://127.0.0.1/a.png" is refused: 127.0.0.1 is a loopback address, not a public one. Use a public https URL, or upload the image as base64 (or a data URL) or pass an asset id instead.',
+      ],
+      [
+        { prompt: "x", images: ["https://169.254.169.254/latest"] },
+        'images: The image URL "https://169.254.169.254/latest" is refused: 169.254.169.254 is a link-local (cloud metadata) address, not a public one. Use a public https URL, or upload the image as base64 (or a data URL) or pass an asset id instead.',
+      ],
+      [
+        { prompt: "x", images: ["0".repeat(64)] },
+        "images: no asset 0000000000000000000000000000000000000000000000000000000000000000 is stored here. Use list_assets to find ids.",
+      ],
+      [
+        { prompt: "x", images: [btoa("this is not an image at all, just text")] },
+        "images: The inline data decodes to 38 bytes that are not a PNG, JPEG, WebP, GIF, AVIF, HEIC or BMP image (checked by its leading bytes): encode the image file itself (not a path, a page or a thumbnail URL) as base64.",
+      ],
+      [
+        { prompt: "x", images: ["data:text/plain;base64,aGVsbG8="] },
+        'images: The data URL declares "text/plain", not an image type: use `data:image/png;base64,` (or the image\'s real type).',
+      ],
+      [
+        { prompt: "x", images: [dataUrl(png)], mask: dataUrl(smallMask) },
+        "mask: the mask is 16x16 but the first input image is 32x32: a mask must have exactly the image's size. Export the mask at 32x32 and try again (it is not resized here, since stretching it would move the area to edit).",
+      ],
+      [
+        { prompt: "x", images: [dataUrl(png)], mask: dataUrl(opaqueMask) },
+        "mask: the mask is a PNG without an alpha channel (RGB). An edit mask marks the area to change with fully transparent pixels (alpha 0), so this one would change nothing. Export the mask as a PNG with an alpha channel: transparent where the image should change, opaque elsewhere.",
+      ],
+      [
+        { prompt: "x", images: [dataUrl(png)], input_fidelity: "high" },
+        'input_fidelity: "high" is not allowed: gpt-image-2 does not take it (omit it for the 2.x models). Models that take it: gpt-image-1.5, chatgpt-image-latest, gpt-image-1-mini.',
+      ],
+      [
+        { prompt: "x", images: [dataUrl(png)], model: "gpt-image-1" },
+        'Model "gpt-image-1" was shut down by OpenAI on 2026-10-23; use gpt-image-2.5-sunburst or gpt-image-2.5-flare instead.',
+      ],
       [
         { prompt: "x", images: [dataUrl(png)], markup: dataUrl(smallMask) },
-        /markup: gpt-image-2 does not take markup.*gpt-image-2\.5-flare/,
+        "markup: gpt-image-2 does not take markup. Models that do: gpt-image-2.5-flare, gpt-image-2.5-sunburst, gpt-image-2.6-sunburst.",
       ],
       [
         { prompt: "x", images: [dataUrl(png)], model: "gpt-image-2.5-flare", mask: dataUrl(smallMask), markup: dataUrl(smallMask) },
-        /markup: cannot be combined with mask/,
+        "markup: cannot be combined with mask. Give a mask (where to edit) or markup (marks drawn on the image), not both.",
       ],
       [
         { prompt: "x", images: [dataUrl(png)], model: "gpt-image-2.5-flare", markup: dataUrl(smallMask) },
-        /markup: the markup is 16x16.*32x32/,
+        "markup: the markup is 16x16 but the first input image is 32x32: a markup must have exactly the image's size. Export the markup at 32x32 and try again (it is not resized here, since stretching it would move the marks).",
       ],
-      [{ prompt: "x", images: [dataUrl(png)], model: "gpt-image-2.5-flare", markup: dataUrl(opaqueMask) }, /markup:.*hide the image/],
+      [
+        { prompt: "x", images: [dataUrl(png)], model: "gpt-image-2.5-flare", markup: dataUrl(opaqueMask) },
+        "markup: the markup is a PNG without an alpha channel (RGB). Markup is laid over the first image, so without transparency it would hide the image. Export the markup as a PNG with an alpha channel: your marks opaque, transparent everywhere else.",
+      ],
     ];
     for (const [args, expected] of cases) {
       const result = await call(client, "edit_image", args);
       expect(result.isError, JSON.stringify(args).slice(0, 100)).toBe(true);
-      expect(textOf(result)).toMatch(expected);
+      expect(textOf(result)).toBe(expected);
     }
     expect(await upstream("/v1/images/edits")).toHaveLength(0);
     expect(await assetCount()).toBe(before);

@@ -10,7 +10,7 @@ import { analyzeImage, checkImage } from "../../src/tools/vision.tools";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { testServices } from "../support/assets";
 import { textOf } from "../support/mcp";
-import { gradientPng, solidPng } from "../support/png";
+import { noisyPng, solidPng } from "../support/png";
 
 /**
  * Image inputs given as https URLs, through the tools themselves: the services carry an
@@ -70,7 +70,7 @@ let red: Uint8Array;
 let noisy: Uint8Array;
 beforeAll(async () => {
   red = await solidPng(64, 64, [220, 20, 20, 255]);
-  noisy = await gradientPng(256, 256);
+  noisy = await noisyPng(256, 256);
 });
 
 const CAT = "https://images.example.com/cat.png";

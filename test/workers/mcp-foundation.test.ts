@@ -195,22 +195,54 @@ describe("MCP over Streamable HTTP (2025 session era)", () => {
   it("bad asset ids get a clear tool error naming the field", async () => {
     const client = await connect();
     for (const [tool, args, expected] of [
-      ["get_asset", { id: "not-a-hash" }, /not an asset id/],
-      ["verify_asset", { id: "abc" }, /not an asset id/],
-      ["get_asset", { id: "f".repeat(64) }, /No asset f{64} is stored/],
-      ["delete_asset", { id: "e".repeat(64), confirm: true }, /No asset/],
-      ["get_asset", {}, /id/],
-      ["list_assets", { since: "yesterday" }, /ISO 8601/],
-      ["list_assets", { limit: 1000 }, /limit/],
-      ["get_asset", { id: "f".repeat(64), return: "everything" }, /return/],
-      ["count_tokens", {}, /text/],
-      ["count_tokens", { text: 42 }, /text/],
-      ["list_assets", { kind: "videos" }, /kind/],
-      ["list_assets", { since: "2026-11-02T00:00:00Z", until: "2026-11-01T00:00:00Z" }, /since is later than until/],
+      [
+        "get_asset",
+        { id: "not-a-hash" },
+        'Invalid arguments for get_asset: id: "not-a-hash" is not an asset id: expected 64 hex characters (the SHA-256 an earlier result returned as id) or an asset:// URI. Use list_assets to find ids. Fix it and call again.',
+      ],
+      [
+        "verify_asset",
+        { id: "abc" },
+        'Invalid arguments for verify_asset: id: "abc" is not an asset id: expected 64 hex characters (the SHA-256 an earlier result returned as id) or an asset:// URI. Use list_assets to find ids. Fix it and call again.',
+      ],
+      [
+        "get_asset",
+        { id: "f".repeat(64) },
+        "No asset ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff is stored here. Use list_assets to see what exists.",
+      ],
+      [
+        "delete_asset",
+        { id: "e".repeat(64), confirm: true },
+        "No asset eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee is stored here. Use list_assets to see what exists.",
+      ],
+      ["get_asset", {}, "Invalid arguments for get_asset: id: required: give a string. Fix it and call again."],
+      [
+        "list_assets",
+        { since: "yesterday" },
+        "Invalid arguments for list_assets: since: must be an ISO 8601 time such as 2026-11-24T10:00:00Z. Fix it and call again.",
+      ],
+      ["list_assets", { limit: 1000 }, "Invalid arguments for list_assets: limit: must be at most 100. Fix it and call again."],
+      [
+        "get_asset",
+        { id: "f".repeat(64), return: "everything" },
+        'Invalid arguments for get_asset: return: must be one of "preview", "full", "none". Fix it and call again.',
+      ],
+      ["count_tokens", {}, "Invalid arguments for count_tokens: text: required: give a string. Fix it and call again."],
+      ["count_tokens", { text: 42 }, "Invalid arguments for count_tokens: text: must be a string, not number 42. Fix it and call again."],
+      [
+        "list_assets",
+        { kind: "videos" },
+        'Invalid arguments for list_assets: kind: must be one of "image", "analysis", "model". Fix it and call again.',
+      ],
+      [
+        "list_assets",
+        { since: "2026-11-02T00:00:00Z", until: "2026-11-01T00:00:00Z" },
+        "since is later than until: no asset can match. Swap them or drop one.",
+      ],
     ] as const) {
       const result = await call(client, tool, args);
       expect(result.isError, `${tool} ${JSON.stringify(args)}`).toBe(true);
-      expect(textOf(result)).toMatch(expected);
+      expect(textOf(result)).toBe(expected);
     }
     await client.close();
   });

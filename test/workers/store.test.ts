@@ -77,7 +77,12 @@ describe("AssetLibrary", () => {
   });
 
   it("deletes the record before the blob, and the cache entry that returned it", async () => {
-    const { library, cache, index } = makeLibrary();
+    // Every delete on KV and R2, in the order the library issues them.
+    const deletes: string[] = [];
+    const kv = recordingDeletes(env.INDEX, "kv", deletes);
+    const index = new AssetIndex(kv);
+    const cache = new RequestCache(kv);
+    const library = new AssetLibrary(new BlobStore(recordingDeletes(env.ASSETS, "r2", deletes)), index, cache, env.REQUEST_COORDINATOR);
     const hash = await requestHash("generate", { prompt: "x" });
     const { record } = await library.put({
       bytes: bytes("to delete"),
@@ -92,6 +97,14 @@ describe("AssetLibrary", () => {
     expect(await cache.get(hash)).toBeUndefined();
     expect((await index.list({ limit: 10 })).assets.map((a) => a.sha256)).not.toContain(record.sha256);
     expect(await env.ASSETS.head(library.keyOf(record))).toBeNull();
+    const recordGone = deletes.indexOf(`kv asset:${record.sha256}`);
+    const blobGone = deletes.indexOf(`r2 ${library.keyOf(record)}`);
+    expect(recordGone).toBeGreaterThanOrEqual(0);
+    expect(blobGone).toBeGreaterThan(recordGone);
+    // Each listing entry goes with the record, before the blob too.
+    const listingGone = deletes.filter((entry) => entry.startsWith("kv recent")).map((entry) => deletes.indexOf(entry));
+    expect(listingGone).toHaveLength(2);
+    for (const at of listingGone) expect(at).toBeLessThan(blobGone);
   });
 });
 
@@ -259,6 +272,20 @@ describe("AssetLibrary under concurrent writes to one hash", () => {
     await expectNoRecordWithoutBlob(library, record.sha256);
   });
 });
+
+/** The binding itself, with each `delete(key)` noted as "<name> <key>" when it is issued. */
+function recordingDeletes<T extends KVNamespace | R2Bucket>(binding: T, name: string, log: string[]): T {
+  return new Proxy(binding, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (property === "delete") log.push(`${name} ${String(args[0])}`);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
 
 describe("RequestCache", () => {
   it("round-trips entries through KV", async () => {

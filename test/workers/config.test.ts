@@ -1,0 +1,231 @@
+import { env } from "cloudflare:workers";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { beforeEach, describe, expect, inject, it } from "vitest";
+import { ConfigError, readConfig } from "../../src/config";
+import { currentVisionModelIds } from "../../src/openai/catalog";
+import { FakeOpenAIControl } from "../fake-openai/control";
+import { storeAsset, testServices } from "../support/assets";
+import { solidPng } from "../support/png";
+import { SUITE_DATE } from "../support/suite-date";
+import { connectModernWith, workerWith, type EnvChanges } from "../support/worker-with";
+
+const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
+beforeEach(() => fake.reset());
+
+const configWith = (changes: EnvChanges) => readConfig({ ...env, ...changes } as Env);
+const problemsOf = (changes: EnvChanges): string[] => {
+  try {
+    configWith(changes);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+const textOf = (result: unknown) =>
+  (result as CallToolResult).content.map((block) => (block.type === "text" ? block.text : `[${block.type}]`)).join("\n");
+
+async function callWith(changes: EnvChanges, name: string, args: Record<string, unknown>) {
+  const client = await connectModernWith(changes);
+  try {
+    return (await client.callTool({ name, arguments: args })) as CallToolResult;
+  } finally {
+    await client.close();
+  }
+}
+
+async function assetCount(): Promise<number> {
+  let n = 0;
+  for await (const _ of testServices().index.all()) n++;
+  return n;
+}
+
+describe("default models are checked against the catalog on the server's date", () => {
+  it("accepts a current model and refuses an unknown one, naming the variable and the choices", () => {
+    expect(configWith({ DEFAULT_IMAGE_MODEL: "gpt-image-2.6-flare" }).defaultImageModel).toBe("gpt-image-2.6-flare");
+    expect(problemsOf({ DEFAULT_IMAGE_MODEL: "gpt-image-9" })).toEqual([
+      expect.stringMatching(/^DEFAULT_IMAGE_MODEL: unknown image model "gpt-image-9"\. Allowed: gpt-image-2, /),
+    ]);
+    expect(problemsOf({ DEFAULT_VISION_MODEL: "gpt-6.1-sol-typo" })).toEqual([
+      `DEFAULT_VISION_MODEL: unknown vision model "gpt-6.1-sol-typo". Allowed: ${currentVisionModelIds(configWith({}).clock()).join(", ")}.`,
+    ]);
+  });
+
+  it("on 2026-11-25 gpt-image-1.5 is still a valid default; on 2026-12-02 it is refused with its replacement named", () => {
+    expect(configWith({ CLOCK_DATE: "2026-11-25", DEFAULT_IMAGE_MODEL: "gpt-image-1.5" }).defaultImageModel).toBe("gpt-image-1.5");
+    expect(problemsOf({ CLOCK_DATE: "2026-12-02", DEFAULT_IMAGE_MODEL: "gpt-image-1.5" })).toEqual([
+      'DEFAULT_IMAGE_MODEL: Model "gpt-image-1.5" was shut down by OpenAI on 2026-12-01; use gpt-image-2.6-sunburst or gpt-image-2.6-flare instead.',
+    ]);
+  });
+
+  it("on 2026-12-12 gpt-5 is refused as the vision default, on 2027-01-15 gpt-4.1 too", () => {
+    expect(problemsOf({ CLOCK_DATE: "2026-12-12", DEFAULT_VISION_MODEL: "gpt-5" })).toEqual([
+      'DEFAULT_VISION_MODEL: Model "gpt-5" was shut down by OpenAI on 2026-12-11; use gpt-6.1-sol instead.',
+    ]);
+    expect(configWith({ CLOCK_DATE: "2026-12-12", DEFAULT_VISION_MODEL: "gpt-4.1" }).defaultVisionModel).toBe("gpt-4.1");
+    expect(problemsOf({ CLOCK_DATE: "2027-01-15", DEFAULT_VISION_MODEL: "gpt-4.1" })).toEqual([
+      expect.stringMatching(/^DEFAULT_VISION_MODEL: Model "gpt-4\.1" was shut down by OpenAI on 2027-01-14; use /),
+    ]);
+  });
+});
+
+describe("ALLOWED_ORIGINS", () => {
+  it("takes origins and *, and drops a trailing slash", () => {
+    expect(configWith({ ALLOWED_ORIGINS: "https://app.example.com/, http://localhost:5173,*" }).allowedOrigins).toEqual([
+      "https://app.example.com",
+      "http://localhost:5173",
+      "*",
+    ]);
+  });
+
+  it("names each value that is not an origin and how to write it", () => {
+    const fix = "write each as scheme://host[:port] with no path, e.g. https://app.example.com (or * for any)";
+    expect(problemsOf({ ALLOWED_ORIGINS: "https://app.example.com/mcp,app.example.com,ftp://files.example.com" })).toEqual([
+      `ALLOWED_ORIGINS: "https://app.example.com/mcp" is not an origin: ${fix}`,
+      `ALLOWED_ORIGINS: "app.example.com" is not an origin: ${fix}`,
+      `ALLOWED_ORIGINS: "ftp://files.example.com" is not an origin: ${fix}`,
+    ]);
+  });
+});
+
+describe("a bad variable", () => {
+  const bad = { ALLOWED_ORIGINS: "example.com", SIGNED_URL_TTL_SECONDS: "soon" };
+  const expectedProblems = [
+    'ALLOWED_ORIGINS: "example.com" is not an origin: write each as scheme://host[:port] with no path, e.g. https://app.example.com (or * for any)',
+    'SIGNED_URL_TTL_SECONDS: must be a positive number, got "soon"',
+  ];
+
+  it("makes /health answer 500 with ok: false and every problem named", async () => {
+    const response = await workerWith(bad)("http://localhost/health");
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as { ok: boolean; problems: string[]; fix: string };
+    expect(body.ok).toBe(false);
+    expect(body.problems).toEqual(expectedProblems);
+    expect(body.fix).toContain("Set it with `wrangler secret put NAME` (deployed) or in `.dev.vars` (local; see .dev.vars.example).");
+  });
+
+  it("makes every MCP request a 500 whose text names the variable and how to set it", async () => {
+    const response = await workerWith(bad)("http://localhost/mcp", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer test-token-one-0123456789" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe(
+      `Invalid configuration: ${expectedProblems.join("; ")}. Set it with \`wrangler secret put NAME\` (deployed) or in \`.dev.vars\` (local; see .dev.vars.example).\n`,
+    );
+  });
+
+  it("leaves /health ok with a valid configuration", async () => {
+    const response = await workerWith({})("http://localhost/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ ok: true });
+  });
+});
+
+describe("configuration reaches the tools", () => {
+  it("without OPENAI_API_KEY, generate_image says how to set it, calls nobody and stores nothing", async () => {
+    const before = await assetCount();
+    const result = await callWith({ OPENAI_API_KEY: undefined }, "generate_image", { prompt: "a lighthouse" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      "OpenAI is not configured on this server: OPENAI_API_KEY is not set. An operator sets it with `wrangler secret put OPENAI_API_KEY` (or in .dev.vars locally).",
+    );
+    expect(await fake.requests()).toEqual([]);
+    expect(await assetCount()).toBe(before);
+  });
+
+  it("sends OPENAI_ORG_ID to OpenAI as the OpenAI-Organization header", async () => {
+    const result = await callWith({ OPENAI_ORG_ID: "org-suite-test" }, "generate_image", { prompt: "an org-scoped lighthouse" });
+    expect(result.isError).toBeFalsy();
+    const [request] = (await fake.requests()).filter((r) => r.path === "/v1/images/generations");
+    expect(request?.headers["openai-organization"]).toBe("org-suite-test");
+  });
+
+  it("signs download links for SIGNED_URL_TTL_SECONDS", async () => {
+    const record = await storeAsset({ bytes: await solidPng(8, 8, [1, 2, 3, 255]) });
+    const result = await callWith({ SIGNED_URL_TTL_SECONDS: "120" }, "get_asset", { id: record.sha256, return: "none" });
+    const asset = (result.structuredContent as { asset: { downloadUrl: string; downloadExpiresAt: string } }).asset;
+    const expires = Number(new URL(asset.downloadUrl).searchParams.get("exp"));
+    const nowSeconds = Math.floor(configWith({}).clock().getTime() / 1000);
+    expect(expires - nowSeconds).toBeGreaterThanOrEqual(118);
+    expect(expires - nowSeconds).toBeLessThanOrEqual(120);
+    expect(asset.downloadExpiresAt).toBe(new Date(expires * 1000).toISOString());
+    expect(asset.downloadExpiresAt.slice(0, 10)).toBe(SUITE_DATE);
+  });
+});
+
+describe("a shutdown, through the tool on the date it applies", () => {
+  it("on 2026-12-02 generate_image refuses gpt-image-1.5 with its replacement named, and calls nobody", async () => {
+    const result = await callWith({ CLOCK_DATE: "2026-12-02" }, "generate_image", { prompt: "a lighthouse", model: "gpt-image-1.5" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'Model "gpt-image-1.5" was shut down by OpenAI on 2026-12-01; use gpt-image-2.6-sunburst or gpt-image-2.6-flare instead.',
+    );
+    expect(await fake.requests()).toEqual([]);
+  });
+
+  it("on 2026-11-30 the same call still works and carries the shutdown notice", async () => {
+    const result = await callWith({ CLOCK_DATE: "2026-11-30" }, "generate_image", { prompt: "a lighthouse", model: "gpt-image-1.5" });
+    expect(result.isError).toBeFalsy();
+    expect((result.structuredContent as { notices: string[] }).notices).toContain(
+      "gpt-image-1.5 shuts down on 2026-12-01; switch to gpt-image-2.6-sunburst or gpt-image-2.6-flare.",
+    );
+  });
+});
+
+describe("server_status tells an assistant the settings it will meet", () => {
+  type Status = {
+    access: { auth: string; tokens: number; developmentSigningKey: boolean; allowedOrigins: string[] };
+    limits: Record<string, number>;
+    capabilities: { imageGeneration: { detail: string } };
+  };
+
+  it("reports auth, the signing key in use, allowed origins and every limit", async () => {
+    const result = await callWith(
+      {
+        ALLOWED_ORIGINS: "https://app.example.com",
+        SIGNED_URL_TTL_SECONDS: "600",
+        TOOL_DEADLINE_SECONDS: "90",
+        MAX_ANALYSIS_COST_USD: "0.25",
+      },
+      "server_status",
+      {},
+    );
+    const status = result.structuredContent as Status;
+    expect(status.access).toEqual({
+      auth: "bearer-token",
+      tokens: 2,
+      developmentSigningKey: false,
+      allowedOrigins: ["https://app.example.com"],
+    });
+    expect(status.limits).toEqual({
+      signedUrlTtlSeconds: 600,
+      toolDeadlineSeconds: 90,
+      maxAnalysisCostUsd: 0.25,
+      maxInputImageBytes: 20 * 1024 * 1024,
+      urlFetchTimeoutMs: 15_000,
+      maxRequestBodyBytes: 4 * 1024 * 1024,
+    });
+    expect(textOf(result).split("\n")[0]).toMatch(/; OpenAI configured; bearer token required; \d+ assets? stored\.$/);
+  });
+
+  it("says when a local server is open and signs with the development key", async () => {
+    const result = await callWith({ DEPLOY_ENV: "development", MCP_AUTH_TOKENS: undefined, SIGNING_KEY: undefined }, "server_status", {});
+    expect((result.structuredContent as Status).access).toEqual({
+      auth: "open-local",
+      tokens: 0,
+      developmentSigningKey: true,
+      allowedOrigins: [],
+    });
+  });
+
+  it("shows only the upstream's origin, never its path, query or credentials", async () => {
+    const result = await callWith({ OPENAI_BASE_URL: "https://user:s3cret@gateway.example.com/team/v1?key=abc123" }, "server_status", {});
+    expect((result.structuredContent as Status).capabilities.imageGeneration.detail).toBe(
+      "OpenAI key set; endpoint https://gateway.example.com.",
+    );
+    expect(textOf(result)).not.toContain("s3cret");
+    expect(textOf(result)).not.toContain("abc123");
+  });
+});
