@@ -55,16 +55,21 @@ function loggingFetch(log: Logger): typeof fetch {
   };
 }
 
-/** One client per request, built from config; a missing key is a clear, early error. */
-export function openaiClient(config: Config, log: Logger = SILENT_LOGGER): OpenAI {
+/** Paid tools call this first, so a server without a key refuses before reading inputs or starting a job. */
+export function requireOpenAIConfigured(config: Config): string {
   if (!config.openai.apiKey) {
     throw new ToolError(
       "OpenAI is not configured on this server: OPENAI_API_KEY is not set. An operator sets it with `wrangler secret put OPENAI_API_KEY` (or in .dev.vars locally).",
       "not_configured",
     );
   }
+  return config.openai.apiKey;
+}
+
+/** One client per request, built from config; a missing key is a clear, early error. */
+export function openaiClient(config: Config, log: Logger = SILENT_LOGGER): OpenAI {
   return new OpenAI({
-    apiKey: config.openai.apiKey,
+    apiKey: requireOpenAIConfigured(config),
     baseURL: config.openai.baseUrl,
     organization: config.openai.organization ?? null,
     maxRetries: OPENAI_MAX_RETRIES,

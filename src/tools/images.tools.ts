@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
+import { requireOpenAIConfigured } from "../openai/client";
 import { ToolError } from "../errors";
 import { currentImageModelIds, requireImageModel } from "../openai/catalog";
 import { checkPromptLength, imageParamNotices, normalizeImageParams, type NormalizedImageParams } from "../openai/image-params";
@@ -53,6 +54,7 @@ export const generateImage = defineTool({
   output: withJobHandle(ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") })),
   annotations: PAID,
   async run(args, ctx) {
+    requireOpenAIConfigured(ctx.services.config);
     const params = normalize(args, "generate", ctx.services, args.prompt);
     if (args.verify) await checkVerificationBudget(ctx.services, args.prompt, params);
     const spec = {
@@ -97,6 +99,7 @@ export const editImage = defineTool({
   output: withJobHandle(ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") })),
   annotations: PAID,
   async run(args, ctx) {
+    requireOpenAIConfigured(ctx.services.config);
     const { services, signal } = ctx;
     const params = normalize(args, "edit", services, args.prompt);
     const model = requireImageModel(params.model, services.config.clock());

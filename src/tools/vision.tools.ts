@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
+import { requireOpenAIConfigured } from "../openai/client";
 import { imageInputSchema } from "../inputs/image-input";
 import { resolveImage, resolveImages } from "../inputs/resolve-images";
 import { precheckImageCheck, VerdictOut } from "../jobs/image-check";
@@ -66,6 +67,7 @@ export const analyzeImage = defineTool({
   output: withJobHandle(AnalysisOut),
   annotations: PAID_READ,
   async run(args, ctx) {
+    requireOpenAIConfigured(ctx.services.config);
     const schema = args.schema ? requireObjectSchema(args.schema) : undefined;
     const request = {
       tool: "analyze_image",
@@ -101,6 +103,7 @@ export const checkImage = defineTool({
   output: withJobHandle(VerdictOut),
   annotations: PAID_READ,
   async run(args, ctx) {
+    requireOpenAIConfigured(ctx.services.config);
     const options = { model: args.model, detail: args.detail, fresh: args.fresh };
     await precheckImageCheck(ctx.services, args.prompt, options);
     const image = await resolveImage(args.image, ctx.services, ctx.signal, "image");

@@ -3,6 +3,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/config";
 import { currentVisionModelIds } from "../../src/openai/catalog";
+import { openaiClient } from "../../src/openai/client";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { storeAsset, testServices } from "../support/assets";
 import { solidPng } from "../support/png";
@@ -136,9 +137,9 @@ describe("configuration reaches the tools", () => {
   });
 
   it("sends OPENAI_ORG_ID to OpenAI as the OpenAI-Organization header", async () => {
-    const result = await callWith({ OPENAI_ORG_ID: "org-suite-test" }, "generate_image", { prompt: "an org-scoped lighthouse" });
-    expect(result.isError).toBeFalsy();
-    const [request] = (await fake.requests()).filter((r) => r.path === "/v1/images/generations");
+    // Paid calls run in a Workflow over the deployment's own env, so the client built from the changed config is asked directly.
+    await openaiClient(configWith({ OPENAI_ORG_ID: "org-suite-test" })).models.list();
+    const [request] = (await fake.requests()).filter((r) => r.path === "/v1/models");
     expect(request?.headers["openai-organization"]).toBe("org-suite-test");
   });
 

@@ -21,6 +21,19 @@ function toolExamples(): Array<{ tool: string; args: string }> {
   });
 }
 
+/** A job id from an earlier result: a generation on a miss, answered with a handle at once. */
+async function startJob(): Promise<string> {
+  const client = await connect();
+  const started = (await call(client, "generate_image", {
+    prompt: `a job for the README ${crypto.randomUUID()}`,
+    wait_seconds: 0,
+  })) as CallToolResult;
+  await client.close();
+  const job = (started.structuredContent as { job?: { id: string } }).job;
+  if (!job) throw new Error(`generate_image with wait_seconds 0 returned no job handle: ${textOf(started)}`);
+  return job.id;
+}
+
 describe("the README's example arguments work as written on the default models", () => {
   it("lists an example for every tool the server has", async () => {
     const client = await connect();
@@ -39,7 +52,9 @@ describe("the README's example arguments work as written on the default models",
       const image = await storeAsset({ bytes: await gradientPng(64, 64), width: 64, height: 64 });
       const another = await storeAsset({ bytes: await solidPng(64, 64, [20, 120, 200, 255]), width: 64, height: 64 });
       const mask = await storeAsset({ bytes: await solidPng(64, 64, [0, 0, 0, 0]), width: 64, height: 64 });
+      const job = args.includes("<job id>") ? await startJob() : "";
       const filled = args
+        .replaceAll("<job id>", job)
         .replaceAll("<mask asset id>", mask.sha256)
         .replaceAll("<another asset id>", another.sha256)
         .replaceAll("<asset id>", image.sha256);
