@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { ToolOutput } from "../mcp/definitions";
-import type { ContentBlock } from "../mcp/content";
+import type { ToolOutput } from "../results";
+import type { ContentBlock } from "../results";
 import { ToolError } from "../errors";
 import { openaiClient } from "../openai/client";
 import { imageCostUsd, type ImageUsage } from "../openai/cost";

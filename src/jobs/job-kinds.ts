@@ -1,4 +1,4 @@
-import type { ToolOutput } from "../mcp/definitions";
+import type { ToolOutput } from "../results";
 import type { Services } from "../services";
 import { presentVerdict } from "./image-check";
 import { imageRequestHash, makeImages, presentImages, type ImageJobResult, type ImageResult, type ImageSpec } from "./image-production";

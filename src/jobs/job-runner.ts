@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ToolOutput } from "../mcp/definitions";
+import type { ToolOutput } from "../results";
 import { ToolError } from "../errors";
 import type { Services } from "../services";
 import { jobKind, type JobKindName } from "./job-kinds";

@@ -4,8 +4,8 @@
  * GLB's children). Nothing is stored unless the whole compile succeeded.
  */
 import { z } from "zod";
-import type { ToolOutput } from "../mcp/definitions";
-import { image, type ContentBlock } from "../mcp/content";
+import type { ToolOutput } from "../results";
+import { image, type ContentBlock } from "../results";
 import { ToolError } from "../errors";
 import { compileModel, type RenderedPicture } from "../mesh/compile";
 import { ModelReportOut, type ModelReport } from "../mesh/report";

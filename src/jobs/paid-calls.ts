@@ -1,4 +1,4 @@
-import type { ToolOutput } from "../mcp/definitions";
+import type { ToolOutput } from "../results";
 import type { ResolvedImage } from "../inputs/resolve-images";
 import type { ImageDetail } from "../openai/catalog";
 import { checkRequest, presentVerdict, type Verdict } from "./image-check";

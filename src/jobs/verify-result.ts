@@ -1,4 +1,4 @@
-import type { ToolOutput } from "../mcp/definitions";
+import type { ToolOutput } from "../results";
 import { ToolError } from "../errors";
 import { resolveImage } from "../inputs/resolve-images";
 import type { Services } from "../services";

@@ -1,5 +1,7 @@
 import type { z } from "zod";
-import type { ContentBlock } from "./content";
+import type { ToolOutput } from "../results";
+
+export type { ToolOutput };
 import type { Services } from "../services";
 
 export type ProtocolEra = "2025-session" | "2026-stateless";
@@ -31,14 +33,6 @@ export interface ToolAnnotations {
   destructiveHint: boolean;
   idempotentHint: boolean;
   openWorldHint: boolean;
-}
-
-export interface ToolOutput<T> {
-  structured: T;
-  /** One or two sentences for the model: what happened and what it cost. */
-  summary: string;
-  /** Blocks after the summary and JSON: previews, resource links, embedded files. */
-  content?: ContentBlock[];
 }
 
 export interface ToolDefinition<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {

@@ -1,5 +1,5 @@
-import type { ContentBlock } from "./content";
-import { text } from "./content";
+import type { ContentBlock } from "../results";
+import { text } from "../results";
 import type { ToolContext, ToolDefinition } from "./definitions";
 import { ToolError } from "../errors";
 import { describeInvalidArguments } from "./input-validation";

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { signedDownloadUrl } from "../http/downloads";
-import type { ContentBlock } from "../mcp/content";
+import type { ContentBlock } from "../results";
 import { toBase64 } from "../encoding";
-import { image } from "../mcp/content";
+import { image } from "../results";
 import type { Services } from "../services";
 import { kindPrefix, ASSET_KINDS } from "../store/asset-kinds";
 import type { AssetRecord } from "../store/asset-record";

@@ -1,8 +1,9 @@
 /**
- * MCP content blocks as plain JSON. Both SDK generations accept these shapes, so
- * tools build them without importing either SDK.
+ * What a tool returns, as plain data: MCP content blocks in their JSON shapes and the tool
+ * output around them. Both SDK generations accept these shapes, so tools and pipelines build
+ * results without importing either SDK or anything under mcp/.
  */
-import { toBase64 } from "../encoding";
+import { toBase64 } from "./encoding";
 
 export type TextBlock = { type: "text"; text: string };
 export type ImageBlock = { type: "image"; data: string; mimeType: string };
@@ -24,3 +25,12 @@ export type ContentBlock = TextBlock | ImageBlock | ResourceLinkBlock | Embedded
 export const text = (value: string): TextBlock => ({ type: "text", text: value });
 
 export const image = (bytes: Uint8Array, mimeType: string): ImageBlock => ({ type: "image", data: toBase64(bytes), mimeType });
+
+/** A tool's answer: structured content, a one-line summary, and the blocks after them. */
+export interface ToolOutput<T> {
+  structured: T;
+  /** One or two sentences for the model: what happened and what it cost. */
+  summary: string;
+  /** Blocks after the summary and JSON: previews, resource links, embedded files. */
+  content?: ContentBlock[];
+}
