@@ -453,6 +453,13 @@ const PATCHES_GPT6: PatchRule = {
   autoDetail: "original",
 };
 
+/**
+ * gpt-6.1-terra, the successor of gpt-5-mini: the GPT-6 patch caps with the mini tier's
+ * documented multiplier (1.62) instead of 1.2. No OpenAI page gives terra's own multiplier, and
+ * the cost cap needs an upper bound, so the higher of the two is used until one does.
+ */
+const PATCHES_GPT6_MINI_TIER: PatchRule = { ...PATCHES_GPT6, multiplier: 1.62 };
+
 /** gpt-4.1-mini / gpt-5-mini and friends: the documented 1,536-patch rule. */
 const patchesLegacy = (multiplier: number): PatchRule => ({
   kind: "patches",
@@ -492,7 +499,7 @@ export const VISION_MODELS: readonly VisionModelSpec[] = [
     reasoning: REASONING_GPT6,
     summary: "Fast, inexpensive GPT-6.1 model; images and structured outputs.",
     maxOutputTokens: 128_000,
-    imageTokens: PATCHES_GPT6,
+    imageTokens: PATCHES_GPT6_MINI_TIER,
     prices: {
       ...textPrices(1, 0.05, 5, "as reported from OpenAI's page by the LiteLLM blog and apidog, 2026-10-26"),
       longContext: { aboveInputTokens: 272_000, inputMultiplier: 2, outputMultiplier: 1.5 },

@@ -494,8 +494,13 @@ describe("image tokens: 32 px patch rule (OpenAI vision guide worked examples)",
     [2560, 1440, "auto", 4320],
     [3840, 2160, "original", 9792],
     [4032, 3024, "original", 11868],
-  ] as const)("gpt-6.1-terra %sx%s at %s = %s tokens", (width, height, detail, tokens) => {
-    expect(estimateImageTokens("gpt-6.1-terra", { width, height }, detail)).toBe(tokens);
+  ] as const)("gpt-6.1-sol %sx%s at %s = %s tokens", (width, height, detail, tokens) => {
+    expect(estimateImageTokens("gpt-6.1-sol", { width, height }, detail)).toBe(tokens);
+  });
+
+  it("bounds gpt-6.1-terra with the mini tier's 1.62 multiplier under the GPT-6 caps (no OpenAI figure for terra)", () => {
+    expect(estimateImageTokens("gpt-6.1-terra", { width: 1024, height: 1024 }, "high")).toBe(Math.ceil(1024 * 1.62));
+    expect(estimateImageTokens("gpt-6.1-terra", { width: 3840, height: 2160 }, "original")).toBe(Math.ceil((9792 / 1.2) * 1.62));
   });
 
   it("caps original detail at 10,000 patches and gives the size to send", () => {
