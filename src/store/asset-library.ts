@@ -5,7 +5,7 @@ import type { BlobStore } from "./blob-store";
 import { PREVIEW_MEMO } from "./bytes-memo";
 import { sha256Hex } from "./hash";
 import type { RequestCache } from "./request-cache";
-import type { RequestCoordinator, Settlement } from "./request-coordinator";
+import type { AssetStats, RequestCoordinator, Settlement } from "./request-coordinator";
 import { ToolError } from "../errors";
 
 const LOCK_LEASE_MS = 30_000;
@@ -147,6 +147,7 @@ export class AssetLibrary {
       if (wroteBlob) await this.blobs.delete(key).catch(() => undefined);
       throw error;
     }
+    await this.adjustStats(record, 1);
     return { record, created: true };
   }
 
@@ -239,13 +240,42 @@ export class AssetLibrary {
   private async deleteNow(given: AssetRecord): Promise<DeleteReport> {
     const current = await this.index.get(given.sha256);
     const record = current ?? given;
-    if (current) await this.index.delete(current);
+    if (current) {
+      await this.index.delete(current);
+      await this.adjustStats(current, -1);
+    }
     const key = this.keyOf(record);
     const removedBlob = await this.blobs.exists(key);
     PREVIEW_MEMO.delete(previewKey(record.sha256));
     await Promise.all([this.blobs.delete(key), this.blobs.delete(previewKey(record.sha256))]);
     const removedCacheEntries = record.origin.requestHash && (await this.cache.delete(record.origin.requestHash)) ? 1 : 0;
     return { sha256: record.sha256, removedBlob, removedRecord: current !== undefined, removedCacheEntries };
+  }
+
+  /** Counts and bytes by kind from the counters; the first call (or a store without locks) walks the index once. */
+  async stats(kinds: readonly AssetKind[]): Promise<AssetStats> {
+    const counter = this.statsCounter();
+    const kept = await counter?.assetStats();
+    if (kept) return kept;
+    const walked: AssetStats = Object.fromEntries(kinds.map((k) => [k, { count: 0, bytes: 0 }]));
+    for await (const summary of this.index.all()) {
+      const bucket = walked[summary.kind];
+      if (!bucket) throw new ToolError(`Index holds an asset of unknown kind ${summary.kind}.`, "integrity");
+      bucket.count += 1;
+      bucket.bytes += summary.bytes;
+    }
+    return counter ? counter.seedAssetStats(walked) : walked;
+  }
+
+  private statsCounter() {
+    return this.locks?.get(this.locks.idFromName("asset-stats"));
+  }
+
+  /** A counter that misses one change drifts by one asset in server_status; never worth failing a put or delete for. */
+  private async adjustStats(record: AssetRecord, count: 1 | -1): Promise<void> {
+    await this.statsCounter()
+      ?.adjustAssetStats(record.kind, count, count * record.bytes)
+      .catch(() => undefined);
   }
 }
 

@@ -2,6 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { ToolErrorCode } from "../errors";
 import type { CachedResult } from "./request-cache";
 
+/** Stored assets and their bytes by kind, as server_status reports them. */
+export type AssetStats = Record<string, { count: number; bytes: number }>;
+
 /** How a leader's attempt ended, as followers see it. */
 export type Settlement = { ok: true; entry: CachedResult } | { ok: false; message: string; code: ToolErrorCode; retryable: boolean };
 
@@ -54,5 +57,30 @@ export class RequestCoordinator extends DurableObject<Env> {
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve(settlement);
+  }
+
+  /**
+   * Asset counters (the instance named "asset-stats"): kept on every put and delete, so
+   * server_status reads a few numbers instead of walking the whole index. Strongly
+   * consistent here, unlike KV. Null until seeded once from a walk of the index; changes
+   * before that are left to the walk.
+   */
+  async assetStats(): Promise<AssetStats | null> {
+    return (await this.ctx.storage.get<AssetStats>("asset-stats")) ?? null;
+  }
+
+  async seedAssetStats(stats: AssetStats): Promise<AssetStats> {
+    const current = await this.ctx.storage.get<AssetStats>("asset-stats");
+    if (current) return current;
+    await this.ctx.storage.put("asset-stats", stats);
+    return stats;
+  }
+
+  async adjustAssetStats(kind: string, count: number, bytes: number): Promise<void> {
+    const stats = await this.ctx.storage.get<AssetStats>("asset-stats");
+    if (!stats) return;
+    const bucket = stats[kind] ?? { count: 0, bytes: 0 };
+    stats[kind] = { count: Math.max(0, bucket.count + count), bytes: Math.max(0, bucket.bytes + bytes) };
+    await this.ctx.storage.put("asset-stats", stats);
   }
 }

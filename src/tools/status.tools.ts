@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
-import { ToolError } from "../errors";
 import { DEFAULT_IMAGE_MODEL, DEFAULT_VISION_MODEL } from "../openai/catalog";
 import { countTokens, encoderIsWarm } from "../openai/tokenizer";
 import { ASSET_KINDS, type AssetKind } from "../store/asset-kinds";
@@ -84,16 +83,12 @@ export const serverStatus = defineTool({
       ? `OpenAI key set; endpoint ${new URL(config.openai.baseUrl).origin}.`
       : "OPENAI_API_KEY is not set: set it with `wrangler secret put OPENAI_API_KEY` (or in .dev.vars locally).";
     const imaging = await services.images.capabilities();
-    const assets = Object.fromEntries(ASSET_KINDS.map((k) => [k, { count: 0, bytes: 0 }])) as Record<
+    // Counters kept on every put and delete: a status call never walks the whole index.
+    const stats = await services.library.stats(ASSET_KINDS);
+    const assets = Object.fromEntries(ASSET_KINDS.map((k) => [k, stats[k] ?? { count: 0, bytes: 0 }])) as Record<
       AssetKind,
       { count: number; bytes: number }
     >;
-    for await (const summary of services.index.all()) {
-      const bucket = assets[summary.kind];
-      if (!bucket) throw new ToolError(`Index holds an asset of unknown kind ${summary.kind}.`, "integrity");
-      bucket.count += 1;
-      bucket.bytes += summary.bytes;
-    }
     const structured = {
       server: { name: SERVER_NAME, version: SERVER_VERSION, deployEnv: config.deployEnv },
       era: {

@@ -2,6 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AssetIndex } from "../../src/store/asset-index";
 import { AssetLibrary } from "../../src/store/asset-library";
+import { ASSET_KINDS } from "../../src/store/asset-kinds";
+import { summarize } from "../../src/store/asset-record";
 import { BlobStore } from "../../src/store/blob-store";
 import { canonicalJson, requestHash, sha256Hex } from "../../src/store/hash";
 import { RequestCache } from "../../src/store/request-cache";
@@ -294,5 +296,30 @@ describe("RequestCache", () => {
     expect(await cache.get("h2")).toEqual({ assetIds: ["a"], result: { n: 1 }, createdAt: "t" });
     expect(await cache.delete("h2")).toBe(true);
     expect(await cache.delete("h2")).toBe(false);
+  });
+});
+
+describe("asset counters (what server_status reports)", () => {
+  const image = (text: string) => ({ bytes: bytes(text), kind: "image" as const, mime: "image/png", origin: { tool: "count" } });
+
+  it("are seeded once from the index, then follow every put and delete without walking the index again", async () => {
+    const { library } = makeLibrary();
+    await library.put(image("counted before the seed"));
+    const seeded = await library.stats(ASSET_KINDS);
+    const made = await library.put(image("counted after the seed"));
+    expect((await library.stats(ASSET_KINDS)).image).toEqual({
+      count: seeded.image!.count + 1,
+      bytes: seeded.image!.bytes + made.record.bytes,
+    });
+    // The same bytes again are one asset: no change.
+    await library.put(image("counted after the seed"));
+    expect((await library.stats(ASSET_KINDS)).image!.count).toBe(seeded.image!.count + 1);
+    // A record written behind the library's back is not counted: the counters are read, the index is not walked.
+    const stray = { ...made.record, sha256: "f".repeat(64) };
+    await env.INDEX.put(`asset:${stray.sha256}`, JSON.stringify(stray), { metadata: summarize(stray) });
+    expect((await library.stats(ASSET_KINDS)).image!.count).toBe(seeded.image!.count + 1);
+    await env.INDEX.delete(`asset:${stray.sha256}`);
+    await library.delete(made.record);
+    expect((await library.stats(ASSET_KINDS)).image).toEqual(seeded.image);
   });
 });
