@@ -10,6 +10,7 @@ export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = 
 export class WorkerEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
 export class WorkflowEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
 export class RpcTarget {}
+export class NonRetryableError extends Error {}
 export class RpcStub {}
 export class EmailMessage {}
 export const env = {};
