@@ -12,6 +12,7 @@
  */
 import { Document, type Accessor, WebIO, type Material, type Node } from "@gltf-transform/core";
 import { KHRMaterialsEmissiveStrength } from "@gltf-transform/extensions";
+import { defaultMaterial } from "./materials";
 import type { MeshChunk, Scene, SceneCollider, SceneMaterial, ScenePart } from "./scene";
 
 /** Suffix of collider node names: Godot's import hint for "collision shape only". */
@@ -113,7 +114,8 @@ class SceneWriter {
   private material(name: string): Material {
     const existing = this.made.get(name);
     if (existing) return existing;
-    const spec = this.materials.get(name) ?? fallbackMaterial(name);
+    // A chunk naming a material the scene lacks gets the spec's default material rather than none.
+    const spec = this.materials.get(name) ?? { ...defaultMaterial(), name };
     const material = this.doc
       .createMaterial(spec.name)
       .setBaseColorFactor([...spec.baseColor])
@@ -132,20 +134,6 @@ class SceneWriter {
     this.made.set(name, material);
     return material;
   }
-}
-
-/** A chunk naming a material the scene lacks still gets a plain grey one rather than none. */
-function fallbackMaterial(name: string): SceneMaterial {
-  return {
-    name,
-    baseColor: [0.8, 0.8, 0.8, 1],
-    metallic: 0,
-    roughness: 0.8,
-    emissive: [0, 0, 0],
-    emissiveStrength: 1,
-    alphaMode: "OPAQUE",
-    doubleSided: false,
-  };
 }
 
 /** The 12 outward-facing triangles of an axis-aligned box (a box collider as a mesh). */

@@ -5,6 +5,7 @@
  * rasterizer skips their triangles), so a broken vertex cannot move the camera to infinity.
  */
 import type { MeshChunk, Scene, SceneMaterial } from "../scene";
+import { defaultMaterial } from "../materials";
 import type { BoundingSphere } from "./camera";
 
 export interface DrawableChunk {
@@ -20,17 +21,8 @@ export interface PreparedScene {
   sphere: BoundingSphere | null;
 }
 
-/** glTF's default material, used when a chunk names a material the scene does not have. */
-export const FALLBACK_MATERIAL: SceneMaterial = {
-  name: "fallback",
-  baseColor: [0.6, 0.6, 0.6, 1],
-  metallic: 0,
-  roughness: 1,
-  emissive: [0, 0, 0],
-  emissiveStrength: 1,
-  alphaMode: "OPAQUE",
-  doubleSided: false,
-};
+/** The spec's default material, for a chunk naming a material the scene does not have (as the GLB writer does). */
+const FALLBACK_MATERIAL: SceneMaterial = defaultMaterial();
 
 /** glTF's default alphaCutoff for MASK materials. */
 const ALPHA_CUTOFF = 0.5;
