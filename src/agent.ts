@@ -10,7 +10,7 @@ import { createServices, type RequestScope, type Services } from "./services";
 /** The caller that opened the session, kept in its storage. */
 const OWNER_KEY = "owner";
 
-/** What the Worker's gate hands the session: the public origin (for download links) and the caller's pseudonym. */
+/** What the Worker's gate hands the session: the public origin (for download links) and the caller. */
 export type SessionProps = RequestScope & Record<string, unknown>;
 
 /** The session's `logging/setLevel` choice, kept in the Durable Object's storage so it outlives eviction. */
@@ -29,7 +29,7 @@ export class MediaMcpAgent extends McpAgent<Env, unknown, SessionProps> implemen
   /** The first start carries the props of the request that opened the session: its caller owns the session from then on. */
   override async onStart(props?: SessionProps): Promise<void> {
     if (props && (await this.ctx.storage.get<string>(OWNER_KEY)) === undefined) {
-      await this.ctx.storage.put(OWNER_KEY, props.caller ?? OPEN_CALLER);
+      await this.ctx.storage.put(OWNER_KEY, props.caller?.id ?? OPEN_CALLER);
     }
     await super.onStart(props);
   }

@@ -4,6 +4,7 @@ import { authenticate } from "./http/auth";
 import { limitBody } from "./http/body-limit";
 import { preflight, withCors } from "./http/cors";
 import { serveDownload } from "./http/downloads";
+import type { Caller } from "./identity";
 import { hostAllowed, originAllowed } from "./http/origin";
 import { checkSessionOwner } from "./http/session-owner";
 import { createServices } from "./services";
@@ -22,10 +23,10 @@ function plain(status: number, message: string): Response {
   return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-/** A request that passed the gate, and the pseudonym of the token it carried (null: open local server). */
+/** A request that passed the gate, and who sent it (null: open local server). */
 interface Admitted {
   request: Request;
-  caller: string | null;
+  caller: Caller | null;
 }
 
 /** Host, Origin, token and body-size checks that every MCP request passes before any route sees it. */
@@ -76,7 +77,7 @@ export default {
     if (url.pathname === "/mcp" && admitted.method === "POST" && (await isStatelessRequest(admitted))) {
       return serveStateless(admitted, env, ctx, config, { baseUrl: url.origin, caller });
     }
-    const notOwner = await checkSessionOwner(admitted, url, env.MCP_SESSION, caller);
+    const notOwner = await checkSessionOwner(admitted, url, env.MCP_SESSION, caller?.id ?? null);
     if (notOwner) return withCors(admitted, notOwner);
     // McpAgent.serve hands ctx.props to the session Durable Object as this.props.
     const props: SessionProps = { baseUrl: url.origin, caller };

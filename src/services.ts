@@ -1,4 +1,5 @@
 import type { Config } from "./config";
+import type { Caller } from "./identity";
 import { SILENT_LOGGER, type Logger } from "./log";
 import { ImageService } from "./imaging/image-service";
 import { AssetIndex } from "./store/asset-index";
@@ -21,8 +22,8 @@ export interface Services {
   jobs: { workflow: Env["JOBS"]; trackers: Env["JOB_TRACKER"]; staging: StagingArea; index: JobIndex };
   /** Public origin of this Worker, for signed download links. */
   baseUrl: string;
-  /** Pseudonym of the access token behind this request, sent to OpenAI as `safety_identifier`; null on an open local server. */
-  caller: string | null;
+  /** Who made this request (their pseudonym goes to OpenAI as `safety_identifier`); null on an open local server. */
+  caller: Caller | null;
   /** Messages for the connected client (upstream calls, cache decisions); the adapters bind it per call. */
   log: Logger;
   /** The fetch used for image inputs given as URLs; the global one unless a test injects another. */
@@ -32,10 +33,10 @@ export interface Services {
 /** Where a request came in and who made it: what the Worker's gate learned, handed to the routes. */
 export interface RequestScope {
   baseUrl: string;
-  caller: string | null;
+  caller: Caller | null;
 }
 
-export function createServices(env: Env, config: Config, baseUrl: string, caller: string | null = null): Services {
+export function createServices(env: Env, config: Config, baseUrl: string, caller: Caller | null = null): Services {
   const index = new AssetIndex(env.INDEX);
   const cache = new RequestCache(env.INDEX);
   return {

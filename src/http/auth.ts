@@ -1,8 +1,9 @@
 import type { Config } from "../config";
+import { tokenCaller, type Caller } from "../identity";
 import { tokenPseudonym } from "./signing";
 
-/** `caller`: the pseudonym of the token that matched; null when the local server is open. */
-export type AuthResult = { ok: true; caller: string | null } | { ok: false; response: Response };
+/** `caller`: who the token that matched belongs to; null when the local server is open. */
+export type AuthResult = { ok: true; caller: Caller | null } | { ok: false; response: Response };
 
 const encoder = new TextEncoder();
 
@@ -49,5 +50,5 @@ export async function authenticate(request: Request, config: Config): Promise<Au
   if (!(await matchesAnyToken(match[1], config.authTokens))) {
     return refuse(401, "invalid_token", "The access token is not valid for this server.");
   }
-  return { ok: true, caller: await tokenPseudonym(match[1], config.signingKey) };
+  return { ok: true, caller: tokenCaller(await tokenPseudonym(match[1], config.signingKey)) };
 }

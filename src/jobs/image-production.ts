@@ -188,7 +188,7 @@ export async function makeImages(pctx: PipelineContext, spec: ImageSpec, hash: s
     callUpstream(services, spec, {
       signal,
       partialImages: spec.params.n === 1 ? spec.partialImages : 0,
-      safetyIdentifier: services.caller,
+      safetyIdentifier: services.caller?.id ?? null,
       onEvent: (event) =>
         pctx.progress(event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${spec.params.n} done`),
     }),

@@ -56,7 +56,7 @@ export function withJobHandle<Shape extends z.ZodRawShape>(schema: z.ZodObject<S
 const POLL_AFTER_SECONDS = 10;
 const MAX_JOIN_ROUNDS = 3;
 
-export const callerKey = (services: Services): string => services.caller ?? "open";
+export const callerKey = (services: Services): string => services.caller?.id ?? "open";
 
 const trackerOf = (services: Services, id: string) => trackerFor(services.jobs.trackers, id);
 

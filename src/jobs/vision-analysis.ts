@@ -286,7 +286,7 @@ export async function makeAnalysis(pctx: PipelineContext, plan: AnalysisPlan, im
         maxOutputTokens,
         reasoningEffort: effort,
         schema: plan.schema ? { name: "answer", schema: plan.schema, strict: isStrictCompatible(plan.schema) } : undefined,
-        safetyIdentifier: services.caller,
+        safetyIdentifier: services.caller?.id ?? null,
       },
       signal,
     );

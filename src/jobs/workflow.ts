@@ -3,6 +3,7 @@ import { NonRetryableError } from "cloudflare:workflows";
 import { readConfig } from "../config";
 import { ToolError, type ToolErrorCode } from "../errors";
 import type { LogLevel } from "../log";
+import type { Caller } from "../identity";
 import { createServices } from "../services";
 import { jobKind } from "./job-kinds";
 import { trackerFor, type JobOutput, type JobRecord, type TrackerClient } from "./job-state";
@@ -10,8 +11,8 @@ import { PaidAnswerError, type PipelineContext } from "./pipeline";
 
 export interface PaidJobParams {
   jobId: string;
-  /** The starting caller's pseudonym, sent to OpenAI as `safety_identifier`. */
-  caller: string | null;
+  /** The starting caller (their pseudonym goes to OpenAI as `safety_identifier`). */
+  caller: Caller | null;
   /** Public origin of the Worker (job results carry signed links built on it). */
   baseUrl: string;
   /** How long the work may take (TOOL_DEADLINE_SECONDS of the server that started it). */

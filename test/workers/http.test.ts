@@ -59,10 +59,13 @@ describe("bearer auth", () => {
     const cfg = prodConfig();
     const callerOf = async (cfgUsed: typeof cfg, header: string) => {
       const result = await authenticate(request(header), cfgUsed);
-      return result.ok ? result.caller : "refused";
+      return result.ok ? (result.caller?.id ?? null) : "refused";
     };
     const first = await callerOf(cfg, `Bearer ${cfg.authTokens[0]}`);
     expect(first).toMatch(/^[0-9a-f]{32}$/);
+    // A token has no display name and no admin rights of its own.
+    const matched = await authenticate(request(`Bearer ${cfg.authTokens[0]}`), cfg);
+    expect(matched.ok && matched.caller).toEqual({ id: first, name: null, admin: false });
     expect(await callerOf(cfg, `Bearer ${cfg.authTokens[0]}`)).toBe(first);
     expect(await callerOf(cfg, `Bearer ${cfg.authTokens[1]}`)).not.toBe(first);
     // Another signing key, another pseudonym: it cannot be matched across deployments.
