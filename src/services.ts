@@ -8,6 +8,7 @@ import { BlobStore } from "./store/blob-store";
 import { RequestCache } from "./store/request-cache";
 import { JobIndex } from "./store/job-index";
 import { StagingArea } from "./store/staging";
+import { viewerOf } from "./store/owners";
 
 /** The services a tool handler uses, built from bindings per request (no global state). */
 export interface Services {
@@ -38,10 +39,12 @@ export interface RequestScope {
 
 export function createServices(env: Env, config: Config, baseUrl: string, caller: Caller | null = null): Services {
   const index = new AssetIndex(env.INDEX);
-  const cache = new RequestCache(env.INDEX);
+  const viewer = viewerOf(caller, config.library);
+  // A private library keeps each caller's request cache apart; a team shares one.
+  const cache = new RequestCache(env.INDEX, config.library === "private" ? viewer.owner.id : undefined);
   return {
     config,
-    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, env.REQUEST_COORDINATOR, config.clock),
+    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, env.REQUEST_COORDINATOR, config.clock, viewer),
     index,
     cache,
     images: new ImageService(env.IMAGES),
