@@ -5,6 +5,7 @@ import { ASSET_KINDS } from "../store/asset-kinds";
 import { AssetId, requireAsset } from "../schemas/asset-id";
 import { assetContent, assetUri, AssetView, ReturnMode, viewOf } from "../schemas/asset-view";
 import { listingOwner, ownershipFor } from "../store/owners";
+import { storableSourceUrl } from "../inputs/source-url";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
@@ -99,7 +100,9 @@ export const getAsset = defineTool({
   annotations: READ_ONLY,
   async run(args, { services }) {
     const record = await requireAsset(args.id, services);
-    const { requestHash: _internal, ...origin } = record.origin;
+    const { requestHash: _internal, ...stored } = record.origin;
+    // Records from before URLs were stripped on input may still hold a query string or credentials.
+    const origin = stored.sourceUrl ? { ...stored, sourceUrl: shownSourceUrl(stored.sourceUrl) } : stored;
     const asset = await viewOf(record, services);
     const dims = record.width ? `, ${record.width}×${record.height}` : "";
     return {
@@ -200,6 +203,14 @@ export const deleteAsset = defineTool({
     };
   },
 });
+
+function shownSourceUrl(url: string): string | undefined {
+  try {
+    return storableSourceUrl(url);
+  } catch {
+    return undefined; // not a URL at all: nothing worth showing
+  }
+}
 
 function notYours(sha256: string, legacy: boolean): ToolError {
   return new ToolError(

@@ -9,6 +9,7 @@ import type { ToolContext, ToolDefinition } from "../../src/mcp/definitions";
 import { runTool } from "../../src/mcp/run-tool";
 import { REGISTRY } from "../../src/registry";
 import { assetResource } from "../../src/resources/asset.resource";
+import { recentAssetIds } from "../../src/mcp/completions";
 import { createServices, type Services } from "../../src/services";
 import { summarize, SUMMARY_METADATA_BYTES, type AssetRecord } from "../../src/store/asset-record";
 import { sha256Hex } from "../../src/store/hash";
@@ -207,6 +208,8 @@ describe("private library (LIBRARY=private)", () => {
     await expect(assetResource.read(`asset://images/${id}`, { kind: "images", sha256: id }, bobServices)).rejects.toThrow(
       `No image asset ${id} is stored here.`,
     );
+    expect(await recentAssetIds(bobServices, id.slice(0, 8))).toEqual([]);
+    expect(await recentAssetIds(servicesOf(ALICE, "private"), id.slice(0, 8))).toEqual([id]);
     // Alice and an admin see it; the asset is untouched.
     expect((await ok<ListOut>(ALICE, "private", "list_assets", { limit: 100 })).assets.map((a) => a.id)).toContain(id);
     expect((await ok<ListOut>(ADMIN, "private", "list_assets", { limit: 100 })).assets.map((a) => a.id)).toContain(id);
@@ -244,6 +247,24 @@ describe("private library (LIBRARY=private)", () => {
     const again = await ok<ImageOut>(ALICE, "private", "generate_image", args);
     expect(again.cached).toBe(false);
     expect(await generations()).toBe(3);
+  });
+
+  it("build_3d_model: each caller compiles into its own cache, the same GLB stored once with both as owners", async () => {
+    const spec = {
+      name: "owned crate",
+      materials: [{ name: "pine", color: "#c8a060" }],
+      parts: [{ id: "crate", parent: null, shape: { type: "box", size: [0.4, 0.4, 0.4] }, material: "pine" }],
+    };
+    interface ModelOut {
+      model: { id: string };
+      cached: boolean;
+    }
+    const a = await ok<ModelOut>(ALICE, "private", "build_3d_model", { spec, return: "none" });
+    const b = await ok<ModelOut>(BOB, "private", "build_3d_model", { spec, return: "none" });
+    expect([a.cached, b.cached]).toEqual([false, false]);
+    expect(b.model.id).toBe(a.model.id);
+    expect((await record(a.model.id))?.owners?.map((o) => o.id)).toEqual([ALICE.id, BOB.id]);
+    expect((await ok<ModelOut>(BOB, "private", "build_3d_model", { spec, return: "none" })).cached).toBe(true);
   });
 
   it("download links are minted for their caller: valid while that caller owns the asset", async () => {
@@ -335,6 +356,21 @@ describe("input images", () => {
     const byId = await call(BOB, "team", "edit_image", { prompt: "make it amber", images: [input] });
     expect(byId.isError, textOf(byId)).toBeFalsy();
     expect((await record(input))?.owners).toEqual([{ id: ALICE.id, name: "Alice" }]);
+  });
+});
+
+describe("records from before input URLs were stripped", () => {
+  it("get_asset shows their source URL without query string or credentials", async () => {
+    const bytes = await solidPng(6, 6, [7, 7, 7, 255]);
+    const sha256 = await sha256Hex(bytes);
+    const old: AssetRecord = {
+      ...(await storeLegacy(bytes)),
+      origin: { tool: "input", sourceUrl: "https://bob:pw@img.example/x.png?token=secret" },
+      owners: [{ id: ALICE.id }],
+    };
+    await servicesOf(ADMIN, "team").index.put(old);
+    const shown = await ok<{ origin: { sourceUrl?: string } }>(ALICE, "team", "get_asset", { id: sha256, return: "none" });
+    expect(shown.origin).toEqual({ tool: "input", sourceUrl: "https://img.example/x.png" });
   });
 });
 
