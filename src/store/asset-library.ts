@@ -6,7 +6,7 @@ import { PREVIEW_MEMO } from "./bytes-memo";
 import { sha256Hex } from "./hash";
 import type { RequestCache } from "./request-cache";
 import type { AssetStats, RequestCoordinator, Settlement } from "./request-coordinator";
-import { addOwner, canSee, ownsAsset, type AssetOwner, type Viewer } from "./owners";
+import { addOwner, canSee, OPEN_OWNER_ID, ownsAsset, type AssetOwner, type Viewer } from "./owners";
 import { ToolError } from "../errors";
 
 const LOCK_LEASE_MS = 30_000;
@@ -55,7 +55,7 @@ export interface DeleteReport {
 }
 
 /** A library without a caller (single-writer tests, tools of the operator): the open server's owner, with admin rights. */
-const OPERATOR: Viewer = { owner: { id: "open" }, admin: true, mode: "team" };
+const OPERATOR: Viewer = { owner: { id: OPEN_OWNER_ID }, admin: true, mode: "team" };
 
 /**
  * Blobs and their records kept consistent: a blob is written before its record, and a
