@@ -6,7 +6,7 @@ import { PREVIEW_MEMO } from "./bytes-memo";
 import { sha256Hex } from "./hash";
 import type { RequestCache } from "./request-cache";
 import type { AssetStats, RequestCoordinator, Settlement } from "./request-coordinator";
-import { addOwner, canSee, OPEN_OWNER_ID, ownsAsset, type AssetOwner, type Viewer } from "./owners";
+import { addOwner, canSee, LEGACY_OWNER_ID, OPEN_OWNER_ID, ownsAsset, type AssetOwner, type Viewer } from "./owners";
 import { ToolError } from "../errors";
 
 const LOCK_LEASE_MS = 30_000;
@@ -47,8 +47,11 @@ export interface DeleteReport {
   removedBlob: boolean;
   removedRecord: boolean;
   removedCacheEntries: number;
-  /** The caller's own claim was removed (other owners keep the asset when `ownersLeft` > 0). */
+  /** The asset is gone for everyone (blob, record, preview, cache entries). */
+  deleted: boolean;
+  /** The caller's own claim was removed (the others keep the asset). */
   releasedClaim: boolean;
+  /** Callers still holding a claim (a legacy record's permanent claim is not one). */
   ownersLeft: number;
   /** Nothing was changed: the caller neither owns the asset nor is an admin. */
   refused?: "not_owner";
@@ -317,7 +320,7 @@ export class AssetLibrary {
         if (this.viewer.admin) return this.deleteNow(current ?? record);
         if (!current) return this.deleteNow(record);
         if (!ownsAsset(current, me)) {
-          return { ...nothingRemoved(current.sha256), releasedClaim: false, ownersLeft: current.owners?.length ?? 0, refused: "not_owner" };
+          return { ...nothingRemoved(current.sha256), releasedClaim: false, ownersLeft: claimsIn(current.owners), refused: "not_owner" };
         }
         const others = (current.owners ?? []).filter((o) => o.id !== me);
         if (others.length === 0) return { ...(await this.deleteNow(current)), releasedClaim: true };
@@ -326,7 +329,7 @@ export class AssetLibrary {
         // (A team's shared entry stays: the other owners still use it.)
         const ownEntry = this.viewer.mode === "private" ? current.origin.requestHash : undefined;
         const removedCacheEntries = ownEntry && (await this.cache.delete(ownEntry)) ? 1 : 0;
-        return { ...nothingRemoved(current.sha256), removedCacheEntries, releasedClaim: true, ownersLeft: others.length };
+        return { ...nothingRemoved(current.sha256), removedCacheEntries, releasedClaim: true, ownersLeft: claimsIn(others) };
       },
       () => RELEASED,
     );
@@ -350,6 +353,7 @@ export class AssetLibrary {
       removedBlob,
       removedRecord: current !== undefined,
       removedCacheEntries,
+      deleted: true,
       releasedClaim: ownsAsset(record, this.viewer.owner.id),
       ownersLeft: 0,
     };
@@ -383,8 +387,10 @@ export class AssetLibrary {
 }
 
 function nothingRemoved(sha256: string) {
-  return { sha256, removedBlob: false, removedRecord: false, removedCacheEntries: 0 };
+  return { sha256, deleted: false, removedBlob: false, removedRecord: false, removedCacheEntries: 0 };
 }
+
+const claimsIn = (owners: readonly AssetOwner[] | undefined) => (owners ?? []).filter((o) => o.id !== LEGACY_OWNER_ID).length;
 
 /** What a verify or delete leaves for waiters: nothing to adopt, so each claims the lock itself. */
 const RELEASED: Settlement = { ok: false, message: "released", code: "integrity", retryable: true };

@@ -193,13 +193,15 @@ export const deleteAsset = defineTool({
     const report = await services.library.deleteAsCaller(record);
     if (report.refused) throw notYours(record.sha256, ownership.legacy); // its owners changed while the user was asked
     const removed = { blob: report.removedBlob, record: report.removedRecord, cacheEntries: report.removedCacheEntries };
-    const deleted = report.ownersLeft === 0;
+    const { deleted } = report;
     const entries = `${report.removedCacheEntries} cache entr${report.removedCacheEntries === 1 ? "y" : "ies"} removed`;
     return {
       structured: { id: record.sha256, deleted, released: report.releasedClaim, ownersLeft: report.ownersLeft, removed },
       summary: deleted
         ? `Deleted ${record.sha256}: blob ${report.removedBlob ? "removed" : "was already gone"}, record ${report.removedRecord ? "removed" : "was already gone (deleted meanwhile)"}, ${entries}.`
-        : `Removed your claim on ${record.sha256}; ${report.ownersLeft} other owner${report.ownersLeft === 1 ? "" : "s"} keep${report.ownersLeft === 1 ? "s" : ""} it, so its bytes and record stay (${entries}).`,
+        : report.ownersLeft === 0
+          ? `Removed your claim on ${record.sha256}; it stays as a record from before owners were recorded, which only an admin can delete (${entries}).`
+          : `Removed your claim on ${record.sha256}; ${report.ownersLeft} other owner${report.ownersLeft === 1 ? "" : "s"} keep${report.ownersLeft === 1 ? "s" : ""} it, so its bytes and record stay (${entries}).`,
     };
   },
 });

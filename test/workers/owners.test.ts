@@ -175,8 +175,11 @@ describe("team library (LIBRARY=team, the default)", () => {
     // Bob stores the same bytes: he gains a claim beside the legacy one, and releasing it leaves the asset.
     await servicesOf(BOB, "team").library.put({ bytes, kind: "image", mime: "image/png", origin: { tool: "input" } });
     expect((await record(legacy.sha256))?.owners).toEqual([{ id: "(before owners)" }, { id: BOB.id }]);
-    const released = await ok<DeleteOut>(BOB, "team", "delete_asset", { id: legacy.sha256, confirm: true });
-    expect(released).toMatchObject({ deleted: false, released: true, ownersLeft: 1 });
+    const released = await call(BOB, "team", "delete_asset", { id: legacy.sha256, confirm: true });
+    expect(released.structuredContent).toMatchObject({ deleted: false, released: true, ownersLeft: 0 });
+    expect(textOf(released).split("\n")[0]).toBe(
+      `Removed your claim on ${legacy.sha256}; it stays as a record from before owners were recorded, which only an admin can delete (0 cache entries removed).`,
+    );
     expect(await blobExists(legacy.sha256)).toBe(true);
     expect(await ok<DeleteOut>(ADMIN, "team", "delete_asset", { id: legacy.sha256, confirm: true })).toMatchObject({ deleted: true });
     expect(await blobExists(legacy.sha256)).toBe(false);

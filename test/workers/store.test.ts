@@ -99,6 +99,7 @@ describe("AssetLibrary", () => {
       removedBlob: true,
       removedRecord: true,
       removedCacheEntries: 1,
+      deleted: true,
       releasedClaim: true,
       ownersLeft: 0,
     });
