@@ -1,0 +1,65 @@
+import { z } from "zod";
+import type { Config } from "../config";
+import type { Caller } from "../identity";
+import { keyedPseudonym } from "../http/signing";
+
+/**
+ * Who signed in, as the grant records it (`completeAuthorization({ props })`, encrypted by the
+ * OAuth library): the provider that vouched for them, their stable id there, a display name.
+ * The caller pseudonym derives from provider + subject, so it is the same on every device and
+ * every token the user is issued.
+ */
+export const SignedInUser = z.object({
+  /** `team` (the built-in sign-in page), `github`, or `oidc`. */
+  provider: z.enum(["team", "github", "oidc"]),
+  /** Stable id at that provider: a normalised name for `team`, the numeric id for GitHub, `sub` for OIDC. */
+  subject: z.string().min(1).max(256),
+  name: z.string().min(1).max(256),
+  email: z.string().max(320).nullable(),
+  /** GitHub login, kept for the allow-list and admin list (`github:<login>`). */
+  login: z.string().max(100).nullable(),
+});
+export type SignedInUser = z.infer<typeof SignedInUser>;
+
+/** What the OAuth library hands the /mcp route in `ctx.props`: a signed-in user, or a team bearer token's caller. */
+export const AuthProps = z.discriminatedUnion("via", [
+  z.object({ via: z.literal("sign-in"), user: SignedInUser }),
+  z.object({
+    via: z.literal("team-token"),
+    caller: z.object({ id: z.string().min(1), name: z.string().nullable(), admin: z.boolean() }),
+  }),
+]);
+export type AuthProps = z.infer<typeof AuthProps>;
+
+/** The names a user answers to in ADMIN_USERS and ALLOWED_USERS, lower-cased. */
+export function userHandles(user: SignedInUser): string[] {
+  const handles = [`${user.provider}:${user.subject}`.toLowerCase()];
+  if (user.login) handles.push(`${user.provider}:${user.login}`.toLowerCase());
+  if (user.email) handles.push(user.email.toLowerCase());
+  return handles;
+}
+
+/**
+ * Whether `list` names the user: by `provider:subject`, `github:<login>`, e-mail address, or an
+ * `@domain` entry matching their e-mail's domain. Only verified e-mails reach a SignedInUser.
+ */
+export function listNames(list: string[], user: SignedInUser): boolean {
+  const handles = userHandles(user);
+  const domain = user.email ? `@${user.email.toLowerCase().split("@").pop()}` : undefined;
+  return list.some((entry) => handles.includes(entry) || (domain !== undefined && entry === domain));
+}
+
+/** The Caller a signed-in user is inside the server: keyed pseudonym, display name, admin from ADMIN_USERS. */
+export async function callerOfUser(user: SignedInUser, config: Pick<Config, "signingKey" | "signIn">): Promise<Caller> {
+  return {
+    id: await keyedPseudonym(`user\n${user.provider}\n${user.subject}`, config.signingKey),
+    name: user.name,
+    admin: listNames(config.signIn.adminUsers, user),
+  };
+}
+
+/** The Caller behind validated OAuth props; throws on props this server never wrote (a bug, not user input). */
+export async function callerOfProps(props: unknown, config: Pick<Config, "signingKey" | "signIn">): Promise<Caller> {
+  const parsed = AuthProps.parse(props);
+  return parsed.via === "team-token" ? parsed.caller : callerOfUser(parsed.user, config);
+}
