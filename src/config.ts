@@ -71,7 +71,7 @@ const wholeSeconds = (fallback: number, min: number) =>
       return parsed;
     });
 
-/** Lower-cased entries: `provider:subject` (e.g. `github:octocat`, `team:alice`) or e-mail addresses. */
+/** Lower-cased entries: `provider:subject` (e.g. `oidc:248289761001`, `team:alice`) or e-mail addresses. */
 const userList = csv.transform((values) => values.map((value) => value.toLowerCase()));
 
 const EnvSchema = z.object({
@@ -107,8 +107,6 @@ const EnvSchema = z.object({
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_NAME: z.string().min(1).max(40).optional(),
-  GITHUB_CLIENT_ID: z.string().min(1).optional(),
-  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
   CLOCK_DATE: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date such as 2026-11-25 (local and test runs only)")
@@ -131,12 +129,11 @@ export interface SignInConfig {
   secret?: string;
   /** Users with admin rights: `provider:subject` or e-mail addresses, lower-cased. */
   adminUsers: string[];
-  /** Who may sign in through an upstream provider: `provider:subject`, `github:<login>`, e-mail addresses or `@domain`. */
+  /** Who may sign in through an upstream provider: `provider:subject`, e-mail addresses or `@domain`. */
   allowedUsers: string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   oidc?: OidcSettings;
-  github?: { clientId: string; clientSecret: string };
 }
 
 export interface Config {
@@ -249,7 +246,7 @@ function defaultModelProblem(name: string, id: string | undefined, check: (id: s
 
 /** Whether anyone can sign in through OAuth: a sign-in secret or an upstream provider (team tokens count elsewhere). */
 export function hasSignInMethod(signIn: SignInConfig): boolean {
-  return signIn.secret !== undefined || signIn.oidc !== undefined || signIn.github !== undefined;
+  return signIn.secret !== undefined || signIn.oidc !== undefined;
 }
 
 type Vars = z.output<typeof EnvSchema>;
@@ -263,16 +260,12 @@ function signInConfig(vars: Vars, local: boolean): SignInConfig | string[] {
       "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three to sign in through an OpenID Connect provider, or none",
     );
   }
-  if (Boolean(vars.GITHUB_CLIENT_ID) !== Boolean(vars.GITHUB_CLIENT_SECRET)) {
-    problems.push("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set both to sign in with GitHub, or neither");
-  }
   if (vars.OIDC_ISSUER && !local && new URL(vars.OIDC_ISSUER).protocol !== "https:") {
     problems.push("OIDC_ISSUER: must be an https URL on a deployed server");
   }
-  const upstream = Boolean(vars.OIDC_ISSUER || vars.GITHUB_CLIENT_ID);
-  if (upstream && vars.ALLOWED_USERS.length === 0) {
+  if (vars.OIDC_ISSUER && vars.ALLOWED_USERS.length === 0) {
     problems.push(
-      "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains, github:<login> or provider:subject",
+      "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains or provider:subject",
     );
   }
   if (problems.length > 0) return problems;
@@ -290,10 +283,6 @@ function signInConfig(vars: Vars, local: boolean): SignInConfig | string[] {
             clientSecret: vars.OIDC_CLIENT_SECRET,
             name: vars.OIDC_NAME ?? new URL(vars.OIDC_ISSUER).hostname,
           }
-        : undefined,
-    github:
-      vars.GITHUB_CLIENT_ID && vars.GITHUB_CLIENT_SECRET
-        ? { clientId: vars.GITHUB_CLIENT_ID, clientSecret: vars.GITHUB_CLIENT_SECRET }
         : undefined,
   };
 }

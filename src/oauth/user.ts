@@ -10,13 +10,13 @@ import { keyedPseudonym } from "../http/signing";
  * every token the user is issued.
  */
 export const SignedInUser = z.object({
-  /** `team` (the built-in sign-in page), `github`, or `oidc`. */
-  provider: z.enum(["team", "github", "oidc"]),
-  /** Stable id at that provider: a normalised name for `team`, the numeric id for GitHub, `sub` for OIDC. */
+  /** `team` (the built-in sign-in page) or `oidc` (an OpenID Connect provider). */
+  provider: z.enum(["team", "oidc"]),
+  /** Stable id at that provider: a normalised name for `team`, `sub` for OIDC. */
   subject: z.string().min(1).max(256),
   name: z.string().min(1).max(256),
   email: z.string().max(320).nullable(),
-  /** GitHub login, kept for the allow-list and admin list (`github:<login>`). */
+  /** A login name where the provider has one (`provider:<login>` in the lists). */
   login: z.string().max(100).nullable(),
 });
 export type SignedInUser = z.infer<typeof SignedInUser>;
@@ -40,7 +40,7 @@ export function userHandles(user: SignedInUser): string[] {
 }
 
 /**
- * Whether `list` names the user: by `provider:subject`, `github:<login>`, e-mail address, or an
+ * Whether `list` names the user: by `provider:subject`, `provider:<login>`, e-mail address, or an
  * `@domain` entry matching their e-mail's domain. Only verified e-mails reach a SignedInUser.
  */
 export function listNames(list: string[], user: SignedInUser): boolean {
