@@ -110,7 +110,9 @@ export async function oidcUser(
     ),
   );
   if (!answer.success) throw new UpstreamSignInError("The sign-in provider returned no id_token.");
-  const claims = await verifyIdToken(answer.data.id_token, discovery, settings, data.nonce, nowSeconds);
+  const jwks = Jwks.safeParse(await fetchJson(discovery.jwks_uri, {}, "key set"));
+  if (!jwks.success) throw new UpstreamSignInError("The sign-in provider's key set is malformed.");
+  const claims = await verifyIdToken(answer.data.id_token, jwks.data.keys, settings, data.nonce, nowSeconds);
   const email = claims.email && claims.email_verified === true ? claims.email : null;
   return {
     provider: "oidc",
@@ -122,7 +124,7 @@ export async function oidcUser(
 }
 
 const Header = z.object({ alg: z.enum(["RS256", "ES256"]), kid: z.string().optional() });
-const Claims = z.object({
+export const Claims = z.object({
   iss: z.string(),
   sub: z.string().min(1).max(256),
   aud: z.union([z.string(), z.array(z.string())]),
@@ -135,7 +137,7 @@ const Claims = z.object({
   email: z.string().max(320).optional(),
   email_verified: z.boolean().optional(),
 });
-type Claims = z.infer<typeof Claims>;
+export type Claims = z.infer<typeof Claims>;
 
 const Jwk = z.looseObject({ kty: z.string(), kid: z.string().optional(), alg: z.string().optional(), use: z.string().optional() });
 const Jwks = z.object({ keys: z.array(Jwk) });
@@ -158,8 +160,8 @@ const ALGORITHMS = {
 /** Checks signature (JWKS), issuer, audience, expiry and nonce; returns the claims only when all hold. */
 export async function verifyIdToken(
   token: string,
-  discovery: Discovery,
-  settings: OidcSettings,
+  keys: JsonWebKey[],
+  settings: Pick<OidcSettings, "issuer" | "clientId">,
   nonce: string,
   nowSeconds: number,
 ): Promise<Claims> {
@@ -171,9 +173,7 @@ export async function verifyIdToken(
     throw new UpstreamSignInError("The sign-in provider's id_token is malformed.");
   }
   const algorithm = ALGORITHMS[header.data.alg];
-  const jwks = Jwks.safeParse(await fetchJson(discovery.jwks_uri, {}, "key set"));
-  if (!jwks.success) throw new UpstreamSignInError("The sign-in provider's key set is malformed.");
-  const candidates = jwks.data.keys.filter(
+  const candidates = (keys as z.infer<typeof Jwk>[]).filter(
     (key) => key.kty === algorithm.kty && (header.data.kid === undefined || key.kid === header.data.kid) && key.use !== "enc",
   );
   const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
