@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { readConfig } from "../../src/config";
 import { tokenPseudonym } from "../../src/http/signing";
 import { MAX_FAILURES_PER_ADDRESS } from "../../src/oauth/attempts";
+import { verifyIdToken } from "../../src/oauth/oidc";
 import { callerOfProps, callerOfUser, type SignedInUser } from "../../src/oauth/user";
 import { BASE, call, connect, connectModern, SECOND_TOKEN, structured, TOKEN, worker } from "../support/mcp";
 import { workerWith } from "../support/worker-with";
@@ -446,5 +447,95 @@ describe("sign-in configuration", () => {
     expect(problemsOf({ OIDC_ISSUER: "https://idp.example", OIDC_CLIENT_ID: "id", OIDC_CLIENT_SECRET: "secret" })).toEqual([
       "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains or provider:subject",
     ]);
+  });
+});
+
+describe("Client ID Metadata Documents", () => {
+  it("takes an https client_id as the client, shows its domain, and signs in with its redirect URI", async () => {
+    const clientId = "https://connector.example/oauth/client.json";
+    const redirectUri = "https://connector.example/oauth/callback";
+    const document = {
+      client_id: clientId,
+      client_name: "Hosted Connector",
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: "none",
+    };
+    const realFetch = globalThis.fetch;
+    const fetched: string[] = [];
+    // The library fetches the document with the global fetch; answer it here, as the client's site would.
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url !== clientId) return realFetch(input, init);
+      fetched.push(url);
+      return Response.json(document);
+    });
+    try {
+      const jar = new CookieJar();
+      const { verifier, challenge } = await pkce();
+      const url = authorizeUrl(BASE, { clientId, challenge, redirectUri });
+      const page = await browse(worker, url, jar);
+      const html = await page.text();
+      expect(html).toContain("<strong>Hosted Connector</strong> (published by <strong>connector.example</strong>)");
+      // Fetched from the client's own URL (once per lookup: parsing, then describing the request).
+      expect([...new Set(fetched)]).toEqual([clientId]);
+      const answer = await submit(worker, url, jar, { handle: handleOf(html), action: "approve", token: TOKEN, name: "Cimd User" });
+      const code = redirectParams(answer).get("code")!;
+      const exchanged = await exchangeCode(worker, BASE, { code, verifier, clientId, redirectUri });
+      expect(exchanged.status).toBe(200);
+      // A redirect URI the document does not list is refused on the page.
+      const other = await browse(
+        worker,
+        authorizeUrl(BASE, { clientId, challenge, redirectUri: "https://connector.example/elsewhere" }),
+        new CookieJar(),
+      );
+      expect(other.status).toBe(400);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe("id_token checks", () => {
+  const settings = { issuer: "https://idp.example", clientId: "client-1" };
+  const now = 2_000_000_000;
+  const b64 = (value: unknown) => btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const claims = { iss: settings.issuer, sub: "u1", aud: "client-1", iat: now, exp: now + 300, nonce: "n1" };
+
+  async function signed(payload: Record<string, unknown>, header: Record<string, unknown> = { alg: "ES256", kid: "k1" }) {
+    const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const input = `${b64(header)}.${b64(payload)}`;
+    const signature = new Uint8Array(
+      await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, new TextEncoder().encode(input)),
+    );
+    let binary = "";
+    for (const byte of signature) binary += String.fromCharCode(byte);
+    const jwk = { ...((await crypto.subtle.exportKey("jwk", pair.publicKey)) as JsonWebKey), kid: "k1" };
+    return { token: `${input}.${btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`, jwk };
+  }
+
+  it("accepts a valid ES256 token and refuses unsigned, malformed, foreign and mismatched ones", async () => {
+    const good = await signed(claims);
+    await expect(verifyIdToken(good.token, [good.jwk], settings, "n1", now)).resolves.toMatchObject({ sub: "u1" });
+    const unsigned = `${b64({ alg: "none" })}.${b64(claims)}.`;
+    await expect(verifyIdToken(unsigned, [good.jwk], settings, "n1", now)).rejects.toThrow("The sign-in provider's id_token is malformed.");
+    await expect(verifyIdToken("not-a-jwt", [good.jwk], settings, "n1", now)).rejects.toThrow(
+      "The sign-in provider's id_token is malformed.",
+    );
+    const other = await signed(claims);
+    await expect(verifyIdToken(other.token, [good.jwk], settings, "n1", now)).rejects.toThrow(
+      "The sign-in provider's id_token signature does not verify.",
+    );
+    const foreignIssuer = await signed({ ...claims, iss: "https://evil.example" });
+    await expect(verifyIdToken(foreignIssuer.token, [foreignIssuer.jwk], settings, "n1", now)).rejects.toThrow(
+      "The id_token was issued by another provider.",
+    );
+    const twoAudiences = await signed({ ...claims, aud: ["client-1", "client-2"], azp: "client-2" });
+    await expect(verifyIdToken(twoAudiences.token, [twoAudiences.jwk], settings, "n1", now)).rejects.toThrow(
+      "The id_token was issued to another application.",
+    );
+    const future = await signed({ ...claims, iat: now + 3600, exp: now + 7200 });
+    await expect(verifyIdToken(future.token, [future.jwk], settings, "n1", now)).rejects.toThrow(
+      "The id_token was issued in the future. Check the clocks.",
+    );
   });
 });
