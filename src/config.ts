@@ -263,6 +263,11 @@ function signInConfig(vars: Vars, local: boolean): SignInConfig | string[] {
   if (vars.OIDC_ISSUER && !local && new URL(vars.OIDC_ISSUER).protocol !== "https:") {
     problems.push("OIDC_ISSUER: must be an https URL on a deployed server");
   }
+  for (const entry of vars.ADMIN_USERS.filter((value) => value.startsWith("team:"))) {
+    problems.push(
+      `ADMIN_USERS: "${entry}" cannot be an admin: the sign-in form trusts the name typed, so anyone with the team token could claim it; name an OIDC user (e-mail or oidc:<sub>) instead`,
+    );
+  }
   if (vars.OIDC_ISSUER && vars.ALLOWED_USERS.length === 0) {
     problems.push(
       "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains or provider:subject",

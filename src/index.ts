@@ -7,7 +7,7 @@ import { serveDownload } from "./http/downloads";
 import type { Caller } from "./identity";
 import { hostAllowed, originAllowed } from "./http/origin";
 import { checkSessionOwner } from "./http/session-owner";
-import { oauthProvider, resourceMetadataUrl, sseCaller } from "./oauth/provider";
+import { oauthProvider, resourceMetadataUrl, signInWithdrawn, sseCaller } from "./oauth/provider";
 import { serveSignIn } from "./oauth/sign-in";
 import { createServices } from "./services";
 import { isStatelessRequest, serveStateless } from "./stateless";
@@ -90,6 +90,7 @@ async function serveSignedIn(request: Request, env: Env, ctx: ExecutionContext, 
     return response.status === 401 || response.status === 403 ? withCors(request, response) : response;
   }
   const caller = await sseCaller(token, url.origin, env, config);
+  if (caller === "withdrawn") return withCors(request, signInWithdrawn(url.origin));
   if (!caller) return withCors(request, bearerRefusal(401, "invalid_token", INVALID_TOKEN, resourceMetadataUrl(url.origin)));
   return serveMcp(request, env, ctx, config, caller);
 }

@@ -120,6 +120,7 @@ export async function oidcUser(
     name: claims.name ?? claims.preferred_username ?? email ?? claims.sub,
     email,
     login: null,
+    credential: null,
   };
 }
 

@@ -1,6 +1,6 @@
 import { ExternalTokenError, OAuthProvider, getOAuthApi, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
 import { readConfig, type Config } from "../config";
-import { INVALID_TOKEN, teamTokenCaller } from "../http/auth";
+import { bearerRefusal, INVALID_TOKEN, teamTokenCaller } from "../http/auth";
 import type { Caller } from "../identity";
 import { AUTHORIZE_PATH, MCP_SCOPE, SCOPES_SUPPORTED } from "./sign-in";
 import { callerOfProps, type AuthProps } from "./user";
@@ -12,6 +12,14 @@ export const MCP_PATH = "/mcp";
 /** Where the MCP route's protected-resource metadata lives (RFC 9728: the well-known prefix before the path). */
 export function resourceMetadataUrl(origin: string): string {
   return `${origin}/.well-known/oauth-protected-resource${MCP_PATH}`;
+}
+
+export const SIGN_IN_WITHDRAWN =
+  "Your sign-in has ended: the team token you signed in with was withdrawn, or you are no longer on ALLOWED_USERS. Sign in again.";
+
+/** 401 for a valid token whose sign-in no longer holds, naming where to sign in again. */
+export function signInWithdrawn(origin: string): Response {
+  return bearerRefusal(401, "invalid_token", SIGN_IN_WITHDRAWN, resourceMetadataUrl(origin));
 }
 
 /** The /mcp route once the provider let the request through, with who sent it. */
@@ -30,6 +38,7 @@ function options(origin: string, config: Config, mcp: McpRoute, other: OtherRout
       [MCP_PATH]: {
         async fetch(request, env, ctx) {
           const caller = await callerOfProps((ctx as ExecutionContext & { props: unknown }).props, readConfig(env));
+          if (!caller) return signInWithdrawn(origin);
           return mcp(request, env, ctx, caller);
         },
       },
@@ -71,13 +80,14 @@ export function oauthProvider(origin: string, config: Config, mcp: McpRoute, oth
  * one of this server's OAuth tokens for `<origin>/mcp` (the same server, an older transport), or a
  * team token. Null when it is neither.
  */
-export async function sseCaller(token: string, origin: string, env: Env, config: Config): Promise<Caller | null> {
+export async function sseCaller(token: string, origin: string, env: Env, config: Config): Promise<Caller | null | "withdrawn"> {
   const helpers = getOAuthApi(options(origin, config, unreachable, unreachable), env);
   // Tokens this provider issues are `user:grant:secret`; anything else can only be a team token.
   if (token.split(":").length === 3) {
     const summary = await helpers.unwrapToken<unknown>(token);
     const audiences = summary ? [summary.audience ?? []].flat() : [];
-    return summary && audiences.includes(`${origin}${MCP_PATH}`) ? callerOfProps(summary.grant.props, config) : null;
+    if (!summary || !audiences.includes(`${origin}${MCP_PATH}`)) return null;
+    return (await callerOfProps(summary.grant.props, config)) ?? "withdrawn";
   }
   return teamTokenCaller(token, config);
 }

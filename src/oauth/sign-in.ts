@@ -7,12 +7,13 @@ import {
 } from "@cloudflare/workers-oauth-provider";
 import type { Config } from "../config";
 import { matchesAnyToken } from "../http/auth";
+import { limitBody } from "../http/body-limit";
 import { keyedPseudonym } from "../http/signing";
 import { recordFailure, tooManyFailures, ATTEMPT_WINDOW_SECONDS } from "./attempts";
 import { discover, oidcAuthorizeUrl, oidcUser, randomToken, UpstreamSignInError, type UpstreamData } from "./oidc";
 import { renderPage, renderProblem, type SignInOptions } from "./page";
 import { clearedSessionCookie, sessionCookie, sessionUser } from "./session";
-import { callerOfUser, listNames, type AuthProps, type SignedInUser } from "./user";
+import { callerOfUser, credentialHash, stillSignedIn, type AuthProps, type SignedInUser } from "./user";
 
 export const AUTHORIZE_PATH = "/authorize";
 export const CALLBACK_PATH = "/oauth/callback";
@@ -66,11 +67,10 @@ async function remembering(config: Config, user: SignedInUser) {
   };
 }
 
-/** Whether a user remembered on this browser may still sign in (the allow-list or team sign-in may have changed). */
-function stillAllowed(user: SignedInUser, config: Config): boolean {
-  if (user.provider === "team") return signInOptions(config).team;
-  if (user.provider === "oidc") return config.signIn.oidc !== undefined && listNames(config.signIn.allowedUsers, user);
-  return false;
+/** The user this browser remembers, while that sign-in still holds (its token configured, still on the allow-list). */
+async function rememberedUser(request: Request, config: Config): Promise<SignedInUser | undefined> {
+  const found = await sessionUser(request, config.signingKey, nowSeconds(config));
+  return found && (await stillSignedIn(found, config)) ? found : undefined;
 }
 
 /** Errors from parsing a request: back to the client when its redirect URI is trusted, else shown here. */
@@ -147,8 +147,7 @@ async function authorizePage(request: Request, oauth: OAuthHelpers, config: Conf
   } catch (error) {
     return refusedRequest(error);
   }
-  const found = await sessionUser(request, config.signingKey, nowSeconds(config));
-  const user = found && stillAllowed(found, config) ? found : undefined;
+  const user = await rememberedUser(request, config);
   if (user && (await oauth.isConsentRemembered(request, authRequest, await remembering(config, user)))) {
     return complete(oauth, authRequest, grantedScopes(authRequest), user, config, new Headers());
   }
@@ -161,19 +160,19 @@ function formText(form: FormData, name: string): string {
 }
 
 /** The user the team form names, or why not. Subject: the name, normalised, so it is the same on every device. */
-function teamUser(name: string): SignedInUser | string {
+function teamUser(name: string, credential: string): SignedInUser | string {
   const display = name.trim().replace(/\s+/g, " ");
   if (display.length === 0) return "name: enter your name, so your work is yours on every device.";
   // Control characters would garble logs and pages; they never belong in a name.
   if (display.length > MAX_NAME_LENGTH || /\p{Cc}/u.test(display)) return `name: use at most ${MAX_NAME_LENGTH} printable characters.`;
-  return { provider: "team", subject: display.toLowerCase(), name: display, email: null, login: null };
+  return { provider: "team", subject: display.toLowerCase(), name: display, email: null, login: null, credential };
 }
 
 /** POST /authorize: the form's answer. */
 async function authorizeAnswer(request: Request, oauth: OAuthHelpers, config: Config, env: Env): Promise<Response> {
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_FORM_BYTES) {
-    return problem(413, "The form is too large", "A sign-in form is a few short fields.");
-  }
+  const limited = await limitBody(request, MAX_FORM_BYTES);
+  if (limited instanceof Response) return problem(413, "The form is too large", "A sign-in form is a few short fields.");
+  request = limited;
   let authRequest: AuthRequest;
   try {
     authRequest = await oauth.parseAuthRequest(request);
@@ -194,8 +193,7 @@ async function authorizeAnswer(request: Request, oauth: OAuthHelpers, config: Co
       const denied = await oauth.denyConsent(request, handle);
       return new Response(null, { status: 302, headers: denied.headers });
     }
-    const found = await sessionUser(request, config.signingKey, nowSeconds(config));
-    const signedIn = found && stillAllowed(found, config) ? found : undefined;
+    const signedIn = await rememberedUser(request, config);
     if (action === "switch") {
       const headers = new Headers({ "set-cookie": clearedSessionCookie() });
       return showPage(oauth, authRequest, config, { handle, headers });
@@ -243,10 +241,11 @@ async function teamSignIn(
       new Headers({ "retry-after": String(ATTEMPT_WINDOW_SECONDS) }),
     );
   }
-  const user = teamUser(name);
+  const token = formText(form, "token");
+  const user = teamUser(name, await credentialHash(token, config.signingKey));
   if (typeof user === "string") return again(400, user);
   const accepted = [...config.authTokens, ...(config.signIn.secret ? [config.signIn.secret] : [])];
-  if (!(await matchesAnyToken(formText(form, "token"), accepted))) {
+  if (!(await matchesAnyToken(token, accepted))) {
     await recordFailure(env.OAUTH_KV, request, authRequest.clientId);
     return again(401, "token: this is not the team's access token. Ask whoever runs this server for it.");
   }
@@ -289,7 +288,7 @@ async function upstreamCallback(request: Request, oauth: OAuthHelpers, config: C
     if (error instanceof UpstreamSignInError) return problem(502, "Sign-in failed", error.message, resumed.headers);
     throw error;
   }
-  if (!listNames(config.signIn.allowedUsers, user)) {
+  if (!(await stillSignedIn(user, config))) {
     const who = user.email ?? `${user.provider}:${user.subject}`;
     return problem(
       403,

@@ -18,6 +18,11 @@ export const SignedInUser = z.object({
   email: z.string().max(320).nullable(),
   /** A login name where the provider has one (`provider:<login>` in the lists). */
   login: z.string().max(100).nullable(),
+  /**
+   * For `team`: the keyed hash of the team token or sign-in secret typed on the page, so that
+   * withdrawing it (from MCP_AUTH_TOKENS, or a new SIGN_IN_SECRET) ends these sign-ins too.
+   */
+  credential: z.string().max(64).nullable(),
 });
 export type SignedInUser = z.infer<typeof SignedInUser>;
 
@@ -49,17 +54,43 @@ export function listNames(list: string[], user: SignedInUser): boolean {
   return list.some((entry) => handles.includes(entry) || (domain !== undefined && entry === domain));
 }
 
-/** The Caller a signed-in user is inside the server: keyed pseudonym, display name, admin from ADMIN_USERS. */
+/**
+ * The Caller a signed-in user is inside the server: keyed pseudonym, display name, and admin
+ * rights from ADMIN_USERS, for identities a provider proved only. The team form trusts the
+ * name typed, so a `team` user is never an admin (anyone with the team token could type it).
+ */
 export async function callerOfUser(user: SignedInUser, config: Pick<Config, "signingKey" | "signIn">): Promise<Caller> {
   return {
     id: await keyedPseudonym(`user\n${user.provider}\n${user.subject}`, config.signingKey),
     name: user.name,
-    admin: listNames(config.signIn.adminUsers, user),
+    admin: user.provider !== "team" && listNames(config.signIn.adminUsers, user),
   };
 }
 
-/** The Caller behind validated OAuth props; throws on props this server never wrote (a bug, not user input). */
-export async function callerOfProps(props: unknown, config: Pick<Config, "signingKey" | "signIn">): Promise<Caller> {
+/** The keyed hash a team sign-in records of the token or secret typed (never the secret itself). */
+export function credentialHash(secret: string, signingKey: string): Promise<string> {
+  return keyedPseudonym(`sign-in credential\n${secret}`, signingKey);
+}
+
+type SignInSettings = Pick<Config, "signingKey" | "signIn" | "authTokens">;
+
+/**
+ * Whether a sign-in still holds under today's configuration: a team user's token or secret is
+ * still configured; an OIDC user is still on ALLOWED_USERS with OIDC still set up.
+ */
+export async function stillSignedIn(user: SignedInUser, config: SignInSettings): Promise<boolean> {
+  if (user.provider === "oidc") return config.signIn.oidc !== undefined && listNames(config.signIn.allowedUsers, user);
+  const accepted = [...config.authTokens, ...(config.signIn.secret ? [config.signIn.secret] : [])];
+  const hashes = await Promise.all(accepted.map((secret) => credentialHash(secret, config.signingKey)));
+  return user.credential !== null && hashes.includes(user.credential);
+}
+
+/**
+ * The Caller behind validated OAuth props, or null when the sign-in they record has been
+ * withdrawn. Throws on props this server never wrote (a bug, not user input).
+ */
+export async function callerOfProps(props: unknown, config: SignInSettings): Promise<Caller | null> {
   const parsed = AuthProps.parse(props);
-  return parsed.via === "team-token" ? parsed.caller : callerOfUser(parsed.user, config);
+  if (parsed.via === "team-token") return parsed.caller;
+  return (await stillSignedIn(parsed.user, config)) ? callerOfUser(parsed.user, config) : null;
 }

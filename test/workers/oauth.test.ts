@@ -5,6 +5,7 @@ import { readConfig } from "../../src/config";
 import { tokenPseudonym } from "../../src/http/signing";
 import { MAX_FAILURES_PER_ADDRESS } from "../../src/oauth/attempts";
 import { verifyIdToken } from "../../src/oauth/oidc";
+import { SIGN_IN_WITHDRAWN } from "../../src/oauth/provider";
 import { callerOfProps, callerOfUser, type SignedInUser } from "../../src/oauth/user";
 import { BASE, call, connect, connectModern, SECOND_TOKEN, structured, TOKEN, worker } from "../support/mcp";
 import { workerWith } from "../support/worker-with";
@@ -369,7 +370,7 @@ describe("tokens", () => {
 
 describe("who the caller is", () => {
   const config = readConfig(env);
-  const ada: SignedInUser = { provider: "team", subject: "ada lovelace", name: "Ada Lovelace", email: null, login: null };
+  const ada: SignedInUser = { provider: "team", subject: "ada lovelace", name: "Ada Lovelace", email: null, login: null, credential: null };
 
   it("derives a signed-in user's pseudonym from provider and subject, and a team token's as before", async () => {
     const caller = await callerOfUser(ada, config);
@@ -380,12 +381,31 @@ describe("who the caller is", () => {
     expect(await callerOfProps({ via: "team-token", caller: teamCaller }, config)).toEqual(teamCaller);
   });
 
-  it("makes ADMIN_USERS admins by provider:subject or e-mail", async () => {
-    const admins = { ...config, signIn: { ...config.signIn, adminUsers: ["team:ada lovelace", "ops@example.com"] } };
-    expect((await callerOfUser(ada, admins)).admin).toBe(true);
-    expect((await callerOfUser({ ...ada, subject: "bob", name: "Bob" }, admins)).admin).toBe(false);
-    const oidcUser: SignedInUser = { provider: "oidc", subject: "u-1", name: "Ops", email: "OPS@example.com", login: null };
+  it("makes ADMIN_USERS admins by oidc:<sub> or verified e-mail, never a name typed on the team form", async () => {
+    const admins = { ...config, signIn: { ...config.signIn, adminUsers: ["oidc:u-2", "ops@example.com", "team:ada lovelace"] } };
+    const oidcUser: SignedInUser = {
+      provider: "oidc",
+      subject: "u-1",
+      name: "Ops",
+      email: "OPS@example.com",
+      login: null,
+      credential: null,
+    };
     expect((await callerOfUser(oidcUser, admins)).admin).toBe(true);
+    expect((await callerOfUser({ ...oidcUser, subject: "u-2", email: null }, admins)).admin).toBe(true);
+    expect((await callerOfUser({ ...oidcUser, subject: "u-3", email: "dev@example.com" }, admins)).admin).toBe(false);
+    expect((await callerOfUser(ada, admins)).admin).toBe(false);
+  });
+
+  it("ends a team sign-in when the token or secret typed is withdrawn", async () => {
+    const first = workerWith({ SIGN_IN_SECRET: "first-sign-in-secret-0123" });
+    const { tokens } = await signInWithTeamToken(first, BASE, { teamToken: "first-sign-in-secret-0123", name: "Temp" });
+    expect((await first(`${BASE}/mcp`, initRequest(tokens.access_token))).status).toBe(200);
+    const rotated = workerWith({ SIGN_IN_SECRET: "second-sign-in-secret-0123" });
+    const refused = await rotated(`${BASE}/mcp`, initRequest(tokens.access_token));
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ error: "invalid_token", error_description: SIGN_IN_WITHDRAWN });
+    expect(refused.headers.get("www-authenticate")).toContain(`resource_metadata="${METADATA}"`);
   });
 
   it("binds a session to its user: the same person from another client joins it, a team token does not", async () => {
@@ -421,12 +441,12 @@ describe("sign-in configuration", () => {
       ...baseEnv,
       OAUTH_ACCESS_TOKEN_TTL_SECONDS: "600",
       OAUTH_REFRESH_TOKEN_TTL_SECONDS: "86400",
-      ADMIN_USERS: "team:Ada, Ops@Example.com",
+      ADMIN_USERS: "oidc:Ada, Ops@Example.com",
     } as Env);
     expect(config.signIn).toMatchObject({
       accessTokenTtlSeconds: 600,
       refreshTokenTtlSeconds: 86400,
-      adminUsers: ["team:ada", "ops@example.com"],
+      adminUsers: ["oidc:ada", "ops@example.com"],
     });
     expect(readConfig(baseEnv).signIn).toMatchObject({ accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 2_592_000 });
   });
@@ -437,6 +457,9 @@ describe("sign-in configuration", () => {
     ]);
     expect(problemsOf({ OAUTH_REFRESH_TOKEN_TTL_SECONDS: "1.5e3x" })).toEqual([
       'OAUTH_REFRESH_TOKEN_TTL_SECONDS: must be a whole number of seconds, at least 60, got "1.5e3x"',
+    ]);
+    expect(problemsOf({ ADMIN_USERS: "ops@example.com,team:Ada" })).toEqual([
+      'ADMIN_USERS: "team:ada" cannot be an admin: the sign-in form trusts the name typed, so anyone with the team token could claim it; name an OIDC user (e-mail or oidc:<sub>) instead',
     ]);
     expect(problemsOf({ SIGN_IN_SECRET: "short" })).toEqual([
       "SIGN_IN_SECRET: must be at least 16 characters (generate one with `openssl rand -hex 32`)",
