@@ -107,6 +107,14 @@ const EnvSchema = z.object({
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_NAME: z.string().min(1).max(40).optional(),
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  GITHUB_URL: z
+    .url({ protocol: /^https?$/, error: "must be GitHub's web URL, e.g. https://github.com (or your GitHub Enterprise Server)" })
+    .optional(),
+  GITHUB_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be GitHub's API URL, e.g. https://api.github.com (or https://<ghes>/api/v3)" })
+    .optional(),
   CLOCK_DATE: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date such as 2026-11-25 (local and test runs only)")
@@ -129,11 +137,22 @@ export interface SignInConfig {
   secret?: string;
   /** Users with admin rights: `provider:subject` or e-mail addresses, lower-cased. */
   adminUsers: string[];
-  /** Who may sign in through an upstream provider: `provider:subject`, e-mail addresses or `@domain`. */
+  /** Who may sign in through an upstream provider: `provider:subject`, `github:<login>`, `github-org:<org>`, e-mail addresses or `@domain`. */
   allowedUsers: string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   oidc?: OidcSettings;
+  github?: GithubSettings;
+}
+
+/** A GitHub OAuth app (github.com, or a GitHub Enterprise Server at other URLs). */
+export interface GithubSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Web URL (authorize, access token), no trailing slash. */
+  webUrl: string;
+  /** REST API URL, no trailing slash. */
+  apiUrl: string;
 }
 
 export interface Config {
@@ -246,7 +265,7 @@ function defaultModelProblem(name: string, id: string | undefined, check: (id: s
 
 /** Whether anyone can sign in through OAuth: a sign-in secret or an upstream provider (team tokens count elsewhere). */
 export function hasSignInMethod(signIn: SignInConfig): boolean {
-  return signIn.secret !== undefined || signIn.oidc !== undefined;
+  return signIn.secret !== undefined || signIn.oidc !== undefined || signIn.github !== undefined;
 }
 
 type Vars = z.output<typeof EnvSchema>;
@@ -260,17 +279,21 @@ function signInConfig(vars: Vars, local: boolean): SignInConfig | string[] {
       "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three to sign in through an OpenID Connect provider, or none",
     );
   }
-  if (vars.OIDC_ISSUER && !local && new URL(vars.OIDC_ISSUER).protocol !== "https:") {
-    problems.push("OIDC_ISSUER: must be an https URL on a deployed server");
+  if (Boolean(vars.GITHUB_CLIENT_ID) !== Boolean(vars.GITHUB_CLIENT_SECRET)) {
+    problems.push("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set both to sign in with GitHub, or neither");
+  }
+  for (const name of ["OIDC_ISSUER", "GITHUB_URL", "GITHUB_API_URL"] as const) {
+    const value = vars[name];
+    if (value && !local && new URL(value).protocol !== "https:") problems.push(`${name}: must be an https URL on a deployed server`);
   }
   for (const entry of vars.ADMIN_USERS.filter((value) => value.startsWith("team:"))) {
     problems.push(
-      `ADMIN_USERS: "${entry}" cannot be an admin: the sign-in form trusts the name typed, so anyone with the team token could claim it; name an OIDC user (e-mail or oidc:<sub>) instead`,
+      `ADMIN_USERS: "${entry}" cannot be an admin: the sign-in form trusts the name typed, so anyone with the team token could claim it; name a GitHub or OIDC user (github:<login>, e-mail or oidc:<sub>) instead`,
     );
   }
-  if (vars.OIDC_ISSUER && vars.ALLOWED_USERS.length === 0) {
+  if ((vars.OIDC_ISSUER || vars.GITHUB_CLIENT_ID) && vars.ALLOWED_USERS.length === 0) {
     problems.push(
-      "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains or provider:subject",
+      "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains, github:<login>, github-org:<org> or provider:subject",
     );
   }
   if (problems.length > 0) return problems;
@@ -287,6 +310,15 @@ function signInConfig(vars: Vars, local: boolean): SignInConfig | string[] {
             clientId: vars.OIDC_CLIENT_ID,
             clientSecret: vars.OIDC_CLIENT_SECRET,
             name: vars.OIDC_NAME ?? new URL(vars.OIDC_ISSUER).hostname,
+          }
+        : undefined,
+    github:
+      vars.GITHUB_CLIENT_ID && vars.GITHUB_CLIENT_SECRET
+        ? {
+            clientId: vars.GITHUB_CLIENT_ID,
+            clientSecret: vars.GITHUB_CLIENT_SECRET,
+            webUrl: (vars.GITHUB_URL ?? "https://github.com").replace(/\/+$/, ""),
+            apiUrl: (vars.GITHUB_API_URL ?? "https://api.github.com").replace(/\/+$/, ""),
           }
         : undefined,
   };

@@ -65,7 +65,7 @@ export async function s256(verifier: string): Promise<string> {
 
 /** What the callback needs back from the redirect: kept encrypted by the OAuth library's upstream helpers. */
 export interface UpstreamData {
-  method: "oidc";
+  method: "oidc" | "github";
   verifier: string;
   nonce: string;
 }
@@ -121,6 +121,7 @@ export async function oidcUser(
     email,
     login: null,
     credential: null,
+    groups: [],
   };
 }
 

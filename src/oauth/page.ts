@@ -17,7 +17,7 @@ export interface SignInOptions {
   /** The built-in form: a team access token (or the sign-in secret) and a name. */
   team: boolean;
   /** Upstream providers, by form value and button label. */
-  upstream: { method: "oidc"; label: string }[];
+  upstream: { method: "oidc" | "github"; label: string }[];
 }
 
 export interface PageState {

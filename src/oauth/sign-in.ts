@@ -10,6 +10,7 @@ import { matchesAnyToken } from "../http/auth";
 import { limitBody } from "../http/body-limit";
 import { keyedPseudonym } from "../http/signing";
 import { recordFailure, tooManyFailures, ATTEMPT_WINDOW_SECONDS } from "./attempts";
+import { githubAuthorizeUrl, githubUser } from "./github";
 import { discover, oidcAuthorizeUrl, oidcUser, randomToken, UpstreamSignInError, type UpstreamData } from "./oidc";
 import { renderPage, renderProblem, type SignInOptions } from "./page";
 import { clearedSessionCookie, sessionCookie, sessionUser } from "./session";
@@ -50,6 +51,7 @@ function problem(status: number, title: string, message: string, headers?: Heade
 /** What the page offers, from the configuration. */
 function signInOptions(config: Config): SignInOptions {
   const upstream: SignInOptions["upstream"] = [];
+  if (config.signIn.github) upstream.push({ method: "github", label: "Sign in with GitHub" });
   if (config.signIn.oidc) upstream.push({ method: "oidc", label: `Sign in with ${config.signIn.oidc.name}` });
   return { team: config.authTokens.length > 0 || config.signIn.secret !== undefined, upstream };
 }
@@ -165,7 +167,7 @@ function teamUser(name: string, credential: string): SignedInUser | string {
   if (display.length === 0) return "name: enter your name, so your work is yours on every device.";
   // Control characters would garble logs and pages; they never belong in a name.
   if (display.length > MAX_NAME_LENGTH || /\p{Cc}/u.test(display)) return `name: use at most ${MAX_NAME_LENGTH} printable characters.`;
-  return { provider: "team", subject: display.toLowerCase(), name: display, email: null, login: null, credential };
+  return { provider: "team", subject: display.toLowerCase(), name: display, email: null, login: null, credential, groups: [] };
 }
 
 /** POST /authorize: the form's answer. */
@@ -206,6 +208,14 @@ async function authorizeAnswer(request: Request, oauth: OAuthHelpers, config: Co
       const upstream = await oauth.beginUpstream(approved.request, { data, headers: approved.headers });
       const callback = new URL(CALLBACK_PATH, request.url).toString();
       return redirect(await oidcAuthorizeUrl(discovery, settings, callback, upstream.state, data), upstream.headers);
+    }
+    if (action === "github" && config.signIn.github) {
+      const approved = await oauth.approveConsent(request, handle, { scope });
+      const data: UpstreamData = { method: "github", verifier: randomToken(), nonce: randomToken() };
+      const upstream = await oauth.beginUpstream(approved.request, { data, headers: approved.headers });
+      const callback = new URL(CALLBACK_PATH, request.url).toString();
+      const to = await githubAuthorizeUrl(config.signIn.github, config.signIn.allowedUsers, callback, upstream.state, data);
+      return redirect(to, upstream.headers);
     }
     if (action !== "approve")
       return showPage(oauth, authRequest, config, { handle, user: signedIn, status: 400, error: "Choose Allow or Deny." });
@@ -272,24 +282,23 @@ async function upstreamCallback(request: Request, oauth: OAuthHelpers, config: C
       resumed.headers,
     );
   }
-  const settings = config.signIn.oidc;
-  if (resumed.data.method !== "oidc" || !settings) return problem(400, "Sign-in failed", "This sign-in method is no longer configured.");
+  const callback = new URL(CALLBACK_PATH, request.url).toString();
+  const { oidc, github } = config.signIn;
   let user: SignedInUser;
   try {
-    user = await oidcUser(
-      await discover(settings),
-      settings,
-      code,
-      new URL(CALLBACK_PATH, request.url).toString(),
-      resumed.data,
-      nowSeconds(config),
-    );
+    if (resumed.data.method === "oidc" && oidc) {
+      user = await oidcUser(await discover(oidc), oidc, code, callback, resumed.data, nowSeconds(config));
+    } else if (resumed.data.method === "github" && github) {
+      user = await githubUser(github, config.signIn.allowedUsers, code, callback, resumed.data);
+    } else {
+      return problem(400, "Sign-in failed", "This sign-in method is no longer configured.", resumed.headers);
+    }
   } catch (error) {
     if (error instanceof UpstreamSignInError) return problem(502, "Sign-in failed", error.message, resumed.headers);
     throw error;
   }
   if (!(await stillSignedIn(user, config))) {
-    const who = user.email ?? `${user.provider}:${user.subject}`;
+    const who = user.email ?? `${user.provider}:${user.login ?? user.subject}`;
     return problem(
       403,
       "Not allowed",

@@ -10,9 +10,9 @@ import { keyedPseudonym } from "../http/signing";
  * every token the user is issued.
  */
 export const SignedInUser = z.object({
-  /** `team` (the built-in sign-in page) or `oidc` (an OpenID Connect provider). */
-  provider: z.enum(["team", "oidc"]),
-  /** Stable id at that provider: a normalised name for `team`, `sub` for OIDC. */
+  /** `team` (the built-in sign-in page), `github`, or `oidc` (an OpenID Connect provider). */
+  provider: z.enum(["team", "github", "oidc"]),
+  /** Stable id at that provider: a normalised name for `team`, the numeric user id for GitHub, `sub` for OIDC. */
   subject: z.string().min(1).max(256),
   name: z.string().min(1).max(256),
   email: z.string().max(320).nullable(),
@@ -23,6 +23,8 @@ export const SignedInUser = z.object({
    * withdrawing it (from MCP_AUTH_TOKENS, or a new SIGN_IN_SECRET) ends these sign-ins too.
    */
   credential: z.string().max(64).nullable(),
+  /** Memberships proven at sign-in that ALLOWED_USERS may name (`github-org:<org>`). */
+  groups: z.array(z.string().max(120)).max(50).default([]),
 });
 export type SignedInUser = z.infer<typeof SignedInUser>;
 
@@ -51,7 +53,8 @@ export function userHandles(user: SignedInUser): string[] {
 export function listNames(list: string[], user: SignedInUser): boolean {
   const handles = userHandles(user);
   const domain = user.email ? `@${user.email.toLowerCase().split("@").pop()}` : undefined;
-  return list.some((entry) => handles.includes(entry) || (domain !== undefined && entry === domain));
+  const groups = user.groups.map((group) => group.toLowerCase());
+  return list.some((entry) => handles.includes(entry) || groups.includes(entry) || (domain !== undefined && entry === domain));
 }
 
 /**
@@ -80,6 +83,7 @@ type SignInSettings = Pick<Config, "signingKey" | "signIn" | "authTokens">;
  */
 export async function stillSignedIn(user: SignedInUser, config: SignInSettings): Promise<boolean> {
   if (user.provider === "oidc") return config.signIn.oidc !== undefined && listNames(config.signIn.allowedUsers, user);
+  if (user.provider === "github") return config.signIn.github !== undefined && listNames(config.signIn.allowedUsers, user);
   const accepted = [...config.authTokens, ...(config.signIn.secret ? [config.signIn.secret] : [])];
   const hashes = await Promise.all(accepted.map((secret) => credentialHash(secret, config.signingKey)));
   return user.credential !== null && hashes.includes(user.credential);

@@ -46,7 +46,11 @@ beforeAll(async () => {
       OIDC_CLIENT_ID: oidc.clientId,
       OIDC_CLIENT_SECRET: oidc.clientSecret,
       OIDC_NAME: "Fake IdP",
-      ALLOWED_USERS: "user@example.com,@team.example",
+      GITHUB_CLIENT_ID: oidc.clientId,
+      GITHUB_CLIENT_SECRET: oidc.clientSecret,
+      GITHUB_URL: `${oidc.issuer}/github`,
+      GITHUB_API_URL: `${oidc.issuer}/github-api`,
+      ALLOWED_USERS: "user@example.com,@team.example,github:octo-friend,github-org:acme",
       OAUTH_ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TTL_SECONDS),
     },
   });
@@ -220,22 +224,25 @@ describe("tokens over the network", () => {
   });
 });
 
-describe("an upstream OpenID Connect provider", () => {
-  /** Register, open the page, choose the provider, follow it back; the response at the client's redirect URI. */
-  async function signInUpstream(jar = new CookieJar()): Promise<{ response: Response; verifier: string; clientId: string }> {
-    const clientId = await register(fetch, base);
-    const { verifier, challenge } = await pkce();
-    const url = authorizeUrl(base, { clientId, challenge });
-    const page = await browse(fetch, url, jar);
-    const html = await page.text();
-    expect(html).toContain(">Sign in with Fake IdP and allow</button>");
-    const toProvider = await submit(fetch, url, jar, { handle: handleOf(html), action: "oidc" });
-    const providerUrl = toProvider.headers.get("location")!;
-    expect(providerUrl.startsWith(`${oidc.issuer}/authorize?`)).toBe(true);
-    const back = await fetch(providerUrl, { redirect: "manual" });
-    return { response: await browse(fetch, back.headers.get("location")!, jar), verifier, clientId };
-  }
+/** Register, open the page, choose the provider, follow it back; the response at the client's redirect URI. */
+async function signInUpstream(action: "oidc" | "github" = "oidc"): Promise<{ response: Response; verifier: string; clientId: string }> {
+  const jar = new CookieJar();
+  const clientId = await register(fetch, base);
+  const { verifier, challenge } = await pkce();
+  const url = authorizeUrl(base, { clientId, challenge });
+  const page = await browse(fetch, url, jar);
+  const html = await page.text();
+  expect(html).toContain(`<button name="action" value="${action}" formnovalidate>`);
+  const toProvider = await submit(fetch, url, jar, { handle: handleOf(html), action });
+  const providerUrl = toProvider.headers.get("location")!;
+  expect(providerUrl.startsWith(action === "oidc" ? `${oidc.issuer}/authorize?` : `${oidc.issuer}/github/login/oauth/authorize?`)).toBe(
+    true,
+  );
+  const back = await fetch(providerUrl, { redirect: "manual" });
+  return { response: await browse(fetch, back.headers.get("location")!, jar), verifier, clientId };
+}
 
+describe("an upstream OpenID Connect provider", () => {
   it("signs in an allowed user with code + PKCE and a verified id_token", async () => {
     oidc.signInAs({ sub: "idp-42", name: "Idp Person", email: "someone@team.example", email_verified: true });
     const { response, verifier, clientId } = await signInUpstream();
@@ -279,6 +286,44 @@ describe("an upstream OpenID Connect provider", () => {
     } finally {
       oidc.setFault(undefined);
     }
+  });
+});
+
+describe("GitHub", () => {
+  const octo = { id: 4242, login: "octo-friend", name: "Octo Friend", emails: [], orgs: [] };
+
+  it("signs in a user ALLOWED_USERS names by login, with PKCE and read:org asked for the named org", async () => {
+    oidc.signInToGithubAs(octo);
+    const { response, verifier, clientId } = await signInUpstream("github");
+    expect(oidc.githubScopes).toEqual(["read:user", "user:email", "read:org"]);
+    const exchanged = await exchangeCode(fetch, base, { code: redirectParams(response).get("code")!, verifier, clientId });
+    expect(exchanged.status).toBe(200);
+    const client = await connectStreamable(base, ((await exchanged.json()) as Tokens).access_token);
+    expect((await callOk(client, "count_tokens", { text: "hello world" })).structuredContent).toMatchObject({ tokens: 2 });
+    await client.close();
+  });
+
+  it("admits a member of an allowed organisation or a verified team e-mail, and refuses others", async () => {
+    oidc.signInToGithubAs({ id: 5, login: "member", name: null, emails: [], orgs: ["acme"] });
+    expect(redirectParams((await signInUpstream("github")).response).get("code")).toBeTruthy();
+    oidc.signInToGithubAs({
+      id: 6,
+      login: "mailer",
+      name: "M",
+      emails: [{ email: "m@team.example", primary: true, verified: true }],
+      orgs: [],
+    });
+    expect(redirectParams((await signInUpstream("github")).response).get("code")).toBeTruthy();
+    oidc.signInToGithubAs({
+      id: 7,
+      login: "stranger",
+      name: "S",
+      emails: [{ email: "s@team.example", primary: true, verified: false }],
+      orgs: ["other"],
+    });
+    const refused = (await signInUpstream("github")).response;
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("github:stranger is not on this server&#39;s list of users (ALLOWED_USERS).");
   });
 });
 

@@ -2,6 +2,9 @@
 // authorization code with PKCE (S256 checked at the token endpoint), client authentication with
 // HTTP Basic, single-use codes bound to their redirect URI, RS256 id_tokens with `kid`, a JWKS.
 // Instead of a login page, /authorize signs in whoever the test set with `signInAs`.
+// It also plays a GitHub OAuth app's side of GitHub under /github (web: authorize, access token,
+// which answers a bad code with 200 and `error` as GitHub does) and /github-api (user, e-mails,
+// organisation memberships, which need the `read:org` scope).
 
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -14,6 +17,14 @@ export interface FakeUser {
   email_verified?: boolean;
 }
 
+export interface FakeGithubUser {
+  id: number;
+  login: string;
+  name: string | null;
+  emails: { email: string; primary: boolean; verified: boolean }[];
+  orgs: string[];
+}
+
 /** What the next id_token gets wrong, to test that the server refuses it. */
 export type IdTokenFault = "wrong-audience" | "wrong-nonce" | "expired" | "foreign-key" | undefined;
 
@@ -23,6 +34,9 @@ export interface RunningFakeOidc {
   clientId: string;
   clientSecret: string;
   signInAs(user: FakeUser): void;
+  signInToGithubAs(user: FakeGithubUser): void;
+  /** Scopes the last GitHub authorization asked for. */
+  githubScopes: string[];
   setFault(fault: IdTokenFault): void;
   /** Requests seen by /token, to check the server sent its verifier. */
   tokenRequests: URLSearchParams[];
@@ -67,6 +81,31 @@ export async function startFakeOidc(options: { clientId?: string; clientSecret?:
   let user: FakeUser = { sub: "user-1", name: "Test User", email: "user@example.com", email_verified: true };
   let fault: IdTokenFault;
   let issuer = "";
+  let githubUser: FakeGithubUser = { id: 1001, login: "octo", name: "Octo Cat", emails: [], orgs: [] };
+  const githubCodes = new Map<string, { redirectUri: string; challenge: string; user: FakeGithubUser; scopes: string[] }>();
+  const githubTokens = new Map<string, { user: FakeGithubUser; scopes: string[] }>();
+  const githubScopes: string[] = [];
+
+  function githubApi(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    const grant = token ? githubTokens.get(token) : undefined;
+    if (!grant) return json(res, 401, { message: "Bad credentials" });
+    if (!req.headers["user-agent"])
+      return json(res, 403, {
+        message: "Request forbidden by administrative rules. Please make sure your request has a User-Agent header",
+      });
+    if (path === "/user") return json(res, 200, { id: grant.user.id, login: grant.user.login, name: grant.user.name });
+    if (path === "/user/emails") return json(res, 200, grant.user.emails);
+    const org = /^\/user\/memberships\/orgs\/([^/]+)$/.exec(path)?.[1];
+    if (org !== undefined) {
+      if (!grant.scopes.includes("read:org"))
+        return json(res, 403, { message: "You need at least read:org scope or user scope to list your organization memberships." });
+      return grant.user.orgs.includes(decodeURIComponent(org))
+        ? json(res, 200, { state: "active", role: "member" })
+        : json(res, 404, { message: "Not Found" });
+    }
+    json(res, 404, { message: "Not Found" });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", issuer);
@@ -103,6 +142,37 @@ export async function startFakeOidc(options: { clientId?: string; clientSecret?:
       res.writeHead(302, { location: back.toString() }).end();
       return;
     }
+    if (req.method === "GET" && url.pathname === "/github/login/oauth/authorize") {
+      const q = url.searchParams;
+      const redirectUri = q.get("redirect_uri");
+      if (q.get("client_id") !== clientId || !redirectUri) return json(res, 404, { error: "not_found" });
+      const scopes = (q.get("scope") ?? "").split(/[ ,]+/).filter(Boolean);
+      githubScopes.splice(0, githubScopes.length, ...scopes);
+      const code = randomBytes(10).toString("hex");
+      githubCodes.set(code, { redirectUri, challenge: q.get("code_challenge") ?? "", user: githubUser, scopes });
+      const back = new URL(redirectUri);
+      back.searchParams.set("code", code);
+      back.searchParams.set("state", q.get("state") ?? "");
+      res.writeHead(302, { location: back.toString() }).end();
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/github/login/oauth/access_token") {
+      const form = new URLSearchParams(await body(req));
+      const pending = githubCodes.get(form.get("code") ?? "");
+      githubCodes.delete(form.get("code") ?? "");
+      const verifier = form.get("code_verifier") ?? "";
+      const pkceOk = pending && (!pending.challenge || b64url(createHash("sha256").update(verifier).digest()) === pending.challenge);
+      if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
+        return json(res, 200, { error: "incorrect_client_credentials" });
+      }
+      if (!pending || !pkceOk || pending.redirectUri !== form.get("redirect_uri"))
+        return json(res, 200, { error: "bad_verification_code" });
+      const accessToken = `gho_${randomBytes(16).toString("hex")}`;
+      githubTokens.set(accessToken, { user: pending.user, scopes: pending.scopes });
+      return json(res, 200, { access_token: accessToken, token_type: "bearer", scope: pending.scopes.join(",") });
+    }
+    if (req.method === "GET" && url.pathname.startsWith("/github-api/"))
+      return githubApi(req, res, url.pathname.slice("/github-api".length));
     if (req.method === "POST" && url.pathname === "/token") {
       const form = new URLSearchParams(await body(req));
       tokenRequests.push(form);
@@ -154,6 +224,10 @@ export async function startFakeOidc(options: { clientId?: string; clientSecret?:
     signInAs: (next) => {
       user = next;
     },
+    signInToGithubAs: (next) => {
+      githubUser = next;
+    },
+    githubScopes,
     setFault: (next) => {
       fault = next;
     },

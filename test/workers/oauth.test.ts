@@ -370,7 +370,15 @@ describe("tokens", () => {
 
 describe("who the caller is", () => {
   const config = readConfig(env);
-  const ada: SignedInUser = { provider: "team", subject: "ada lovelace", name: "Ada Lovelace", email: null, login: null, credential: null };
+  const ada: SignedInUser = {
+    provider: "team",
+    subject: "ada lovelace",
+    name: "Ada Lovelace",
+    email: null,
+    login: null,
+    credential: null,
+    groups: [],
+  };
 
   it("derives a signed-in user's pseudonym from provider and subject, and a team token's as before", async () => {
     const caller = await callerOfUser(ada, config);
@@ -390,6 +398,7 @@ describe("who the caller is", () => {
       email: "OPS@example.com",
       login: null,
       credential: null,
+      groups: [],
     };
     expect((await callerOfUser(oidcUser, admins)).admin).toBe(true);
     expect((await callerOfUser({ ...oidcUser, subject: "u-2", email: null }, admins)).admin).toBe(true);
@@ -427,7 +436,7 @@ describe("who the caller is", () => {
 
 describe("sign-in configuration", () => {
   const baseEnv = { ...env, MCP_AUTH_TOKENS: undefined, SIGN_IN_SECRET: undefined } as Env;
-  const problemsOf = (vars: Record<string, string>) => {
+  const problemsOf = (vars: Record<string, string | undefined>) => {
     try {
       readConfig({ ...baseEnv, ...vars } as Env);
       return [];
@@ -459,7 +468,7 @@ describe("sign-in configuration", () => {
       'OAUTH_REFRESH_TOKEN_TTL_SECONDS: must be a whole number of seconds, at least 60, got "1.5e3x"',
     ]);
     expect(problemsOf({ ADMIN_USERS: "ops@example.com,team:Ada" })).toEqual([
-      'ADMIN_USERS: "team:ada" cannot be an admin: the sign-in form trusts the name typed, so anyone with the team token could claim it; name an OIDC user (e-mail or oidc:<sub>) instead',
+      'ADMIN_USERS: "team:ada" cannot be an admin: the sign-in form trusts the name typed, so anyone with the team token could claim it; name a GitHub or OIDC user (github:<login>, e-mail or oidc:<sub>) instead',
     ]);
     expect(problemsOf({ SIGN_IN_SECRET: "short" })).toEqual([
       "SIGN_IN_SECRET: must be at least 16 characters (generate one with `openssl rand -hex 32`)",
@@ -467,8 +476,14 @@ describe("sign-in configuration", () => {
     expect(problemsOf({ OIDC_ISSUER: "https://idp.example", ALLOWED_USERS: "@example.com" })).toEqual([
       "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three to sign in through an OpenID Connect provider, or none",
     ]);
+    expect(problemsOf({ GITHUB_CLIENT_ID: "Iv1.abc", ALLOWED_USERS: "github:octocat" })).toEqual([
+      "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set both to sign in with GitHub, or neither",
+    ]);
+    expect(
+      problemsOf({ DEPLOY_ENV: "production", CLOCK_DATE: undefined, SIGNING_KEY: "k".repeat(32), GITHUB_URL: "http://ghe.example" }),
+    ).toEqual(["GITHUB_URL: must be an https URL on a deployed server"]);
     expect(problemsOf({ OIDC_ISSUER: "https://idp.example", OIDC_CLIENT_ID: "id", OIDC_CLIENT_SECRET: "secret" })).toEqual([
-      "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains or provider:subject",
+      "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains, github:<login>, github-org:<org> or provider:subject",
     ]);
   });
 });
