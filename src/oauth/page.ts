@@ -5,6 +5,7 @@ import type { SignedInUser } from "./user";
 /** What each scope lets a client do, as the consent page says it. */
 export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   mcp: "use this server's tools as you: generate, edit and analyse images, build 3D models, read and delete your assets (paid work is billed to the team's OpenAI account)",
+  offline_access: "stay connected without signing in again, until the sign-in expires or what allowed it is withdrawn",
 };
 
 /** Every string may come from a client (its registration or metadata document): escape all of it. */

@@ -106,6 +106,15 @@ describe("the sign-in page", () => {
     expect(html).toContain("<strong>Claude &#60;script&#62;</strong> (an app that registered itself: its name is not verified)");
     expect(html).toContain("Access will be sent to <strong>client.example</strong>.");
     expect(html).toContain("<code>mcp</code>: use this server&#39;s tools as you");
+    // A client asking for refresh tokens sees that too; unknown scopes are not granted.
+    const offline = await browse(
+      worker,
+      authorizeUrl(BASE, { clientId, challenge: (await pkce()).challenge, scope: "mcp offline_access admin" }),
+      new CookieJar(),
+    );
+    const offlineHtml = await offline.text();
+    expect(offlineHtml).toContain("<code>offline_access</code>: stay connected without signing in again");
+    expect(offlineHtml).not.toContain("<code>admin</code>");
     expect(html).not.toContain("<script>");
     expect(html).not.toMatch(/<script/i);
     // The binding cookie: Secure, HttpOnly, SameSite, host-only.
