@@ -33,6 +33,8 @@ import { bench3d } from "./lib/bench-3d.ts";
 
 const args = parseArgs(process.argv.slice(2));
 const quick = args.has("quick");
+/** `--focus`: only the paid path's speed targets (floor, cache hits, the noisy miss and its stages), for before/after runs. */
+const focus = args.has("focus");
 const SIZES = quick
   ? {
       floor: 20,
@@ -145,6 +147,31 @@ function medP95(s: Summary): string {
   return `${ms(s.median)} / ${ms(s.p95)}`;
 }
 
+/** The `--focus` table: the floor, cache hits and their ratios, and the noisy miss with its stages. */
+function printFocus(
+  machine: ReturnType<typeof machineInfo>,
+  floor: PerEra<number[]>,
+  cachedGen: PerEra<number[]>,
+  cachedGenNone: PerEra<number[]>,
+  noisy: Awaited<ReturnType<typeof measureNoisyMiss>>,
+): void {
+  const f = perEra((era) => summarize(floor[era]));
+  const cg = perEra((era) => summarize(cachedGen[era]));
+  const both = (cell: (era: Era) => string) => ERAS.map(cell);
+  const rows: string[][] = [
+    ["count_tokens, short text (the floor)", ...both((e) => medP95(f[e])), `n=${floor["2025"].length} per era`],
+    ["generate_image, cache hit (preview)", ...both((e) => medP95(cg[e])), `n=${cachedGen["2025"].length}`],
+    ["  ratio to the floor (medians)", ...both((e) => `${(cg[e].median / f[e].median).toFixed(2)}×`), ""],
+    ["generate_image, cache hit (return: none)", ...both((e) => medP95(summarize(cachedGenNone[e]))), ""],
+    ["noisy miss: latency", ...both((e) => medP95(noisy.total[e])), `n=${noisy.total["2025"].n}`],
+    ["  upstream time (timed in the fake)", ...both((e) => medP95(noisy.upstream[e])), ""],
+    ["  server time = latency − upstream", ...both((e) => medP95(noisy.server[e])), "target ≤ 150 ms median"],
+    ...noisy.stages.map((s) => [`    stage: ${s.stage}`, ms(s.median), "", `2025 debug timings, n=${s.n}`]),
+  ];
+  console.log(`\nMachine: ${machine.cpu}, ${machine.cores} cores; ${machine.date}; run ${RUN} (--focus)\n`);
+  console.log(table(["Measure (median / p95)", "2025 session (SDK v1)", "2026 stateless (SDK v2)", "Notes"], rows));
+}
+
 async function main(): Promise<void> {
   const machine = machineInfo();
   const startedAt = performance.now();
@@ -209,6 +236,12 @@ async function main(): Promise<void> {
       if (value.structuredContent?.["cached"] !== true) throw new Error("expected a cache hit");
       return took;
     });
+
+    if (focus) {
+      const noisyFocus = await measureNoisyMiss(stack, session, { n: SIZES.noisyMiss, breakdownN: SIZES.breakdown, run: RUN });
+      printFocus(machine, floor, cachedGen, cachedGenNone, noisyFocus);
+      return;
+    }
 
     console.log("measuring: generate_image on a cache miss…");
     const missUpstream = perEra<number[]>(() => []);
