@@ -85,11 +85,14 @@ export class SseParser {
 export async function* sseJson<T>(response: Response): AsyncGenerator<T> {
   if (!response.body) throw new OpenAI.OpenAIError("OpenAI answered a streamed request without a body.");
   const parser = new SseParser();
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  // A TextDecoder over the byte chunks (a character may straddle two) was twice as fast as TextDecoderStream in workerd.
+  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      for (const message of done ? parser.end() : parser.push(value)) {
+      const messages = done ? [...parser.push(decoder.decode()), ...parser.end()] : parser.push(decoder.decode(value, { stream: true }));
+      for (const message of messages) {
         if (message.data === "[DONE]") return;
         yield parseMessage<T>(message, response.headers);
       }
