@@ -41,6 +41,7 @@ const SIZES = quick
       cachedGen: 15,
       missGen: 6,
       noisyMiss: 3,
+      noisyNoPreview: 2,
       breakdown: 2,
       cachedAnalyze: 15,
       missAnalyze: 6,
@@ -52,6 +53,7 @@ const SIZES = quick
       cachedGen: 120,
       missGen: 40,
       noisyMiss: 25,
+      noisyNoPreview: 10,
       breakdown: 10,
       cachedAnalyze: 120,
       missAnalyze: 40,
@@ -166,6 +168,11 @@ function printFocus(
     ["noisy miss: latency", ...both((e) => medP95(noisy.total[e])), `n=${noisy.total["2025"].n}`],
     ["  upstream time (timed in the fake)", ...both((e) => medP95(noisy.upstream[e])), ""],
     ["  server time = latency − upstream", ...both((e) => medP95(noisy.server[e])), "target ≤ 150 ms median"],
+    [
+      "  server time with return: none (no preview)",
+      ...both((e) => medP95(noisy.serverNoPreview[e])),
+      `n=${noisy.serverNoPreview["2025"].n}`,
+    ],
     ...noisy.stages.map((s) => [`    stage: ${s.stage}`, ms(s.median), "", `2025 debug timings, n=${s.n}`]),
   ];
   console.log(`\nMachine: ${machine.cpu}, ${machine.cores} cores; ${machine.date}; run ${RUN} (--focus)\n`);
@@ -238,7 +245,12 @@ async function main(): Promise<void> {
     });
 
     if (focus) {
-      const noisyFocus = await measureNoisyMiss(stack, session, { n: SIZES.noisyMiss, breakdownN: SIZES.breakdown, run: RUN });
+      const noisyFocus = await measureNoisyMiss(stack, session, {
+        n: SIZES.noisyMiss,
+        noPreviewN: SIZES.noisyNoPreview,
+        breakdownN: SIZES.breakdown,
+        run: RUN,
+      });
       printFocus(machine, floor, cachedGen, cachedGenNone, noisyFocus);
       return;
     }
@@ -263,7 +275,12 @@ async function main(): Promise<void> {
     });
 
     console.log("measuring: generate_image cache miss with a realistic 2.7 MB noisy PNG, and its stages…");
-    const noisy = await measureNoisyMiss(stack, session, { n: SIZES.noisyMiss, breakdownN: SIZES.breakdown, run: RUN });
+    const noisy = await measureNoisyMiss(stack, session, {
+      n: SIZES.noisyMiss,
+      noPreviewN: SIZES.noisyNoPreview,
+      breakdownN: SIZES.breakdown,
+      run: RUN,
+    });
 
     console.log("measuring: analyze_image, cache hit and miss…");
     const cachedAnalyze = await interleaved(SIZES.cachedAnalyze, async (era) => {
@@ -378,6 +395,11 @@ async function main(): Promise<void> {
       ],
       ["  upstream time (timed in the fake)", ...both((e) => medP95(noisy.upstream[e])), ""],
       ["  server time = latency − upstream", ...both((e) => medP95(noisy.server[e])), "target ≤ 150 ms median"],
+      [
+        "  server time with return: none (no preview)",
+        ...both((e) => medP95(noisy.serverNoPreview[e])),
+        `n=${SIZES.noisyNoPreview}: the difference is what rendering the preview adds`,
+      ],
       ...noisy.stages.map((s) => [
         `    stage: ${s.stage}`,
         ms(s.median),
