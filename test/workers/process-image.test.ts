@@ -344,6 +344,21 @@ describe("process_image: refusals", () => {
     expect(await assetCount()).toBe(before);
   });
 
+  it("refuses an input wider than the binding processes, naming the limit", async () => {
+    const wide = await encodePng({ width: 12_001, height: 1, alpha: false, rgba: () => [1, 2, 3, 255] });
+    const result = await call(client, "process_image", { image: dataUrl(wide), operations: [{ op: "rotate", degrees: 90 }] });
+    expect(errorText(result)).toBe(
+      "image: the image is 12001x1, over the 12000 px limit per side the Images binding processes: downscale it first.",
+    );
+  });
+
+  it("pins what the probe measures on the local binding: every fit and exact crops, no quality", async () => {
+    const capabilities = await testServices().images.capabilities();
+    expect(capabilities).toMatchObject({ fits: ["scale-down", "contain", "cover", "crop", "pad", "squeeze"], crop: true, quality: false });
+    expect(capabilities.unavailable).toContain("quality");
+    expect(capabilities.unavailable).not.toContain("crop");
+  });
+
   it("refuses bytes that are not an image, a truncated image and a missing asset, naming the field", async () => {
     const garbage = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8);
     const rotate = [{ op: "rotate", degrees: 90 }];
