@@ -81,12 +81,14 @@ export class ImageProcessor {
     source: Picture,
     operations: readonly Operation[],
     overlays: OverlayBytes,
+    signal?: AbortSignal,
   ): Promise<Array<Picture & { cell?: ProcessedOutput["cell"] }>> {
     let picture = source;
     let overlayIndex = 0;
     for (const [i, op] of operations.entries()) {
+      stopIfAborted(signal);
       const field = `operations[${i}] (${op.op})`;
-      if (op.op === "slice") return this.slice(picture, op.columns, op.rows, field);
+      if (op.op === "slice") return this.slice(picture, op.columns, op.rows, field, signal);
       const overlay = op.op === "overlay" ? overlays[overlayIndex++] : undefined;
       picture = await this.apply(picture, op, field, overlay);
       requireWithinBounds(picture, field);
@@ -192,6 +194,7 @@ export class ImageProcessor {
     columns: number,
     rows: number,
     field: string,
+    signal?: AbortSignal,
   ): Promise<Array<Picture & { cell: { row: number; column: number } }>> {
     if (columns * rows > MAX_SLICES) {
       throw new ToolError(
@@ -210,6 +213,7 @@ export class ImageProcessor {
       // A row strip first, then its cells: each cell's cut then reads a strip, not the whole sheet.
       const strip = await this.crop(picture, { left: 0, top: row * height, width: picture.width, height }, `${field} row ${row}`);
       for (let column = 0; column < columns; column++) {
+        stopIfAborted(signal);
         const cell = await this.crop(strip, { left: column * width, top: 0, width, height }, `${field} cell ${row},${column}`);
         cells.push({ ...cell, cell: { row, column } });
       }
@@ -277,6 +281,11 @@ export class ImageProcessor {
       );
     }
   }
+}
+
+/** A cancelled or timed-out call stops between binding calls; nothing has been stored yet. */
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ToolError("The call was cancelled or ran out of time; nothing was stored.", "cancelled");
 }
 
 function requireWithinBounds(picture: Picture, field: string): void {

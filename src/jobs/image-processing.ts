@@ -73,6 +73,7 @@ export async function processImage(services: Services, signal: AbortSignal, job:
       source,
       job.operations,
       overlays.map((o) => o.bytes),
+      signal,
     );
     if (signal.aborted) throw new ToolError("The call was cancelled; nothing was stored.", "cancelled");
     const encoded = await Promise.all(pictures.map((p) => processor.encode(p, job.format, job.quality)));

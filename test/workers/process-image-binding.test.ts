@@ -118,6 +118,24 @@ describe("the options each operation sends", () => {
   });
 });
 
+describe("cancellation", () => {
+  it("stops between binding calls once the call is aborted", async () => {
+    const { binding, calls } = recordingBinding();
+    const controller = new AbortController();
+    const processor = new ImageProcessor(binding);
+    const sheet = { bytes: await gradientPng(16, 16), width: 16, height: 16 };
+    const running = processor.run(
+      sheet,
+      [parse({ op: "rotate", degrees: 90 }), parse({ op: "rotate", degrees: 90 })],
+      [],
+      controller.signal,
+    );
+    controller.abort();
+    await expect(running).rejects.toThrow("The call was cancelled or ran out of time; nothing was stored.");
+    expect(calls.length).toBeLessThanOrEqual(1);
+  });
+});
+
 describe("refuseUnavailable", () => {
   const everything: ImagingCapabilities = {
     resize: true,
