@@ -44,7 +44,7 @@ export async function serveUpload(request: Request, services: Services): Promise
     stored = response.ok;
     return response;
   } finally {
-    await ticket.finishUpload(stored, claims.exp * 1000 - config.clock().getTime());
+    await ticket.finishUpload(stored);
   }
 }
 

@@ -5,9 +5,6 @@ import type { CachedResult } from "./request-cache";
 /** Stored assets and their bytes by kind, as server_status reports them. */
 export type AssetStats = Record<string, { count: number; bytes: number }>;
 
-/** A spent upload link's record outlives the link by this much, so a clock skew never revives it. */
-const UPLOAD_RECORD_MARGIN_MS = 5 * 60_000;
-
 /** How a leader's attempt ended, as followers see it. */
 export type Settlement = { ok: true; entry: CachedResult } | { ok: false; message: string; code: ToolErrorCode; retryable: boolean };
 
@@ -75,23 +72,10 @@ export class RequestCoordinator extends DurableObject<Env> {
     return "claimed";
   }
 
-  /**
-   * stored: the link is spent, and its record is dropped once the link has expired anyway
-   * (`lifetimeLeftMs`, a duration, so a pinned test clock cannot make it fire early).
-   * Otherwise (a refused body) the claim is released and the link may be used again.
-   */
-  async finishUpload(stored: boolean, lifetimeLeftMs: number): Promise<void> {
-    if (!stored) {
-      await this.ctx.storage.delete("upload");
-      return;
-    }
-    await this.ctx.storage.put("upload", { used: true, claimedAt: Date.now() });
-    await this.ctx.storage.setAlarm(Date.now() + Math.max(0, lifetimeLeftMs) + UPLOAD_RECORD_MARGIN_MS);
-  }
-
-  /** Only upload links set alarms: a spent link's record goes after the link itself has expired. */
-  override async alarm(): Promise<void> {
-    await this.ctx.storage.delete("upload");
+  /** stored: the link is spent. Otherwise (a refused body) the claim is released and the link may be used again. */
+  async finishUpload(stored: boolean): Promise<void> {
+    if (stored) await this.ctx.storage.put("upload", { used: true, claimedAt: Date.now() });
+    else await this.ctx.storage.delete("upload");
   }
 
   /**
