@@ -21,7 +21,8 @@ const UploadClaims = z.object({
   max: z.number().int().positive(),
   mime: z.enum(UPLOAD_MIME_TYPES),
   name: z.string(),
-  owner: z.string().nullable(),
+  /** Who made the link: the uploaded asset's owner. */
+  owner: z.object({ id: z.string().min(1), name: z.string().optional() }),
 });
 export type UploadClaims = z.infer<typeof UploadClaims>;
 

@@ -78,10 +78,14 @@ async function receive(request: Request, claims: UploadClaims, services: Service
     mime: sniffed.mime,
     width: info.width,
     height: info.height,
-    origin: { tool: "upload", parameters: { filename: claims.name, owner: claims.owner } },
+    origin: { tool: "upload", parameters: { filename: claims.name } },
+    // The caller who made the link owns the file, whoever sends the bytes.
+    owner: claims.owner,
   });
   const asset = await viewOf(record, services);
-  return Response.json({ id: record.sha256, created, record, asset }, { status: created ? 201 : 200 });
+  // Other callers who stored the same bytes are not the uploader's business (a private library).
+  const shown = { ...record, owners: record.owners?.filter((o) => o.id === claims.owner.id) };
+  return Response.json({ id: record.sha256, created, record: shown, asset }, { status: created ? 201 : 200 });
 }
 
 function tooLarge(claims: UploadClaims, declared?: number): Response {

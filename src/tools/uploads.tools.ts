@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ToolError } from "../errors";
 import { defineTool } from "../mcp/definitions";
+import { ownerOf } from "../store/owners";
 import { createUploadToken, UPLOAD_MIME_TYPES, UPLOAD_TTL_SECONDS, uploadPath } from "../http/upload-tickets";
 
 /** Any file name a user's disk may have, bounded; it is only recorded and shown, never used as a path. */
@@ -41,7 +42,7 @@ export const createUpload = defineTool({
     }
     const expires = Math.floor(config.clock().getTime() / 1000) + UPLOAD_TTL_SECONDS;
     const { token } = await createUploadToken(
-      { exp: expires, max: args.bytes, mime: args.mime_type, name: args.filename, owner: services.caller?.id ?? null },
+      { exp: expires, max: args.bytes, mime: args.mime_type, name: args.filename, owner: ownerOf(services.caller) },
       config.signingKey,
     );
     const url = new URL(uploadPath(token), services.baseUrl).toString();

@@ -23,7 +23,7 @@ type Upload = { url: string; method: "PUT"; expires_at: string; max_bytes: numbe
 type Stored = {
   id: string;
   created: boolean;
-  record: { sha256: string; mime: string; origin: { tool: string; parameters: Record<string, unknown> } };
+  record: { sha256: string; mime: string; origin: { tool: string; parameters: Record<string, unknown> }; owners?: Array<{ id: string }> };
 };
 
 let stack: LocalStack | undefined;
@@ -72,7 +72,8 @@ describe("uploads against wrangler dev", () => {
     const { stdout } = await run("sh", ["-c", upload.curl]);
     uploaded = JSON.parse(stdout) as Stored;
     expect(uploaded).toMatchObject({ id: sha256Hex(bytes), created: true, record: { mime: "image/png", origin: { tool: "upload" } } });
-    expect(uploaded.record.origin.parameters).toMatchObject({ filename: path, owner: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(uploaded.record.origin.parameters).toEqual({ filename: path });
+    expect(uploaded.record.owners).toEqual([{ id: expect.stringMatching(/^[0-9a-f]{32}$/) }]);
 
     const analysis = await callOk(client, "analyze_image", { images: [uploaded.id], question: "What is this?", detail: "low" });
     expect((analysis.structuredContent as { images: Array<{ id: string }> }).images.map((i) => i.id)).toEqual([uploaded.id]);
@@ -95,14 +96,17 @@ describe("uploads against wrangler dev", () => {
   it("refuses an expired link with 410 and a forged one with 403", async () => {
     const now = Math.floor(suiteClock().getTime() / 1000); // the server's clock
     const past = now - 1;
-    const expired = await createUploadToken({ exp: past, max: 1000, mime: "image/png", name: "old.png", owner: null }, SIGNING_KEY);
+    const expired = await createUploadToken(
+      { exp: past, max: 1000, mime: "image/png", name: "old.png", owner: { id: "someone" } },
+      SIGNING_KEY,
+    );
     expect(await put(`${stack!.base}/uploads/${expired.token}`, await png())).toEqual({
       status: 410,
       json: { status: 410, error: "This upload link has expired (links last 10 minutes). Ask for a new one with create_upload." },
     });
     const future = now + 3600;
     const forged = await createUploadToken(
-      { exp: future, max: 1000, mime: "image/png", name: "x.png", owner: null },
+      { exp: future, max: 1000, mime: "image/png", name: "x.png", owner: { id: "someone" } },
       "not-the-server-key-0123456789abcdef",
     );
     expect(await put(`${stack!.base}/uploads/${forged.token}`, await png())).toEqual({

@@ -18,7 +18,7 @@ type Upload = { url: string; method: "PUT"; expires_at: string; max_bytes: numbe
 type Stored = {
   id: string;
   created: boolean;
-  record: { sha256: string; mime: string; width: number; height: number; origin: Record<string, unknown> };
+  record: { sha256: string; mime: string; width: number; height: number; origin: Record<string, unknown>; owners?: Array<{ id: string }> };
   asset: { id: string; downloadUrl: string };
 };
 
@@ -106,7 +106,8 @@ describe("PUT /uploads/<token>", () => {
       mime: "image/png",
       width: 24,
       height: 16,
-      origin: { tool: "upload", parameters: { filename: "hero.png", owner: await tokenPseudonym(TOKEN, SIGNING_KEY) } },
+      origin: { tool: "upload", parameters: { filename: "hero.png" } },
+      owners: [{ id: await tokenPseudonym(TOKEN, SIGNING_KEY) }],
     });
     const download = await worker(stored.asset.downloadUrl);
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(png);
@@ -121,7 +122,7 @@ describe("PUT /uploads/<token>", () => {
     const png = await freshPng();
     const upload = await link({ bytes: png.length }, other);
     const stored = (await (await put(upload.url, png)).json()) as Stored;
-    expect(stored.record.origin).toMatchObject({ parameters: { owner: await tokenPseudonym(SECOND_TOKEN, SIGNING_KEY) } });
+    expect(stored.record.owners).toEqual([{ id: await tokenPseudonym(SECOND_TOKEN, SIGNING_KEY) }]);
   });
 
   it("is single use: a second PUT gets 410", async () => {
@@ -142,12 +143,18 @@ describe("PUT /uploads/<token>", () => {
     expect(statuses.filter((s) => s !== 201).every((s) => s === 409 || s === 410)).toBe(true);
   });
 
-  it("answers 200 (not created) for bytes already stored", async () => {
+  it("answers 200 (not created) for bytes already stored, adding the new owner and showing only them", async () => {
     const png = await freshPng();
     await put((await link({ bytes: png.length })).url, png);
-    const again = await put((await link({ bytes: png.length })).url, png);
+    const other = await connect({ token: SECOND_TOKEN });
+    const again = await put((await link({ bytes: png.length }, other)).url, png);
     expect(again.status).toBe(200);
-    expect(((await again.json()) as Stored).created).toBe(false);
+    const stored = (await again.json()) as Stored;
+    expect(stored.created).toBe(false);
+    const second = await tokenPseudonym(SECOND_TOKEN, SIGNING_KEY);
+    expect(stored.record.owners).toEqual([{ id: second }]);
+    const record = await testServices().index.get(stored.id);
+    expect(record?.owners?.map((o) => o.id).sort()).toEqual([await tokenPseudonym(TOKEN, SIGNING_KEY), second].sort());
   });
 
   it("refuses forged and altered links with 403", async () => {
@@ -155,7 +162,7 @@ describe("PUT /uploads/<token>", () => {
     const [payload, signature] = new URL(upload.url).pathname.slice("/uploads/".length).split(".");
     const message = "This upload link is not one this server signed (forged or altered). Ask for a new one with create_upload.";
     const forged = await createUploadToken(
-      { exp: 9_999_999_999, max: 100, mime: "image/png", name: "x.png", owner: null },
+      { exp: 9_999_999_999, max: 100, mime: "image/png", name: "x.png", owner: { id: "someone" } },
       "another-key-0123456789abcdef0123456789",
     );
     for (const token of [
@@ -171,7 +178,10 @@ describe("PUT /uploads/<token>", () => {
 
   it("refuses an expired link with 410", async () => {
     const past = Math.floor(readConfig(env).clock().getTime() / 1000) - 1;
-    const { token } = await createUploadToken({ exp: past, max: 1000, mime: "image/png", name: "old.png", owner: null }, SIGNING_KEY);
+    const { token } = await createUploadToken(
+      { exp: past, max: 1000, mime: "image/png", name: "old.png", owner: { id: "someone" } },
+      SIGNING_KEY,
+    );
     expect(await refusal(await put(`http://localhost/uploads/${token}`, await freshPng()))).toEqual({
       status: 410,
       error: "This upload link has expired (links last 10 minutes). Ask for a new one with create_upload.",
