@@ -97,6 +97,7 @@ const EnvSchema = z.object({
   MAX_ANALYSIS_COST_USD: positiveNumber(0.5),
   MAX_INPUT_IMAGE_BYTES: positiveNumber(20 * 1024 * 1024),
   MAX_INPUT_BYTES_PER_CALL: positiveNumber(48 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: positiveNumber(20 * 1024 * 1024),
   URL_FETCH_TIMEOUT_MS: positiveNumber(15_000),
   SIGN_IN_SECRET: z.string().min(16, "must be at least 16 characters (generate one with `openssl rand -hex 32`)").optional(),
   ADMIN_USERS: userList,
@@ -177,6 +178,8 @@ export interface Config {
   maxInputImageBytes: number;
   /** All input images of one call together: 16 images at the per-image cap would not fit a Worker's 128 MB. */
   maxInputBytesPerCall: number;
+  /** Largest file one upload link accepts (create_upload). */
+  maxUploadBytes: number;
   urlFetchTimeoutMs: number;
   /** The one clock: the system's, or a pinned date (CLOCK_DATE) on local and test runs. */
   clock: Clock;
@@ -245,6 +248,7 @@ export function readConfig(env: Env): Config {
     maxAnalysisCostUsd: vars.MAX_ANALYSIS_COST_USD,
     maxInputImageBytes: vars.MAX_INPUT_IMAGE_BYTES,
     maxInputBytesPerCall: vars.MAX_INPUT_BYTES_PER_CALL,
+    maxUploadBytes: Math.floor(vars.MAX_UPLOAD_BYTES),
     urlFetchTimeoutMs: vars.URL_FETCH_TIMEOUT_MS,
     clock,
   };

@@ -4,6 +4,7 @@ import { bearerRefusal, bearerToken, INVALID_TOKEN, MISSING_TOKEN } from "./http
 import { limitBody } from "./http/body-limit";
 import { preflight, withCors } from "./http/cors";
 import { serveDownload } from "./http/downloads";
+import { serveUpload } from "./http/uploads";
 import type { Caller } from "./identity";
 import { hostAllowed, originAllowed } from "./http/origin";
 import { checkSessionOwner } from "./http/session-owner";
@@ -117,6 +118,7 @@ export default {
     if (url.pathname.startsWith("/assets/")) {
       return serveDownload(request, config, createServices(env, config, url.origin).library);
     }
+    if (url.pathname.startsWith("/uploads/")) return serveUpload(request, createServices(env, config, url.origin));
     const refused = refusedOrigin(request, config);
     if (refused) return refused;
     if (isMcpPath(url.pathname)) {

@@ -5,6 +5,8 @@ import { deleteAsset, getAsset, listAssets, verifyAsset } from "./tools/assets.t
 import { editImage, generateImage } from "./tools/images.tools";
 import { cancelJob, getJob, listJobs } from "./tools/jobs.tools";
 import { build3dModel } from "./tools/models.tools";
+import { imageInfo, processImageTool } from "./tools/process.tools";
+import { createUpload } from "./tools/uploads.tools";
 import { countTokensTool, serverStatus } from "./tools/status.tools";
 import { analyzeImage, checkImage } from "./tools/vision.tools";
 
@@ -16,6 +18,9 @@ export const REGISTRY: Registry = {
     analyzeImage,
     checkImage,
     build3dModel,
+    processImageTool,
+    imageInfo,
+    createUpload,
     getJob,
     cancelJob,
     listJobs,

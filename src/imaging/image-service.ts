@@ -7,6 +7,7 @@ import { ToolError } from "../errors";
 import { bindingCapabilities, type ImagingCapabilities } from "./binding-capabilities";
 import { bindingErrorText, bytesToStream, transformImage } from "./binding-io";
 import { describeColorType, isPng, pngHasAlpha, readPngHeader } from "./png-header";
+import { ImageProcessor } from "./processor";
 import { readWebpSize } from "./webp-header";
 
 export type { ImagingCapabilities, OutputFormat } from "./binding-capabilities";
@@ -123,6 +124,11 @@ export class ImageService {
     requireSameSize(header, expected, role); // a conversion may apply EXIF orientation
     if (!pngHasAlpha(header)) throw overlayWithoutAlpha(role, overlay.format, describeColorType(header.colorType));
     return png;
+  }
+
+  /** process_image's operations over this binding. */
+  processor(): ImageProcessor {
+    return new ImageProcessor(this.binding);
   }
 
   /** What the binding really does where this isolate runs; probed once per isolate. */

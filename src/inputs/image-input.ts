@@ -14,7 +14,7 @@ export const imageInputSchema = z
       "(also accepted as its asset:// URI or this server's download link); (2) a public https URL of a PNG, JPEG, WebP or GIF file (no http, no private " +
       "or local addresses); (3) the image file's bytes as base64 or a data URL such as `data:image/png;base64,iVBOR...`. " +
       "Prefer an asset id or URL: requests over a few MB are refused, so base64 suits small images only. " +
-      "Local file paths cannot be read by this remote server.",
+      "Local file paths cannot be read by this remote server: for a file on the user's computer call create_upload and use the asset id it returns.",
   );
 
 export type ImageInput = { kind: "asset"; sha256: string } | { kind: "url"; url: string } | { kind: "inline"; text: string };
@@ -68,7 +68,7 @@ export function classifyImageInput(value: string): ImageInput {
 function localPath(text: string): ToolError {
   return invalid(
     `${shorten(text)} looks like a local file path, which this remote server cannot read: ` +
-      "read the file and send its bytes as base64 (or a data URL), or upload it somewhere reachable over https.",
+      "call create_upload for an upload link and pass the asset id it returns, or send a small file's bytes as base64 (or a data URL).",
   );
 }
 

@@ -60,6 +60,25 @@ export class RequestCoordinator extends DurableObject<Env> {
   }
 
   /**
+   * Single use of an upload link (the instance named "upload:<link id>"), kept in storage so it
+   * holds across isolates and restarts. A claim that was neither finished nor released within
+   * its lease (the uploading request died) may be claimed again.
+   */
+  async claimUpload(leaseMs: number): Promise<"claimed" | "in_progress" | "used"> {
+    const state = await this.ctx.storage.get<{ used: boolean; claimedAt: number }>("upload");
+    if (state?.used) return "used";
+    if (state && Date.now() - state.claimedAt < leaseMs) return "in_progress";
+    await this.ctx.storage.put("upload", { used: false, claimedAt: Date.now() });
+    return "claimed";
+  }
+
+  /** stored: the link is spent. Otherwise (a refused body) the claim is released and the link may be used again. */
+  async finishUpload(stored: boolean): Promise<void> {
+    if (stored) await this.ctx.storage.put("upload", { used: true, claimedAt: Date.now() });
+    else await this.ctx.storage.delete("upload");
+  }
+
+  /**
    * Asset counters (the instance named "asset-stats"): kept on every put and delete, so
    * server_status reads a few numbers instead of walking the whole index. Strongly
    * consistent here, unlike KV. Null until seeded once from a walk of the index; changes

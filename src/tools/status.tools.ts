@@ -5,6 +5,7 @@ import { countTokens, encoderIsWarm } from "../openai/tokenizer";
 import { ASSET_KINDS, type AssetKind } from "../store/asset-kinds";
 import { availableModels, ModelsOut } from "../schemas/models.schemas";
 import { SERVER_NAME, SERVER_VERSION } from "../version";
+import { unavailableProcessOperations } from "../imaging/operations";
 import { MAX_REQUEST_BODY_BYTES, usesDevelopmentSigningKey, type Config } from "../config";
 
 /** Four times the longest prompt any tool takes; counting is linear, so this bounds a call to a fraction of a second. */
@@ -50,7 +51,12 @@ export const serverStatus = defineTool({
     capabilities: z.object({
       imageGeneration: Capability,
       vision: Capability,
-      imageProcessing: Capability.extend({ unavailableOperations: z.array(z.string()) }),
+      imageProcessing: Capability.extend({
+        unavailableOperations: z.array(z.string()),
+        processImageUnavailable: z
+          .array(z.string())
+          .describe("process_image operations and options refused here (measured on the Images binding); they work when deployed."),
+      }),
       tokenCounting: Capability,
     }),
     access: z.object({
@@ -106,6 +112,7 @@ export const serverStatus = defineTool({
           available: true,
           detail: `Cloudflare Images binding: resize ${imaging.resize ? "yes" : "no"}, formats ${imaging.convert.join(", ")}.`,
           unavailableOperations: imaging.unavailable,
+          processImageUnavailable: unavailableProcessOperations(imaging.unavailable),
         },
         tokenCounting: {
           available: true,

@@ -309,6 +309,26 @@ async function scenario(client: EraClient): Promise<EraRun> {
   expect(model.model).toMatchObject({ kind: "model", mimeType: "model/gltf-binary" });
   expect(model.report.validator.errors).toBe(0);
 
+  // Image processing (no OpenAI): the second era is answered from the first era's cache entry.
+  const processed = await call<{ outputs: AssetView[] }>("process_image", "process_image", {
+    image: image.id,
+    operations: [{ op: "resize", width: 256, fit: "scale-down" }],
+    format: "webp",
+    return: "none",
+  });
+  expect(processed.outputs[0]).toMatchObject({ kind: "image", mimeType: "image/webp", width: 256, height: 256 });
+  const info = await call<{ stored: boolean; assetId?: string }>("image_info", "image_info", { image: image.id });
+  expect(info).toMatchObject({ format: "image/png", stored: true, assetId: image.id });
+  // An upload link; the tile's bytes are stored already (edit_image kept its input), so the PUT answers 200.
+  const { upload } = await call<{ upload: { url: string } }>("create_upload", "create_upload", {
+    filename: "tile.png",
+    mime_type: "image/png",
+    bytes: tinyPng.length,
+  });
+  const put = await fetch(upload.url, { method: "PUT", body: tinyPng, headers: { "content-type": "image/png" } });
+  expect(put.status).toBe(200);
+  expect(await put.json()).toMatchObject({ id: sha256Hex(tinyPng), created: false });
+
   // Asset tools.
   const listedImages = await call<{ assets: Array<{ id: string; tool: string }> }>("list_assets(kind=image)", "list_assets", {
     kind: "image",
@@ -402,6 +422,8 @@ const VOLATILE_BY_STEP: Record<string, string[]> = {
   get_job: ["job", "job_id", "createdAt"],
   list_jobs: ["jobs"],
   cancel_job: ["job", "job_id"],
+  // A new signed, single-use link each time.
+  create_upload: ["upload"],
 };
 
 function normalize(value: unknown, extra: ReadonlySet<string> = new Set()): unknown {
