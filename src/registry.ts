@@ -4,7 +4,7 @@ import { assetResource } from "./resources/asset.resource";
 import { deleteAsset, getAsset, listAssets, verifyAsset } from "./tools/assets.tools";
 import { editImage, generateImage } from "./tools/images.tools";
 import { cancelJob, getJob, listJobs } from "./tools/jobs.tools";
-import { build3dModel } from "./tools/models.tools";
+import { build3dModel, create3dModel, edit3dModel } from "./tools/models.tools";
 import { countTokensTool, serverStatus } from "./tools/status.tools";
 import { analyzeImage, checkImage } from "./tools/vision.tools";
 
@@ -16,6 +16,8 @@ export const REGISTRY: Registry = {
     analyzeImage,
     checkImage,
     build3dModel,
+    create3dModel,
+    edit3dModel,
     getJob,
     cancelJob,
     listJobs,
