@@ -102,8 +102,12 @@ export type Spend = z.infer<typeof SpendOut>;
 export class SpendTally {
   private spend: Spend = { calls: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, imageOutputTokens: 0, usd: 0, estimate: false };
 
+  /** Planning and critique calls paid so far (generated images are cached, so a repeat never pays for them). */
+  textCalls = 0;
+
   text(model: string, usage: TextUsage | undefined, boundUsd: number): void {
     this.spend.calls += 1;
+    this.textCalls += 1;
     if (!usage) {
       this.spend.usd += boundUsd;
       this.spend.estimate = true;

@@ -27,7 +27,7 @@ import { CostEstimateOut, SENT_IMAGE_EDGE, SpendOut, SpendTally, type CostEstima
 import { critiqueModel, CritiqueOut, GOOD_ENOUGH_SCORE, type Critique } from "./model-critique";
 import { cachedImage, makeTextures } from "./model-images";
 import { createPrompt, editPrompt, planAndCompile, tryCompile, type DesignBrief } from "./model-plan";
-import type { PipelineContext, Produced } from "./pipeline";
+import { PaidAnswerError, type PipelineContext, type Produced } from "./pipeline";
 import { persistStaged, unstage, type StagedInput } from "./staged-inputs";
 
 export type ModelTool = "create_3d_model" | "edit_3d_model";
@@ -144,10 +144,25 @@ async function lookAt(
   return { images: [{ bytes: fitted.bytes, mime: fitted.mime }], concept, note };
 }
 
-/** The paid part, inside a job step. */
+/**
+ * The paid part, inside a job step. Once a planning or critique call has been paid, a failure
+ * is final: retrying the step would pay for those calls again (the OpenAI client has already
+ * retried the failing request itself).
+ */
 export async function makeModel(pctx: PipelineContext, spec: ModelCreateSpec): Promise<Produced<ModelCreateJobResult>> {
-  const { services, signal } = pctx;
   const tally = new SpendTally();
+  try {
+    return await runLoop(pctx, spec, tally);
+  } catch (error) {
+    if (tally.textCalls > 0 && error instanceof ToolError && !(error instanceof PaidAnswerError) && error.code !== "cancelled") {
+      throw new PaidAnswerError(error.message, error.code);
+    }
+    throw error;
+  }
+}
+
+async function runLoop(pctx: PipelineContext, spec: ModelCreateSpec, tally: SpendTally): Promise<Produced<ModelCreateJobResult>> {
+  const { services, signal } = pctx;
   const notes: string[] = [];
   const seen = await lookAt(pctx, spec, tally);
   const brief: DesignBrief = { ...spec.brief, imageNote: seen.note };

@@ -78,26 +78,30 @@ export async function makeTextures(
   tally: SpendTally,
   request: { materials: MaterialSpec[]; description: string; style: string | null; params: NormalizedImageParams },
 ): Promise<{ records: AssetRecord[]; textures: MaterialTexture[] }> {
-  const records: AssetRecord[] = [];
-  const textures: MaterialTexture[] = [];
   const chosen = request.materials.slice(0, MAX_TEXTURES);
-  for (const [index, material] of chosen.entries()) {
-    await pctx.progress(`textures: ${index + 1} of ${chosen.length} (${material.name})`);
-    const { record, bytes } = await cachedImage(
-      pctx,
-      tally,
-      `texture ${material.name}`,
-      request.params,
-      texturePrompt(material, request.description, request.style),
-    );
-    const fitted = await pctx.services.images.fitWithin(bytes, TEXTURE_EDGE, TEXTURE_EDGE, "jpeg");
-    // glTF core takes PNG and JPEG only.
-    const embedded =
-      fitted.mime === "image/png" || fitted.mime === "image/jpeg"
-        ? { bytes: fitted.bytes, mime: fitted.mime }
-        : { bytes: await pctx.services.images.toPng(fitted.bytes), mime: "image/png" as const };
-    records.push(record);
-    textures.push({ material: material.name, ...embedded });
-  }
+  let done = 0;
+  // Side by side: a job step has one deadline for the whole loop, and each image takes seconds upstream.
+  const made = await Promise.all(
+    chosen.map(async (material) => {
+      const { record, bytes } = await cachedImage(
+        pctx,
+        tally,
+        `texture ${material.name}`,
+        request.params,
+        texturePrompt(material, request.description, request.style),
+      );
+      const fitted = await pctx.services.images.fitWithin(bytes, TEXTURE_EDGE, TEXTURE_EDGE, "jpeg");
+      // glTF core takes PNG and JPEG only.
+      const embedded =
+        fitted.mime === "image/png" || fitted.mime === "image/jpeg"
+          ? { bytes: fitted.bytes, mime: fitted.mime }
+          : { bytes: await pctx.services.images.toPng(fitted.bytes), mime: "image/png" as const };
+      done += 1;
+      await pctx.progress(`textures: ${done} of ${chosen.length} ready`);
+      return { record, texture: { material: material.name, ...embedded } satisfies MaterialTexture };
+    }),
+  );
+  const records = made.map((m) => m.record);
+  const textures = made.map((m) => m.texture);
   return { records, textures };
 }

@@ -372,6 +372,23 @@ describe("create_3d_model: faults end the job clearly and store nothing partial"
     expect(await storedKeys()).toEqual(before);
   });
 
+  it("at a critique that keeps failing upstream, without paying for planning again", async () => {
+    const before = await storedKeys();
+    await fake.addFault([
+      { kind: "slow", path: "/v1/responses", delayMs: 0 },
+      { kind: "server_error", path: "/v1/responses", times: 3 },
+    ]);
+    const result = await create({ description: "a critique upstream fails", concept: false, refine_passes: 1 });
+    const calls = await responsesCalls();
+    expectError(
+      result,
+      `OpenAI had a server error (HTTP 500) (OpenAI request id ${calls.at(-1)!.requestId}), still failing after 2 retries; nothing was stored. Try again later.`,
+    );
+    // One plan; the critique tried three times by the OpenAI client itself; no step retry re-plans.
+    expect(calls.map((c) => c.json.text.format.name)).toEqual(["model_spec", "model_critique", "model_critique", "model_critique"]);
+    expect(await storedKeys()).toEqual(before);
+  });
+
   it("at a texture", async () => {
     const before = await storedKeys();
     await fake.addFault({ kind: "invalid_key", path: "/v1/images/generations" });
