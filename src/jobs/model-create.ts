@@ -198,8 +198,7 @@ async function runLoop(pctx: PipelineContext, spec: ModelCreateSpec, tally: Spen
       notes.push(`Critique ${pass}'s revised spec did not match the schema (${revision.problems.join("; ")}); kept the best earlier pass.`);
       break;
     }
-    await pctx.progress(`compile and render pass ${pass + 1}`);
-    const built = await tryCompile(pctx, revision.spec);
+    const built = await tryCompile(pctx, revision.spec, ` pass ${pass + 1}`);
     if ("problems" in built) {
       notes.push(`Critique ${pass}'s revised spec was refused by the compiler (${built.problems.join("; ")}); kept the best earlier pass.`);
       break;

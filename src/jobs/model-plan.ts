@@ -88,10 +88,16 @@ export interface PlannedModel {
   retriedAfter: string[] | null;
 }
 
-/** Compiles a spec; a refusal (not a cancellation) comes back as its messages. */
-export async function tryCompile(pctx: PipelineContext, spec: ModelSpec): Promise<{ compiled: CompiledModel } | { problems: string[] }> {
+/** Compiles a spec, reporting the compile and render stages (`label` says which pass); a refusal (not a cancellation) comes back as its messages. */
+export async function tryCompile(
+  pctx: PipelineContext,
+  spec: ModelSpec,
+  label: string,
+): Promise<{ compiled: CompiledModel } | { problems: string[] }> {
   try {
-    return { compiled: await compileModel(spec, { images: pctx.services.images, signal: pctx.signal }, { views: false }) };
+    await pctx.progress(`compile${label}`);
+    const onRender = () => pctx.progress(`render${label}`);
+    return { compiled: await compileModel(spec, { images: pctx.services.images, signal: pctx.signal, onRender }, { views: false }) };
   } catch (error) {
     if (!(error instanceof ToolError) || error.code === "cancelled" || pctx.signal.aborted) throw error;
     return { problems: [error.message] };
@@ -131,8 +137,7 @@ export async function planAndCompile(
       problems = read.problems;
       continue;
     }
-    await pctx.progress(attempt === 1 ? "compile and render" : "compile and render (corrected spec)");
-    const built = await tryCompile(pctx, read.spec);
+    const built = await tryCompile(pctx, read.spec, attempt === 1 ? "" : " (corrected spec)");
     if ("compiled" in built) return { spec: read.spec, compiled: built.compiled, retriedAfter: attempt === 2 ? problems : null };
     problems = built.problems;
     if (attempt === 1) await pctx.progress("plan again with the compiler's messages");

@@ -5,6 +5,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { critiqueSchema } from "../../src/jobs/model-critique";
 import { PLANNER_INSTRUCTIONS, planSchema } from "../../src/jobs/model-plan";
+import { makeModel } from "../../src/jobs/model-create";
 import { prepareCreate } from "../../src/jobs/model-request";
 import { modelSpecJsonSchema } from "../../src/mesh/spec";
 import { khronosValidate } from "../../src/mesh/validate";
@@ -252,6 +253,53 @@ describe("create_3d_model: critique passes", () => {
       'Critique 1\'s revised spec was refused by the compiler (part "body": box size [0.5, 0, 0.5] has a side ≤ 0; give every side > 0 (e.g. 0.01 for a thin panel).); kept the best earlier pass.',
     ]);
     expect(await responsesCalls()).toHaveLength(2);
+  });
+});
+
+describe("create_3d_model: progress", () => {
+  it("reports every stage in order: concept, plan, compile, render, critique k of n, textures, store", async () => {
+    const services = testServices();
+    const spec = await prepareCreate(
+      services,
+      {
+        brief: { description: "a staged chest", style: "low-poly", size: null, triangleBudget: null },
+        refinePasses: 2,
+        returnMode: "none",
+        fresh: false,
+        concept: true,
+        textures: true,
+      },
+      { given: false, staged: null },
+    );
+    await fake.script(specAnswer([{ id: "body", size: [0.6, 0.4, 0.4] }]));
+    await fake.script(critiqueAnswer(0.5, [{ kind: "tweak", description: "Wider." }], specAnswer([{ id: "body", size: [0.8, 0.4, 0.4] }])));
+    const stages: string[] = [];
+    const made = await makeModel(
+      { services, signal: new AbortController().signal, progress: async (stage) => void stages.push(stage) },
+      spec,
+    );
+    expect(stages).toEqual([
+      "concept",
+      "concept: image 1 of 1 done",
+      "concept: image stored",
+      "plan",
+      "compile",
+      "render",
+      "critique 1 of 2",
+      "compile pass 2",
+      "render pass 2",
+      "critique 2 of 2",
+      "textures",
+      "texture wood: image 1 of 1 done",
+      "texture wood: image stored",
+      "textures: 1 of 1 ready",
+      "store",
+      "stored",
+    ]);
+    expect(made.result.passes.map((p) => [p.score, p.kept])).toEqual([
+      [0.5, false],
+      [0.9, true],
+    ]);
   });
 });
 
