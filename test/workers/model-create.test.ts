@@ -5,6 +5,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { critiqueSchema } from "../../src/jobs/model-critique";
 import { PLANNER_INSTRUCTIONS, planSchema } from "../../src/jobs/model-plan";
+import { ConfigError, readConfig } from "../../src/config";
 import { makeModel } from "../../src/jobs/model-create";
 import { prepareCreate } from "../../src/jobs/model-request";
 import { modelSpecJsonSchema } from "../../src/mesh/spec";
@@ -360,6 +361,14 @@ describe("create_3d_model: cost", () => {
     expect(await fake.requests()).toEqual([]);
     expect(await storedKeys()).toEqual(before);
     await modern.close();
+  });
+
+  it("reads MAX_3D_COST_USD (default 1) and names a bad value", () => {
+    expect(readConfig(env).max3dCostUsd).toBe(1);
+    expect(readConfig({ ...env, MAX_3D_COST_USD: "0.3" }).max3dCostUsd).toBe(0.3);
+    expect(() => readConfig({ ...env, MAX_3D_COST_USD: "-1" })).toThrow(
+      new ConfigError(['MAX_3D_COST_USD: must be a positive number, got "-1"']),
+    );
   });
 
   it("reports usage and cost summed over every call, and answers a repeat from the cache for nothing", async () => {
