@@ -60,7 +60,7 @@ export const PassOut = z.object({
 });
 export type PassRecord = z.infer<typeof PassOut>;
 
-const ModelCreateFields = z.object({
+export const ModelCreateOut = z.object({
   model: AssetView.describe("The GLB (model/gltf-binary) of the best pass."),
   spec: AssetView.describe("The kept pass's spec (JSON); the GLB's first parent."),
   preview: AssetView.describe("The labelled six-view montage of the kept model (WebP, at most 1024 px)."),
@@ -85,7 +85,6 @@ const ModelCreateFields = z.object({
   sharedInFlight: z.boolean(),
   notes: z.array(z.string()).describe("How the loop went: a retried spec, an early stop, a revision the compiler refused."),
 });
-export const ModelCreateOut = ModelCreateFields;
 export type ModelCreateResult = z.infer<typeof ModelCreateOut>;
 
 /** What replays from the cache; the records carry the rest. */
@@ -171,6 +170,8 @@ async function runLoop(pctx: PipelineContext, spec: ModelCreateSpec, tally: Spen
   if (planned.retriedAfter)
     notes.push(`The first spec was refused (${planned.retriedAfter.join("; ")}); it was sent back once and corrected.`);
 
+  // An edit is judged against the change asked for as well as the model it changes.
+  const critiqueBrief = spec.edit ? { ...brief, description: `${brief.description}; changed as asked: ${spec.edit.instruction}` } : brief;
   const candidates: Candidate[] = [{ spec: planned.spec, compiled: planned.compiled, critique: null }];
   const passes = spec.refinePasses;
   for (let pass = 1; pass <= passes; pass++) {
@@ -179,7 +180,7 @@ async function runLoop(pctx: PipelineContext, spec: ModelCreateSpec, tally: Spen
     const montage: VisionImage = { bytes: current.compiled.montage.bytes, mime: current.compiled.montage.mime };
     const { critique, revision } = await critiqueModel(pctx, tally, {
       call: pass < passes ? spec.calls.critique : spec.calls.finalCritique,
-      brief,
+      brief: critiqueBrief,
       spec: current.spec,
       report: current.compiled.report,
       images: [montage, ...seen.images],

@@ -484,6 +484,20 @@ describe("create_3d_model: jobs", () => {
   });
 });
 
+describe("create_3d_model: cancel_job", () => {
+  it("stops the job, stores nothing, and get_job says it was cancelled", async () => {
+    const before = await storedKeys();
+    await fake.setDelay(3000);
+    const started = await create({ description: "a model to cancel", concept: false, refine_passes: 1, wait_seconds: 0 });
+    const job = (started.structuredContent as { job: { id: string } }).job;
+    const cancelled = structured<{ job: { status: string } }>(await call(client, "cancel_job", { job_id: job.id }));
+    expect(["cancelled", "running", "queued"]).toContain(cancelled.job.status);
+    const after = await call(client, "get_job", { job_id: job.id, wait_seconds: 30 });
+    expectError(after, `Job ${job.id} was cancelled (cancel_job); nothing was stored and nothing more is charged.`);
+    expect(await storedKeys()).toEqual(before);
+  });
+});
+
 describe("create_3d_model: bad input is refused before anything is paid", () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     [
@@ -553,8 +567,9 @@ describe("edit_3d_model", () => {
     const edited = structured<CreateOut>(
       await call(client, "edit_3d_model", { model: built.model.id, instruction: "add a knob on top", refine_passes: 1, wait_seconds: 120 }),
     );
-    const [plan] = await responsesCalls();
+    const [plan, critique] = await responsesCalls();
     expect(plan!.json.text.format).toMatchObject({ name: "model_spec", strict: true });
+    expect(promptOf(critique!)).toContain("Description: side table; changed as asked: add a knob on top");
     expect(promptOf(plan!)).toContain("Instruction: add a knob on top");
     expect(promptOf(plan!)).toContain('"name":"side table"');
     expect(edited.model.id).not.toBe(built.model.id);
