@@ -165,13 +165,11 @@ async function runLoop(pctx: PipelineContext, spec: ModelCreateSpec, tally: Spen
   const notes: string[] = [];
   const seen = await lookAt(pctx, spec, tally);
   const brief: DesignBrief = { ...spec.brief, imageNote: seen.note };
-  const prompt = spec.edit ? editPrompt(brief, spec.edit.base, spec.edit.instruction) : createPrompt(brief);
+  const prompt = spec.edit ? editPrompt(brief, spec.edit.base) : createPrompt(brief);
   const planned = await planAndCompile(pctx, tally, spec.calls.plan, prompt, seen.images);
   if (planned.retriedAfter)
     notes.push(`The first spec was refused (${planned.retriedAfter.join("; ")}); it was sent back once and corrected.`);
 
-  // An edit is judged against the change asked for as well as the model it changes.
-  const critiqueBrief = spec.edit ? { ...brief, description: `${brief.description}; changed as asked: ${spec.edit.instruction}` } : brief;
   const candidates: Candidate[] = [{ spec: planned.spec, compiled: planned.compiled, critique: null }];
   const passes = spec.refinePasses;
   for (let pass = 1; pass <= passes; pass++) {
@@ -180,7 +178,7 @@ async function runLoop(pctx: PipelineContext, spec: ModelCreateSpec, tally: Spen
     const montage: VisionImage = { bytes: current.compiled.montage.bytes, mime: current.compiled.montage.mime };
     const { critique, revision } = await critiqueModel(pctx, tally, {
       call: pass < passes ? spec.calls.critique : spec.calls.finalCritique,
-      brief: critiqueBrief,
+      brief,
       spec: current.spec,
       report: current.compiled.report,
       images: [montage, ...seen.images],

@@ -32,6 +32,8 @@ export function planSchema(): Record<string, unknown> {
 
 export interface DesignBrief {
   description: string;
+  /** edit_3d_model: the change asked for; planner and critic both judge by it. */
+  change: string | null;
   style: string | null;
   /** Real-world size hint, e.g. "about 0.8 m wide". */
   size: string | null;
@@ -43,6 +45,7 @@ export interface DesignBrief {
 export function briefLines(brief: DesignBrief): string[] {
   return [
     `Description: ${brief.description}`,
+    ...(brief.change ? [`Change asked for: ${brief.change}`] : []),
     ...(brief.style ? [`Style: ${brief.style}${brief.style === "low-poly" ? " (few segments, flat faces, chunky shapes)" : ""}.`] : []),
     ...(brief.size ? [`Real-world size: ${brief.size}.`] : []),
     ...(brief.triangleBudget ? [`Triangle budget: at most ${brief.triangleBudget} triangles (set options.triangle_budget to it).`] : []),
@@ -59,11 +62,10 @@ export function createPrompt(brief: DesignBrief): string {
   ].join("\n");
 }
 
-/** The planning prompt for a change to a stored spec. */
-export function editPrompt(brief: DesignBrief, base: ModelSpec, instruction: string): string {
+/** The planning prompt for a change to a stored spec (the change is in the brief). */
+export function editPrompt(brief: DesignBrief, base: ModelSpec): string {
   return [
-    "Revise this spec following the instruction. Keep everything the instruction does not ask to change (ids, sizes, materials).",
-    `Instruction: ${instruction}`,
+    "Revise this spec following the change asked for. Keep everything the change does not touch (ids, sizes, materials).",
     ...briefLines(brief),
     "The current spec (JSON):",
     specJson(base),

@@ -13,7 +13,7 @@ import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
 import { canonicalJson } from "../store/hash";
 import { ModelReturnMode } from "./model-build";
-import { costEstimate, imageCallBoundUsd, requireWithinCap, textCallPlan, type CostEstimate } from "./model-cost";
+import { costEstimate, imageCallBoundUsd, requireWithinCap, textCallPlan } from "./model-cost";
 import { modelRequestHash, type ModelCreateSpec, type ModelTool } from "./model-create";
 import { CRITIQUE_ANSWER_TOKENS, CRITIQUE_INSTRUCTIONS, critiqueSchema, FINAL_CRITIQUE_ANSWER_TOKENS } from "./model-critique";
 import { conceptPrompt, MAX_TEXTURES, texturePrompt } from "./model-images";
@@ -57,11 +57,6 @@ function imageParams(services: Services): NormalizedImageParams {
   });
 }
 
-interface Built {
-  spec: ModelCreateSpec;
-  estimate: CostEstimate;
-}
-
 /** Every call's budget and bound, the estimate checked against the cap, then the request's hash. */
 async function build(
   services: Services,
@@ -78,7 +73,7 @@ async function build(
     textures: ModelCreateSpec["textures"];
     levers: string[];
   },
-): Promise<Built> {
+): Promise<ModelCreateSpec> {
   const seesImages = parts.extraImages > 0 || common.refinePasses > 0;
   const model = plannerModel(services, common.model, parts.modelField, seesImages);
   const effort = reasoningEffortFor(model, undefined, model.reasoning?.apiDefault ?? "low");
@@ -92,9 +87,8 @@ async function build(
   const finalCritique = textCallPlan(model, effort, FINAL_CRITIQUE_ANSWER_TOKENS, critiqueText - schemaTokens, 1 + parts.extraImages);
   const passes = common.refinePasses;
   const critiques = passes === 0 ? 0 : (passes - 1) * critique.boundUsd + finalCritique.boundUsd;
-  const promptBound = (prompt: string) => countTokens(prompt);
   const conceptUsd = parts.concept
-    ? imageCallBoundUsd(parts.concept.params.model, parts.concept.params.quality, await promptBound(parts.concept.prompt))
+    ? imageCallBoundUsd(parts.concept.params.model, parts.concept.params.quality, await countTokens(parts.concept.prompt))
     : 0;
   const texturesUsd = parts.textures
     ? MAX_TEXTURES *
@@ -102,7 +96,7 @@ async function build(
         parts.textures.params.model,
         parts.textures.params.quality,
         // A material's name is at most 64 characters: the longest texture prompt.
-        await promptBound(texturePrompt({ name: "m".repeat(64), color: "#000000" }, common.brief.description, common.brief.style)),
+        await countTokens(texturePrompt({ name: "m".repeat(64), color: "#000000" }, common.brief.description, common.brief.style)),
       )
     : 0;
   const estimate = costEstimate({ plan: plan.boundUsd, critiques, concept: conceptUsd, textures: texturesUsd });
@@ -118,7 +112,7 @@ async function build(
     calls: { plan, critique, finalCritique },
   };
   const hash = await modelRequestHash(unhashed);
-  return { spec: { ...unhashed, hash, estimate, returnMode: common.returnMode, fresh: common.fresh }, estimate };
+  return { ...unhashed, hash, estimate, returnMode: common.returnMode, fresh: common.fresh };
 }
 
 /**
@@ -140,7 +134,7 @@ export async function prepareCreate(
     ...(common.textures ? ["textures: false"] : []),
     "a cheaper model",
   ];
-  const { spec } = await build(services, "create_3d_model", common, {
+  return build(services, "create_3d_model", common, {
     modelField: "model",
     planPrompt: createPrompt(brief),
     edit: null,
@@ -150,7 +144,6 @@ export async function prepareCreate(
     textures: common.textures ? { params: imageParams(services) } : null,
     levers,
   });
-  return spec;
 }
 
 /** The spec asset behind a model asset: itself when it is a spec, else the GLB's JSON parent. */
@@ -193,15 +186,15 @@ export async function prepareEdit(
 ): Promise<ModelCreateSpec> {
   const { spec: base, specRecord } = await storedSpecOf(services, record);
   const description = record.origin.prompt ?? specRecord.origin.prompt ?? base.name ?? "the model in the spec";
-  const brief = { description, style: null, size: null, triangleBudget: base.options?.triangle_budget ?? null };
+  const brief = { description, change: common.instruction, style: null, size: null, triangleBudget: base.options?.triangle_budget ?? null };
   const parents = record.sha256 === specRecord.sha256 ? [record.sha256] : [record.sha256, specRecord.sha256];
-  const { spec } = await build(
+  return build(
     services,
     "edit_3d_model",
     { ...common, brief },
     {
       modelField: "planner",
-      planPrompt: editPrompt({ ...brief, imageNote: null }, base, common.instruction),
+      planPrompt: editPrompt({ ...brief, imageNote: null }, base),
       edit: { base, instruction: common.instruction, parents },
       reference: null,
       extraImages: 0,
@@ -210,5 +203,4 @@ export async function prepareEdit(
       levers: [...(common.refinePasses > 0 ? [`fewer refine_passes (now ${common.refinePasses})`] : []), "a cheaper planner"],
     },
   );
-  return spec;
 }

@@ -129,6 +129,7 @@ export const create3dModel = defineTool({
     const common = {
       brief: {
         description: args.description,
+        change: null,
         style: args.style ?? null,
         size: args.size ?? null,
         triangleBudget: args.triangle_budget ?? null,

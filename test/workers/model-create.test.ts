@@ -263,7 +263,7 @@ describe("create_3d_model: progress", () => {
     const spec = await prepareCreate(
       services,
       {
-        brief: { description: "a staged chest", style: "low-poly", size: null, triangleBudget: null },
+        brief: { description: "a staged chest", change: null, style: "low-poly", size: null, triangleBudget: null },
         refinePasses: 2,
         returnMode: "none",
         fresh: false,
@@ -338,7 +338,7 @@ describe("create_3d_model: cost", () => {
   it("refuses a request whose bound is over MAX_3D_COST_USD with the estimate, before any call, storing nothing", async () => {
     const services = testServices();
     const common = {
-      brief: { description: "an expensive castle", style: null, size: null, triangleBudget: null },
+      brief: { description: "an expensive castle", change: null, style: null, size: null, triangleBudget: null },
       refinePasses: 3,
       returnMode: "preview" as const,
       fresh: false,
@@ -569,8 +569,8 @@ describe("edit_3d_model", () => {
     );
     const [plan, critique] = await responsesCalls();
     expect(plan!.json.text.format).toMatchObject({ name: "model_spec", strict: true });
-    expect(promptOf(critique!)).toContain("Description: side table; changed as asked: add a knob on top");
-    expect(promptOf(plan!)).toContain("Instruction: add a knob on top");
+    expect(promptOf(critique!)).toContain("Description: side table\nChange asked for: add a knob on top");
+    expect(promptOf(plan!)).toContain("Description: side table\nChange asked for: add a knob on top");
     expect(promptOf(plan!)).toContain('"name":"side table"');
     expect(edited.model.id).not.toBe(built.model.id);
     expect(edited.lineage.editedFrom).toBe(built.model.id);
