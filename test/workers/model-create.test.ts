@@ -18,7 +18,6 @@ import { storeAsset, testServices } from "../support/assets";
 import { call, connect, structured, textOf } from "../support/mcp";
 import { solidPng } from "../support/png";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { connectModernWith } from "../support/worker-with";
 
 const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
 
@@ -336,31 +335,45 @@ describe("create_3d_model: textures", () => {
 
 describe("create_3d_model: cost", () => {
   it("refuses a request whose bound is over MAX_3D_COST_USD with the estimate, before any call, storing nothing", async () => {
+    // gpt-6-astra writes at $50 per 1M output tokens: planning alone is bounded above the default $1 cap.
     const services = testServices();
+    const roomy = { ...services, config: { ...services.config, max3dCostUsd: 100 } };
     const common = {
       brief: { description: "an expensive castle", change: null, style: null, size: null, triangleBudget: null },
       refinePasses: 3,
+      model: "gpt-6-astra",
       returnMode: "preview" as const,
       fresh: false,
       concept: true,
       textures: true,
     };
-    const { estimate } = await prepareCreate(services, common, { given: false, staged: null });
+    const { estimate } = await prepareCreate(roomy, common, { given: false, staged: null });
+    expect(estimate.maxCostUsd).toBeGreaterThan(1);
     const f = (usd: number) => `$${usd.toFixed(4)}`;
     const before = await storedKeys();
-    const modern = await connectModernWith({ MAX_3D_COST_USD: "0.05" });
-    const result = (await modern.callTool({
-      name: "create_3d_model",
-      arguments: { description: "an expensive castle", refine_passes: 3, textures: true },
-    })) as CallToolResult;
+    const result = await create({ description: "an expensive castle", refine_passes: 3, textures: true, model: "gpt-6-astra" });
     expectError(
       result,
-      `create_3d_model could cost up to ${f(estimate.maxCostUsd)} (planning ${f(estimate.planningUsd)}, critiques ${f(estimate.critiquesUsd)}, concept ${f(estimate.conceptUsd)}, textures ${f(estimate.texturesUsd)}), above this server's cap of $0.05 (MAX_3D_COST_USD). Use fewer refine_passes (now 3), concept: false, textures: false, a cheaper model, or raise MAX_3D_COST_USD.`,
+      `create_3d_model could cost up to ${f(estimate.maxCostUsd)} (planning ${f(estimate.planningUsd)}, critiques ${f(estimate.critiquesUsd)}, concept ${f(estimate.conceptUsd)}, textures ${f(estimate.texturesUsd)}), above this server's cap of $1 (MAX_3D_COST_USD). Use fewer refine_passes (now 3), concept: false, textures: false, a cheaper model, or raise MAX_3D_COST_USD.`,
     );
-    expect(estimate.maxCostUsd).toBeLessThan(1);
     expect(await fake.requests()).toEqual([]);
     expect(await storedKeys()).toEqual(before);
-    await modern.close();
+  });
+
+  it("keeps the default request well under the default cap", async () => {
+    const spec = await prepareCreate(
+      testServices(),
+      {
+        brief: { description: "a default chest", change: null, style: null, size: null, triangleBudget: null },
+        refinePasses: 3,
+        returnMode: "preview",
+        fresh: false,
+        concept: true,
+        textures: true,
+      },
+      { given: false, staged: null },
+    );
+    expect(spec.estimate.maxCostUsd).toBeLessThan(1);
   });
 
   it("reads MAX_3D_COST_USD (default 1) and names a bad value", () => {
