@@ -95,6 +95,7 @@ const EnvSchema = z.object({
   SIGNED_URL_TTL_SECONDS: positiveNumber(3600),
   TOOL_DEADLINE_SECONDS: positiveNumber(300),
   MAX_ANALYSIS_COST_USD: positiveNumber(0.5),
+  MAX_3D_COST_USD: positiveNumber(1),
   MAX_INPUT_IMAGE_BYTES: positiveNumber(20 * 1024 * 1024),
   MAX_INPUT_BYTES_PER_CALL: positiveNumber(48 * 1024 * 1024),
   MAX_UPLOAD_BYTES: positiveNumber(20 * 1024 * 1024),
@@ -175,6 +176,8 @@ export interface Config {
   signedUrlTtlSeconds: number;
   toolDeadlineMs: number;
   maxAnalysisCostUsd: number;
+  /** Upper bound on one create_3d_model or edit_3d_model call (planning, critiques, concept, textures together). */
+  max3dCostUsd: number;
   maxInputImageBytes: number;
   /** All input images of one call together: 16 images at the per-image cap would not fit a Worker's 128 MB. */
   maxInputBytesPerCall: number;
@@ -246,6 +249,7 @@ export function readConfig(env: Env): Config {
     signedUrlTtlSeconds: vars.SIGNED_URL_TTL_SECONDS,
     toolDeadlineMs: vars.TOOL_DEADLINE_SECONDS * 1000,
     maxAnalysisCostUsd: vars.MAX_ANALYSIS_COST_USD,
+    max3dCostUsd: vars.MAX_3D_COST_USD,
     maxInputImageBytes: vars.MAX_INPUT_IMAGE_BYTES,
     maxInputBytesPerCall: vars.MAX_INPUT_BYTES_PER_CALL,
     maxUploadBytes: Math.floor(vars.MAX_UPLOAD_BYTES),

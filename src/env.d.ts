@@ -14,6 +14,7 @@ interface Env {
   SIGNED_URL_TTL_SECONDS?: string;
   TOOL_DEADLINE_SECONDS?: string;
   MAX_ANALYSIS_COST_USD?: string;
+  MAX_3D_COST_USD?: string;
   MAX_INPUT_IMAGE_BYTES?: string;
   MAX_INPUT_BYTES_PER_CALL?: string;
   URL_FETCH_TIMEOUT_MS?: string;

@@ -4,9 +4,9 @@ import { assetResource } from "./resources/asset.resource";
 import { deleteAsset, getAsset, listAssets, verifyAsset } from "./tools/assets.tools";
 import { editImage, generateImage } from "./tools/images.tools";
 import { cancelJob, getJob, listJobs } from "./tools/jobs.tools";
-import { build3dModel } from "./tools/models.tools";
 import { imageInfo, processImageTool } from "./tools/process.tools";
 import { createUpload } from "./tools/uploads.tools";
+import { build3dModel, create3dModel, edit3dModel } from "./tools/models.tools";
 import { countTokensTool, serverStatus } from "./tools/status.tools";
 import { analyzeImage, checkImage } from "./tools/vision.tools";
 
@@ -21,6 +21,8 @@ export const REGISTRY: Registry = {
     processImageTool,
     imageInfo,
     createUpload,
+    create3dModel,
+    edit3dModel,
     getJob,
     cancelJob,
     listJobs,

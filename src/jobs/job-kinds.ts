@@ -6,6 +6,7 @@ import { cachedOutcome, type Outcome } from "./job-records";
 import type { JobOutput } from "./job-state";
 import type { PipelineContext } from "./pipeline";
 import { makeAnalysis, presentAnalysis, type AnalysisResult, type AnalysisSpec } from "./vision-analysis";
+import { makeModel, presentModel, type ModelCreateJobResult, type ModelCreateSpec } from "./model-create";
 import { unstage } from "./staged-inputs";
 import { verifyImages, withVerification, type Verification } from "./verify-result";
 
@@ -76,7 +77,21 @@ const checkKind: JobKind = {
   },
 };
 
-export const JOB_KINDS = { image: imageKind, analysis: analysisKind, check: checkKind } satisfies Record<string, JobKind>;
+/** create_3d_model and edit_3d_model: the whole loop in one step (its images are cached, so a retried step pays for no image twice). */
+const modelKind: JobKind = {
+  async produce(pctx, spec) {
+    const model = spec as ModelCreateSpec;
+    const hit = model.fresh ? undefined : await cachedOutcome<ModelCreateJobResult>(pctx.services, model.hash);
+    if (hit) return { hash: model.hash, assetIds: hit.records.map((r) => r.sha256), result: hit.result, cached: true };
+    const made = await makeModel(pctx, model);
+    return { hash: model.hash, assetIds: made.assetIds, result: made.result, cached: false };
+  },
+  present(services, spec, outcome) {
+    return presentModel(services, spec as ModelCreateSpec, outcome as Outcome<ModelCreateJobResult>);
+  },
+};
+
+export const JOB_KINDS = { image: imageKind, analysis: analysisKind, check: checkKind, model: modelKind } satisfies Record<string, JobKind>;
 export type JobKindName = keyof typeof JOB_KINDS;
 
 export function jobKind(name: string): JobKind {

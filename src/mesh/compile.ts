@@ -30,6 +30,8 @@ export const VIEW_SIZE = 512;
 export interface CompileDeps {
   images: ImageService;
   signal: AbortSignal;
+  /** Told when rendering starts, after the GLB passed every check (the 3D loop reports it as a stage). */
+  onRender?: () => Promise<void>;
 }
 
 export interface CompileOptions {
@@ -80,6 +82,7 @@ export async function compileModel(spec: ModelSpec, deps: CompileDeps, options: 
   requireValidatorClean(validator);
   const validated = performance.now();
   checkCancelled(deps.signal);
+  await deps.onRender?.();
 
   const montagePng = await pngOf(renderMontage(scene, options.montageTile ? { tile: options.montageTile } : {}));
   const views = options.views

@@ -329,6 +329,24 @@ async function scenario(client: EraClient): Promise<EraRun> {
   expect(put.status).toBe(200);
   expect(await put.json()).toMatchObject({ id: sha256Hex(tinyPng), created: false });
 
+  // The 3D planner loop (a planning call and a critique), then an edit of the compiled model (a planning call).
+  const created = await call<{ report: { validator: { errors: number } } }>("create_3d_model", "create_3d_model", {
+    description: "a small wooden crate",
+    concept: false,
+    refine_passes: 1,
+    return: "none",
+    wait_seconds: 120,
+  });
+  expect(created.report.validator.errors).toBe(0);
+  const remodelled = await call<{ lineage: { editedFrom: string | null } }>("edit_3d_model", "edit_3d_model", {
+    model: model.model.id,
+    instruction: "add a knob on top",
+    refine_passes: 0,
+    return: "none",
+    wait_seconds: 120,
+  });
+  expect(remodelled.lineage.editedFrom).toBe(model.model.id);
+
   // Asset tools.
   const listedImages = await call<{ assets: Array<{ id: string; tool: string }> }>("list_assets(kind=image)", "list_assets", {
     kind: "image",
@@ -477,7 +495,7 @@ describe("era 2025 (SDK v1 client, session Durable Object)", () => {
     open.push(client);
     runs.legacy = await scenario(client);
     // Fresh server: every paid call reached the fake exactly once.
-    expect(runs.legacy.upstream).toEqual({ generations: 3, edits: 1, responses: 2 });
+    expect(runs.legacy.upstream).toEqual({ generations: 3, edits: 1, responses: 5 });
     const status = runs.legacy.calls.get("server_status")!.structured as StatusOut;
     expect(status.era).toMatchObject({ protocol: "2025-session", sessionMemory: true });
     expect(status.assets.image).toEqual({ count: 0, bytes: 0 });

@@ -99,6 +99,14 @@ export function handleControl(state: FakeState, method: string, path: string, ra
       const body = asRecord(parseJson(raw));
       const delayMs = optionalNumber(body, "delayMs", 0);
       if (delayMs !== undefined) state.settings = { ...state.settings, delayMs };
+      const specSeed = body["specSeed"];
+      if (specSeed !== undefined) {
+        if (specSeed !== null && (typeof specSeed !== "number" || !Number.isInteger(specSeed) || specSeed < 0)) {
+          throw invalidValue("specSeed", "'specSeed' must be a non-negative integer, or null for deterministic answers.");
+        }
+        state.settings = { ...state.settings, specSeed };
+        state.designer.seed = specSeed;
+      }
       return ok(state.settings);
     }
     default:

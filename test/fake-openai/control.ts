@@ -60,6 +60,11 @@ export class FakeOpenAIControl {
     return this.call("POST", "settings", { delayMs });
   }
 
+  /** Seeds random schema-valid 3D specs and critique scores; null returns to deterministic answers. */
+  setSpecSeed(specSeed: number | null): Promise<FakeSettings> {
+    return this.call("POST", "settings", { specSeed });
+  }
+
   settings(): Promise<FakeSettings> {
     return this.call("GET", "settings");
   }

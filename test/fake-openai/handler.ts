@@ -87,7 +87,7 @@ function route(state: FakeState, req: IncomingMessage, path: string, body: Parse
     return handleImageEdit(body.form, context);
   }
   if (method === "POST" && path === "/v1/responses") {
-    return handleResponses(jsonBody(body, req), context, () => state.takeScript(path));
+    return handleResponses(jsonBody(body, req), context, () => state.takeScript(path), state.designer);
   }
   if (method === "GET" && path === "/v1/models") return listModels(context.today);
   const modelMatch = /^\/v1\/models\/(.+)$/.exec(path);

@@ -105,6 +105,8 @@ export interface ScriptSpec {
 export interface FakeSettings {
   /** Latency added before every /v1 answer, to model upstream time in benchmarks. */
   delayMs: number;
+  /** Null: 3D planning and critique answers are deterministic; a number: random schema-valid specs and scores from this seed. */
+  specSeed: number | null;
 }
 
 export interface RecordedFile {

@@ -20,6 +20,7 @@ import type { EndpointContext } from "./handler.ts";
 import type { AnswerChange } from "./protocol.ts";
 import { textTokens } from "./image-usage.ts";
 import { checkJsonSchemaFormat, exampleForSchema } from "./json-schema.ts";
+import { isCritiqueSchema, isSpecSchema, type ModelDesigner } from "./model-3d.ts";
 import { ParamReader } from "./params.ts";
 import { readResponsesInput, type ReadInput, type SeenImage } from "./responses-input.ts";
 import { visionImageTokens } from "./vision-tokens.ts";
@@ -210,11 +211,18 @@ export function describeInput(input: ReadInput): string {
   return parts.join(" ");
 }
 
-function generatedText(job: ResponseJob): string {
+function generatedText(job: ResponseJob, designer: ModelDesigner | undefined): string {
   const description = describeInput(job.input);
   switch (job.format.type) {
-    case "json_schema":
-      return JSON.stringify(exampleForSchema(job.format.schema, { description, imageCount: job.input.images.length }));
+    case "json_schema": {
+      // A 3D spec or critique schema gets what a model would write for it, not a placeholder.
+      const schema = job.format.schema;
+      if (designer && isSpecSchema(schema)) return JSON.stringify(designer.plan(job.input.texts));
+      if (designer && isCritiqueSchema(schema)) {
+        return JSON.stringify(designer.critique(job.input.texts, "revised_spec" in (schema["properties"] as Record<string, unknown>)));
+      }
+      return JSON.stringify(exampleForSchema(schema, { description, imageCount: job.input.images.length }));
+    }
     case "json_object":
       return JSON.stringify({ description, image_count: job.input.images.length });
     case "text":
@@ -269,7 +277,12 @@ interface Outcome {
 
 const REFUSAL = "I'm sorry, but I can't help with that request.";
 
-function decideOutcome(job: ResponseJob, scriptedText: string | undefined, change: AnswerChange | undefined): Outcome {
+function decideOutcome(
+  job: ResponseJob,
+  scriptedText: string | undefined,
+  change: AnswerChange | undefined,
+  designer: ModelDesigner | undefined,
+): Outcome {
   const base = { refusal: null, withUsage: change !== "missing_usage", streamFails: change === "stream_error" };
   const max = job.maxOutputTokens;
   const reasoning = change === "long_reasoning" && job.effort ? (max ?? 32_000) : job.effort ? REASONING_SPEND[job.effort] : 0;
@@ -291,7 +304,7 @@ function decideOutcome(job: ResponseJob, scriptedText: string | undefined, chang
       reasoningTokens: reasoning,
     };
   }
-  const full = scriptedText ?? generatedText(job);
+  const full = scriptedText ?? generatedText(job, designer);
   const tokens = textTokens(full);
   if (change === "content_filter") {
     const half = full.slice(0, Math.floor(full.length / 2));
@@ -440,9 +453,14 @@ async function* responseEvents(job: ResponseJob, outcome: Outcome): AsyncGenerat
 }
 
 /** `takeScript` is called only once the request is valid, so a script is not spent on a 400. */
-export async function handleResponses(body: unknown, context: EndpointContext, takeScript: () => string | undefined): Promise<Answer> {
+export async function handleResponses(
+  body: unknown,
+  context: EndpointContext,
+  takeScript: () => string | undefined,
+  designer?: ModelDesigner,
+): Promise<Answer> {
   const job = await parseResponseJob(body, context.today);
-  const outcome = decideOutcome(job, takeScript(), context.change);
+  const outcome = decideOutcome(job, takeScript(), context.change, designer);
   if (job.stream) return { kind: "sse", events: responseEvents(job, outcome) };
   // Without a stream, a failure midway is an ordinary server error.
   if (outcome.streamFails) throw streamServerError();

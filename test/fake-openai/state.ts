@@ -1,6 +1,7 @@
 // Everything the control API can set or read: queued faults, scripted answers, settings, the
 // log of recorded requests and counters. One instance per fake server.
 
+import { ModelDesigner } from "./model-3d.ts";
 import type { FakeSettings, FakeStats, FaultSpec, RecordedRequest, ScriptSpec } from "./protocol.ts";
 
 interface QueuedFault {
@@ -18,7 +19,9 @@ interface QueuedScript {
 const MAX_RECORDS = 5000;
 
 export class FakeState {
-  settings: FakeSettings = { delayMs: 0 };
+  settings: FakeSettings = { delayMs: 0, specSeed: null };
+  /** Answers 3D spec and critique schemas; its seed is `settings.specSeed`. */
+  readonly designer = new ModelDesigner();
   private faults: QueuedFault[] = [];
   private scripts: QueuedScript[] = [];
   private records: RecordedRequest[] = [];
@@ -37,7 +40,8 @@ export class FakeState {
     this.maxInFlight = this.inFlight;
     this.byPath = {};
     this.byStatus = {};
-    this.settings = { delayMs: 0 };
+    this.settings = { delayMs: 0, specSeed: null };
+    this.designer.reset();
   }
 
   nextRequestId(): string {

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, inject, it } from "vitest";
 import readme from "../../README.md?raw";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { storeAsset } from "../support/assets";
-import { call, connect, textOf } from "../support/mcp";
+import { BUILD_3D_EXAMPLE } from "../../src/tools/models.tools";
+import { call, connect, structured, textOf } from "../support/mcp";
 import { gradientPng, solidPng } from "../support/png";
 
 const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
@@ -19,6 +20,14 @@ function toolExamples(): Array<{ tool: string; args: string }> {
     if (!example) throw new Error(`README row for ${tool} has no example arguments`);
     return { tool, args: example[1]! };
   });
+}
+
+/** A GLB from an earlier result (build_3d_model, free), for the 3D edit example. */
+async function buildModel(): Promise<string> {
+  const client = await connect();
+  const built = structured<{ model: { id: string } }>(await call(client, "build_3d_model", { spec: BUILD_3D_EXAMPLE }));
+  await client.close();
+  return built.model.id;
 }
 
 /** A job id from an earlier result: a generation on a miss, answered with a handle at once. */
@@ -53,8 +62,10 @@ describe("the README's example arguments work as written on the default models",
       const another = await storeAsset({ bytes: await solidPng(64, 64, [20, 120, 200, 255]), width: 64, height: 64 });
       const mask = await storeAsset({ bytes: await solidPng(64, 64, [0, 0, 0, 0]), width: 64, height: 64 });
       const job = args.includes("<job id>") ? await startJob() : "";
+      const model = args.includes("<model asset id>") ? await buildModel() : "";
       const filled = args
         .replaceAll("<job id>", job)
+        .replaceAll("<model asset id>", model)
         .replaceAll("<mask asset id>", mask.sha256)
         .replaceAll("<another asset id>", another.sha256)
         .replaceAll("<asset id>", image.sha256);
