@@ -8,6 +8,7 @@ import { BlobStore } from "./store/blob-store";
 import { RequestCache } from "./store/request-cache";
 import { JobIndex } from "./store/job-index";
 import { StagingArea } from "./store/staging";
+import { Budget } from "./budget/budget";
 
 /** The services a tool handler uses, built from bindings per request (no global state). */
 export interface Services {
@@ -20,6 +21,9 @@ export interface Services {
   coordinator: Env["REQUEST_COORDINATOR"];
   /** Paid work that outlives a call: the Workflow that runs jobs, the per-job state, staged inputs. */
   jobs: { workflow: Env["JOBS"]; trackers: Env["JOB_TRACKER"]; staging: StagingArea; index: JobIndex };
+  /** The caller's spending ledger: today's totals, reservations against DAILY_BUDGET_USD and MAX_CALL_COST_USD. */
+  budget: Budget;
+  ledgers: Env["SPENDING_LEDGER"];
   /** Public origin of this Worker, for signed download links. */
   baseUrl: string;
   /** Who made this request (their pseudonym goes to OpenAI as `safety_identifier`); null on an open local server. */
@@ -47,6 +51,8 @@ export function createServices(env: Env, config: Config, baseUrl: string, caller
     images: new ImageService(env.IMAGES),
     coordinator: env.REQUEST_COORDINATOR,
     jobs: { workflow: env.JOBS, trackers: env.JOB_TRACKER, staging: new StagingArea(env.ASSETS), index: new JobIndex(env.INDEX) },
+    budget: new Budget(env.SPENDING_LEDGER, config, caller?.id ?? "open"),
+    ledgers: env.SPENDING_LEDGER,
     baseUrl,
     caller,
     log: SILENT_LOGGER,
