@@ -31,12 +31,6 @@ export function nextUtcMidnight(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + 1));
 }
 
-function inHoursAndMinutes(ms: number): string {
-  const minutes = Math.max(1, Math.ceil(ms / 60_000));
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
-}
-
 /**
  * One caller's spending: today's totals, and reservations for paid jobs against the daily
  * budget (DAILY_BUDGET_USD) and the per-call ceiling (MAX_CALL_COST_USD). Days are UTC days
@@ -104,8 +98,7 @@ export class Budget {
   }
 
   private resetLine(today: SpendToday): string {
-    const resetsIn = Date.parse(today.resetsAt) - this.config.clock().getTime();
-    return `Today (${today.day} UTC) you have spent ${usd(today.spentUsd)} and ${usd(today.reservedUsd)} is reserved by calls still running; the daily budget resets at ${today.resetsAt} (in ${inHoursAndMinutes(resetsIn)}).`;
+    return `Today (${today.day} UTC) you have spent ${usd(today.spentUsd)} and ${usd(today.reservedUsd)} is reserved by calls still running; the daily budget resets at ${today.resetsAt} (UTC midnight).`;
   }
 
   private overCall(worstUsd: number, today: SpendToday): ToolError {
