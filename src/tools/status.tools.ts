@@ -42,7 +42,7 @@ export const serverStatus = defineTool({
   name: "server_status",
   title: "Server status",
   description:
-    "Reports this server's version, which capabilities are configured (and why not, when one is not), the default models and every available model with its sizes, qualities, prices and shutdown date, what the image binding can do where the server runs, the protocol era of this connection, and how many assets are stored, with bytes, by kind.",
+    "Reports this server's version, which capabilities are configured (and why not, when one is not), the default models and every available model with its sizes, qualities, prices and shutdown date, what the image binding can do where the server runs, the protocol era of this connection, how many assets are stored, with bytes, by kind, and your spending today against the daily budget and per-call ceilings.",
   input: z.object({}),
   output: z.object({
     server: z.object({ name: z.string(), version: z.string(), deployEnv: z.string() }),
