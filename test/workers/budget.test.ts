@@ -353,6 +353,50 @@ describe("settlement", () => {
     await caller.close();
   });
 
+  it("a retry within a job settles with the total paid: both answers of a cut-off analysis", async () => {
+    const caller = await newCaller();
+    const pic = await storeAsset({ bytes: await solidPng(32, 32, [90, 9, 9, 255]), width: 32, height: 32 });
+    await fake.addFault({ kind: "long_reasoning", path: "/v1/responses" });
+    const done = await finished(
+      caller,
+      await caller.call("analyze_image", { images: [pic.sha256], question: "Cut off once, then answer." }),
+    );
+    expect(text(done)).toContain("The first answer was cut off at 3248 output tokens; asked again once with 6496.");
+    const responses = (await fake.requests()).filter((r) => r.path === "/v1/responses");
+    expect(responses).toHaveLength(2);
+    // The result prices the two calls' usage together; the ledger was charged each as it came.
+    const audit = await settled(caller);
+    expect(audit.open).toEqual([]);
+    expect(Math.abs(spentOn(audit) - costOf(done))).toBeLessThanOrEqual(1e-6);
+    await caller.close();
+  });
+
+  it("verify: true reserves and settles the images and their checks together", async () => {
+    const caller = await newCaller();
+    const args = { prompt: "a verified violet", quality: "low", size: "1024x1024", n: 2, verify: true };
+    const quote = structured<{ quote: Quote }>((await caller.call("generate_image", { ...args, estimate: true })) as never).quote;
+    expect(quote.basis[2]).toMatch(/^verify: 2 checks by gpt-6\.1-terra, up to \$0\.\d{4} each$/);
+    expect(quote.worstCaseUsd).toBeGreaterThan(await catalogImageCost(args.prompt, "low", 1024 * 1024, 2));
+    const done = await finished(caller, await caller.call("generate_image", args));
+    const checks = done.structuredContent?.["verification"] as Array<{ costUsd: number }>;
+    expect(checks).toHaveLength(2);
+    const audit = await settled(caller);
+    expect(spentOn(audit)).toBe(round6(costOf(done) + checks.reduce((sum, c) => sum + c.costUsd, 0)));
+    expect(spentOn(audit)).toBeLessThanOrEqual(quote.worstCaseUsd);
+    await caller.close();
+  });
+
+  it("an image call OpenAI answered without usage settles at its worst case", async () => {
+    const caller = await newCaller();
+    const args = { prompt: "a bill nobody sent", quality: "low", size: "1024x1024" };
+    const quote = structured<{ quote: Quote }>((await caller.call("generate_image", { ...args, estimate: true })) as never).quote;
+    await fake.addFault({ kind: "missing_usage", path: "/v1/images/generations" });
+    const done = await finished(caller, await caller.call("generate_image", args));
+    expect(done.isError).toBeFalsy();
+    expect(await settled(caller)).toEqual({ days: { [SUITE_DATE]: { spentUsd: quote.worstCaseUsd, settled: 1 } }, open: [] });
+    await caller.close();
+  });
+
   it("a failed job releases its reservation: nothing charged", async () => {
     const caller = await newCaller();
     await fake.addFault({ kind: "moderation", path: "/v1/images/generations" });
