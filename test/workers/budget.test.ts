@@ -120,6 +120,20 @@ async function catalogImageCost(prompt: string, quality: keyof typeof IMAGE_OUTP
   return round6(((await countTokens(prompt)) * gpt2.textInput + output * gpt2.imageOutput) / 1_000_000);
 }
 
+describe("configuration", () => {
+  it("names each bad budget variable on /health", async () => {
+    const response = await workerWith({ DAILY_BUDGET_USD: "0", MAX_CALL_COST_USD: "two", CONFIRM_ABOVE_USD: "-1" })(
+      "http://localhost/health",
+    );
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { problems: string[] }).problems).toEqual([
+      'DAILY_BUDGET_USD: must be a positive number, got "0"',
+      'MAX_CALL_COST_USD: must be a positive number, got "two"',
+      'CONFIRM_ABOVE_USD: must be a positive number, got "-1"',
+    ]);
+  });
+});
+
 describe("estimate: true", () => {
   it("quotes generate_image from the catalog (worst case and typical), with the ceilings and today's budget, and pays, stores and reserves nothing", async () => {
     const caller = await newCaller();
