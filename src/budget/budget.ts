@@ -128,16 +128,32 @@ export class ReservationHandle {
     return ledgerFor(this.namespace, this.ref.ledger);
   }
 
-  /** `usd` from the usage OpenAI reported (cost.ts), or null when it reported none (the worst case is kept). */
-  charge(usd: number | null): Promise<void> {
-    return this.client.charge(this.ref.id, usd, utcDay(this.clock()));
+  /** A charge the ledger did not take: the reservation then settles at no less than its worst case. */
+  private missedCharge = false;
+
+  /**
+   * `usd` from the usage OpenAI reported (cost.ts), or null when it reported none (the worst case
+   * is kept). Never throws: OpenAI has been paid, and failing the step would make a retry pay again.
+   */
+  async charge(usd: number | null): Promise<void> {
+    try {
+      await this.client.charge(this.ref.id, usd, utcDay(this.clock()));
+    } catch (error) {
+      this.missedCharge = true;
+      console.error(JSON.stringify({ event: "ledger_charge_failed", reservation: this.ref.id, usd, error: String(error) }));
+    }
+  }
+
+  private async close(how: "settle" | "release"): Promise<Settlement> {
+    if (this.missedCharge) await this.client.charge(this.ref.id, null, utcDay(this.clock()));
+    return how === "settle" ? this.client.settle(this.ref.id, Date.now()) : this.client.release(this.ref.id, Date.now());
   }
 
   settle(): Promise<Settlement> {
-    return this.client.settle(this.ref.id, Date.now());
+    return this.close("settle");
   }
 
   release(): Promise<Settlement> {
-    return this.client.release(this.ref.id, Date.now());
+    return this.close("release");
   }
 }

@@ -24,7 +24,12 @@ export const spendFields = {
 
 export type Confirmation = "confirmed" | "declined" | "unavailable";
 
-/** What a paid request tells the job runner about its cost. */
+/**
+ * What a paid request tells the job runner about its cost. A paid job kind adopts budgets with
+ * two lines: `cost: { quote: () => estimateX(...), confirmed: args.confirm_cost }` in the
+ * JobRequest it hands `runAsJob` (ceilings, confirmation and the reservation follow), and
+ * `await pctx.charge?.(usd)` in its pipeline after each paid call (the job settles with the sum).
+ */
 export interface PaidCost {
   /** The request's worst case and typical cost; asked only on a cache miss (it may count prompt tokens). */
   quote(): Promise<CostQuote>;

@@ -112,7 +112,12 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
   ) {
     const record = known ?? (await tracker.snapshot());
     if (record?.stagedUnder) await new StagingCleaner(this.env).clear(record.stagedUnder);
-    if (this.reservation) await (status === "succeeded" ? this.reservation.settle() : this.reservation.release());
+    // A ledger out of reach must not leave the job unended: its reservation then expires after the hold.
+    if (this.reservation) {
+      await (status === "succeeded" ? this.reservation.settle() : this.reservation.release()).catch((error: unknown) =>
+        console.error(JSON.stringify({ event: "ledger_settle_failed", job: record?.id, error: String(error) })),
+      );
+    }
     await tracker.finish(status, outcome);
   }
 
