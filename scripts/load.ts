@@ -11,7 +11,8 @@
 //      gets the result its job stored (or the job's clear error), with no new upstream call;
 //   3. the store is consistent: every listed record verifies (blob present, right hash), the
 //      listing has no duplicates and matches the record count, every blob in R2 has its record,
-//      and every asset a successful call returned is still there;
+//      every asset a successful call returned is still there, and every record has an owner
+//      (unless it predates owners: `ownership.legacy`);
 //   4. the caller's spending ledger is consistent: what it settled today equals the sum of what
 //      each distinct paid request's job was billed (the cost its results report), and no
 //      reservation is left open.
@@ -365,13 +366,19 @@ async function checkStore(stack: Stack, checker: McpSession, returnedIds: Set<st
   // 1. Every listing entry, page by page, through the tool.
   const listed: string[] = [];
   const entries = new Map<string, string[]>();
+  const unowned: string[] = [];
   let cursor: string | undefined;
   let pages = 0;
   do {
     const page = await callOk(checker, "list_assets", { limit: 100, ...(cursor ? { cursor } : {}) });
-    const s = page.structuredContent as { assets: Array<{ id: string; tool: string; createdAt: string }>; cursor?: string };
+    const s = page.structuredContent as {
+      assets: Array<{ id: string; tool: string; createdAt: string; ownership: { owners: number; legacy: boolean } }>;
+      cursor?: string;
+    };
     listed.push(...s.assets.map((a) => a.id));
     for (const a of s.assets) entries.set(a.id, [...(entries.get(a.id) ?? []), `${a.tool} ${a.createdAt}`]);
+    // Every record made now has an owner; only records from before owners were recorded may have none.
+    for (const a of s.assets) if (a.ownership.owners < 1 && !a.ownership.legacy) unowned.push(a.id);
     cursor = s.cursor;
     pages += 1;
   } while (cursor && pages < 1000);
@@ -385,6 +392,7 @@ async function checkStore(stack: Stack, checker: McpSession, returnedIds: Set<st
         `e.g. ${example} listed as: ${entries.get(example)!.join("; ")}`,
     );
   }
+  if (unowned.length) problems.push(`${unowned.length} record(s) have no owner (and are not legacy), e.g. ${unowned[0]}`);
   // 2. The record count the server keeps (server_status walks the `asset:` records).
   const status = await callOk(checker, "server_status", {});
   const counts = (status.structuredContent as { assets: Record<string, { count: number }> }).assets;
@@ -413,7 +421,7 @@ async function checkStore(stack: Stack, checker: McpSession, returnedIds: Set<st
   const corrupt = objects.filter((o) => o.sha256 !== o.blobSha256);
   for (const o of corrupt.slice(0, 10)) problems.push(`R2 object ${o.key} holds bytes hashing to ${o.blobSha256 ?? "(blob file missing)"}`);
   lines.push(
-    `store: ${distinct.size} records listed over ${pages} page(s), ${recordCount} counted by server_status, ${verified.length - bad.length}/${verified.length} verify ok; ` +
+    `store: ${distinct.size} records listed over ${pages} page(s) (${unowned.length} without an owner), ${recordCount} counted by server_status, ${verified.length - bad.length}/${verified.length} verify ok; ` +
       `${objects.length} R2 objects (+${previews.length} previews), ${orphans.length} without a record, ${corrupt.length} with wrong bytes; ${returnedIds.size} ids returned by calls, ${lost.length} lost`,
   );
   return { lines, problems };

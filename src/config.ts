@@ -2,6 +2,7 @@ import { z } from "zod";
 import { clockOn, systemClock, type Clock } from "./clock";
 import { ToolError } from "./errors";
 import { requireImageModel, requireVisionModel } from "./openai/catalog";
+import type { LibraryMode } from "./store/owners";
 
 /** Body size the Worker accepts on MCP routes; McpAgent itself refuses more than 4 MiB. */
 export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
@@ -60,6 +61,12 @@ const EnvSchema = z.object({
   MCP_AUTH_TOKENS: csv.refine((tokens) => tokens.every((t) => t.length >= 16), {
     message: "every token must be at least 16 characters (generate one with `openssl rand -hex 32`)",
   }),
+  ADMIN_TOKENS: csv.refine((tokens) => tokens.every((t) => t.length >= 16), {
+    message: "every token must be at least 16 characters (generate one with `openssl rand -hex 32`)",
+  }),
+  LIBRARY: z
+    .enum(["team", "private"], { error: 'must be "team" (everyone reads every asset) or "private" (each caller sees only its own)' })
+    .default("team"),
   SIGNING_KEY: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -hex 32`)").optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://api.openai.com/v1" }).optional(),
@@ -85,7 +92,12 @@ const EnvSchema = z.object({
 
 export interface Config {
   deployEnv: "production" | "development" | "test";
+  /** Every token the gate accepts: MCP_AUTH_TOKENS and ADMIN_TOKENS. */
   authTokens: string[];
+  /** Tokens whose callers are admins (they may delete any asset); also in `authTokens`. */
+  adminTokens: string[];
+  /** Whether every caller reads every asset (`team`) or only its own (`private`). */
+  library: LibraryMode;
   /** True when no token is set and the deploy is local: everyone on this machine may connect. */
   openAccess: boolean;
   signingKey: string;
@@ -152,8 +164,10 @@ export function readConfig(env: Env): Config {
   if (modelProblems.length > 0) throw new ConfigError(modelProblems);
   return {
     deployEnv: vars.DEPLOY_ENV,
-    authTokens: vars.MCP_AUTH_TOKENS,
-    openAccess: local && vars.MCP_AUTH_TOKENS.length === 0,
+    authTokens: [...new Set([...vars.MCP_AUTH_TOKENS, ...vars.ADMIN_TOKENS])],
+    adminTokens: vars.ADMIN_TOKENS,
+    library: vars.LIBRARY,
+    openAccess: local && vars.MCP_AUTH_TOKENS.length === 0 && vars.ADMIN_TOKENS.length === 0,
     signingKey: vars.SIGNING_KEY ?? DEV_SIGNING_KEY,
     openai: {
       apiKey: vars.OPENAI_API_KEY,

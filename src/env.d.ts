@@ -2,6 +2,8 @@
 // Set them with `wrangler secret put NAME` (deployed) or in `.dev.vars` (local).
 interface Env {
   MCP_AUTH_TOKENS?: string;
+  ADMIN_TOKENS?: string;
+  LIBRARY?: string;
   SIGNING_KEY?: string;
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;

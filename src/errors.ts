@@ -17,6 +17,7 @@ export class ToolError extends Error {
 export type ToolErrorCode =
   | "invalid_input"
   | "not_found"
+  | "forbidden"
   | "not_configured"
   | "unsupported"
   | "cancelled"

@@ -9,6 +9,7 @@ import { RequestCache } from "./store/request-cache";
 import { JobIndex } from "./store/job-index";
 import { StagingArea } from "./store/staging";
 import { Budget } from "./budget/budget";
+import { ownerIdOf, viewerOf } from "./store/owners";
 
 /** The services a tool handler uses, built from bindings per request (no global state). */
 export interface Services {
@@ -42,16 +43,18 @@ export interface RequestScope {
 
 export function createServices(env: Env, config: Config, baseUrl: string, caller: Caller | null = null): Services {
   const index = new AssetIndex(env.INDEX);
-  const cache = new RequestCache(env.INDEX);
+  const viewer = viewerOf(caller, config.library);
+  // A private library keeps each caller's request cache apart; a team shares one.
+  const cache = new RequestCache(env.INDEX, config.library === "private" ? viewer.owner.id : undefined);
   return {
     config,
-    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, env.REQUEST_COORDINATOR, config.clock),
+    library: new AssetLibrary(new BlobStore(env.ASSETS), index, cache, env.REQUEST_COORDINATOR, config.clock, viewer),
     index,
     cache,
     images: new ImageService(env.IMAGES),
     coordinator: env.REQUEST_COORDINATOR,
     jobs: { workflow: env.JOBS, trackers: env.JOB_TRACKER, staging: new StagingArea(env.ASSETS), index: new JobIndex(env.INDEX) },
-    budget: new Budget(env.SPENDING_LEDGER, config, caller?.id ?? "open"),
+    budget: new Budget(env.SPENDING_LEDGER, config, ownerIdOf(caller)),
     ledgers: env.SPENDING_LEDGER,
     baseUrl,
     caller,

@@ -50,5 +50,8 @@ export async function authenticate(request: Request, config: Config): Promise<Au
   if (!(await matchesAnyToken(match[1], config.authTokens))) {
     return refuse(401, "invalid_token", "The access token is not valid for this server.");
   }
-  return { ok: true, caller: tokenCaller(await tokenPseudonym(match[1], config.signingKey)) };
+  const caller = tokenCaller(await tokenPseudonym(match[1], config.signingKey));
+  // An ADMIN_TOKENS token is also a normal token; its caller may delete any asset.
+  const admin = config.adminTokens.length > 0 && (await matchesAnyToken(match[1], config.adminTokens));
+  return { ok: true, caller: admin ? { ...caller, admin } : caller };
 }

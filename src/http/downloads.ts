@@ -1,7 +1,9 @@
 import type { Config } from "../config";
 import { SHA256_PATTERN } from "../store/hash";
 import type { AssetLibrary } from "../store/asset-library";
-import { checkDownloadSignature, signDownloadUrl } from "./signing";
+import type { AssetRecord } from "../store/asset-record";
+import type { Viewer } from "../store/owners";
+import { ANY_OWNER, checkDownloadSignature, ownerTag, signDownloadUrl } from "./signing";
 import { parseRange } from "./range";
 
 const DOWNLOAD_PATH = /^\/assets\/([^/.]+)\.([a-z0-9]+)$/;
@@ -10,14 +12,22 @@ export function downloadPath(sha256: string, ext: string): string {
   return `/assets/${sha256}.${ext}`;
 }
 
+/**
+ * A signed, expiring link. In a private library it is minted for `viewer`: it works only
+ * while that caller still owns the asset (an admin's link works whoever owns it). In a team
+ * library everyone may read everything, so links are not bound.
+ */
 export async function signedDownloadUrl(
   base: string,
   sha256: string,
   ext: string,
   config: Config,
+  viewer?: Viewer,
 ): Promise<{ url: string; expiresAt: string }> {
   const expires = Math.floor(config.clock().getTime() / 1000) + config.signedUrlTtlSeconds;
-  const url = await signDownloadUrl(base, downloadPath(sha256, ext), config.signingKey, expires);
+  const boundTo =
+    config.library === "private" && viewer ? (viewer.admin ? ANY_OWNER : await ownerTag(viewer.owner.id, config.signingKey)) : undefined;
+  const url = await signDownloadUrl(base, downloadPath(sha256, ext), config.signingKey, expires, boundTo);
   return { url, expiresAt: new Date(expires * 1000).toISOString() };
 }
 
@@ -43,6 +53,18 @@ function rangeStillValid(ifRange: string | null, etag: string): boolean {
 }
 
 /**
+ * Private library: the link must have been minted for a caller who still owns the asset
+ * (or for an admin). An unbound link (minted in a team library) or one whose owner has
+ * since deleted its claim answers like a missing asset.
+ */
+async function boundOwnerStillOwns(record: AssetRecord, boundTo: string | undefined, config: Config): Promise<boolean> {
+  if (boundTo === undefined) return false;
+  if (boundTo === ANY_OWNER) return true;
+  const tags = await Promise.all((record.owners ?? []).map((owner) => ownerTag(owner.id, config.signingKey)));
+  return tags.includes(boundTo);
+}
+
+/**
  * GET/HEAD `/assets/<sha256>.<ext>?exp=…&sig=…`: a signed, expiring download from R2. The
  * bytes never change (the name is their hash), but the link expires, so caches hold it
  * privately and no longer than the link lives.
@@ -60,8 +82,9 @@ export async function serveDownload(request: Request, config: Config, library: A
   const signature = await checkDownloadSignature(url, config.signingKey, nowSeconds);
   if (!signature.ok) return plain(403, signature.reason);
 
-  const record = await library.get(sha256);
-  if (!record || record.ext !== match[2]) return plain(404, `No asset ${sha256}.${match[2]} is stored here.`);
+  const record = await library.getStored(sha256);
+  const readable = record && (config.library === "team" || (await boundOwnerStillOwns(record, signature.boundTo, config)));
+  if (!record || !readable || record.ext !== match[2]) return plain(404, `No asset ${sha256}.${match[2]} is stored here.`);
 
   const etag = `"${sha256}"`;
   const secondsLeft = Math.max(0, signature.expires - nowSeconds);

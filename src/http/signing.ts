@@ -15,15 +15,35 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 
 const HMAC_BYTES = 32;
 
-const payload = (path: string, expires: number) => encoder.encode(`${path}\n${expires}`);
+/** Unbound links sign path and expiry; a link bound to an owner (`for`) signs that too, so it cannot be stripped or swapped. */
+const payload = (path: string, expires: number, boundTo?: string) =>
+  encoder.encode(boundTo === undefined ? `${path}\n${expires}` : `${path}\n${expires}\n${boundTo}`);
 
-/** `https://host/assets/<sha>.<ext>?exp=…&sig=…`, valid until `expires` (unix seconds). */
-export async function signDownloadUrl(base: string, path: string, secret: string, expires: number): Promise<string> {
-  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), payload(path, expires));
+/** Links minted for an admin in a private library: valid whoever owns the asset. */
+export const ANY_OWNER = "*";
+const BOUND_TO = /^(\*|[0-9a-f]{16})$/;
+
+/**
+ * `https://host/assets/<sha>.<ext>?exp=…&sig=…`, valid until `expires` (unix seconds);
+ * with `boundTo` (an owner tag, or ANY_OWNER) also `for=…`: the download then needs that
+ * owner to still own the asset (private library).
+ */
+export async function signDownloadUrl(base: string, path: string, secret: string, expires: number, boundTo?: string): Promise<string> {
+  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), payload(path, expires, boundTo));
   const url = new URL(path, base);
   url.searchParams.set("exp", String(expires));
+  if (boundTo !== undefined) url.searchParams.set("for", boundTo);
   url.searchParams.set("sig", toBase64Url(new Uint8Array(signature)));
   return url.toString();
+}
+
+/**
+ * A short keyed tag of an owner's pseudonym for download links: links are shared and
+ * pasted, so they name the owner without revealing its pseudonym (OpenAI's safety_identifier).
+ */
+export async function ownerTag(ownerId: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`owner\n${ownerId}`));
+  return Array.from(new Uint8Array(mac).subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -36,7 +56,7 @@ export async function tokenPseudonym(token: string, secret: string): Promise<str
 }
 
 /** `expires`: when the link stops working (unix seconds), which bounds how long its answer may be cached. */
-export type SignatureCheck = { ok: true; expires: number } | { ok: false; reason: string };
+export type SignatureCheck = { ok: true; expires: number; boundTo?: string } | { ok: false; reason: string };
 
 /**
  * Checks a download link's expiry and HMAC. Any `sig` (empty, kilobytes long, any alphabet,
@@ -49,12 +69,16 @@ export async function checkDownloadSignature(url: URL, secret: string, nowSecond
   // Decimal unix seconds only: Number() would also take "0x10", "1e3" or " 12 ".
   if (!/^\d{1,12}$/.test(exp)) return { ok: false, reason: "This download link has a malformed expiry." };
   const expires = Number(exp);
+  const bound = url.searchParams.get("for");
+  if (bound !== null && !BOUND_TO.test(bound))
+    return { ok: false, reason: "This download link's signature is not valid. Ask the server for a fresh link (get_asset)." };
+  const boundTo = bound ?? undefined;
   const signature = /^[A-Za-z0-9_-]{1,128}$/.test(sig) ? fromBase64(sig) : undefined;
   // An HMAC-SHA-256 is 32 bytes; anything else is refused before WebCrypto sees it.
   const valid =
     signature?.byteLength === HMAC_BYTES &&
-    (await crypto.subtle.verify("HMAC", await hmacKey(secret), signature, payload(url.pathname, expires)));
+    (await crypto.subtle.verify("HMAC", await hmacKey(secret), signature, payload(url.pathname, expires, boundTo)));
   if (!valid) return { ok: false, reason: "This download link's signature is not valid. Ask the server for a fresh link (get_asset)." };
   if (expires < nowSeconds) return { ok: false, reason: "This download link has expired. Ask the server for a fresh link (get_asset)." };
-  return { ok: true, expires };
+  return boundTo === undefined ? { ok: true, expires } : { ok: true, expires, boundTo };
 }

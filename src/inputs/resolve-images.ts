@@ -5,6 +5,7 @@ import { sha256Hex } from "../store/hash";
 import { fetchImageFromUrl } from "./guarded-fetch";
 import { decodeBase64Image, formatBytes, InputTooLarge, sniffImageType } from "./image-bytes";
 import { classifyImageInput } from "./image-input";
+import { storableSourceUrl } from "./source-url";
 
 /** An input image known by content hash; not yet stored unless it came from the store. */
 export interface ResolvedImage {
@@ -15,7 +16,10 @@ export interface ResolvedImage {
   height: number;
   /** The stored record when the input was an asset id (or identical bytes were already stored). */
   record?: AssetRecord;
+  /** Where it was fetched from, without query string or credentials (see storableSourceUrl). */
   sourceUrl?: string;
+  /** Given as an asset id or this server's link: the caller stored nothing, so gains no claim on it. */
+  byReference?: boolean;
 }
 
 /** Inputs read at once (fetches, R2 reads, decodes): bounds memory and connections per call. */
@@ -98,7 +102,7 @@ async function resolve(value: string, services: Services, signal: AbortSignal, b
     const bytes = await library.readBytes(record);
     if (!bytes) throw new ToolError(`asset ${input.sha256} has a record but its blob is missing; run verify_asset.`, "integrity");
     const info = record.width && record.height ? { width: record.width, height: record.height } : await services.images.info(bytes);
-    return { sha256: record.sha256, bytes, mime: record.mime, width: info.width, height: info.height, record };
+    return { sha256: record.sha256, bytes, mime: record.mime, width: info.width, height: info.height, record, byReference: true };
   }
   let bytes: Uint8Array;
   let sourceUrl: string | undefined;
@@ -113,7 +117,7 @@ async function resolve(value: string, services: Services, signal: AbortSignal, b
         fetch: services.fetchInput,
       });
       bytes = fetched.bytes;
-      sourceUrl = fetched.finalUrl;
+      sourceUrl = storableSourceUrl(fetched.finalUrl);
     } else {
       bytes = decodeBase64Image(input.text, maxBytes);
     }
@@ -161,11 +165,15 @@ export async function resolveImages(
   return results;
 }
 
-/** Stores inputs that were not assets yet, so a result's lineage points at records that exist. */
+/**
+ * Stores inputs that were not assets yet, so a result's lineage points at records that
+ * exist. Inputs given as bytes (URL, base64) are stored by the caller, who becomes an owner
+ * even when identical bytes were already stored; inputs given by reference are not.
+ */
 export async function persistInputs(images: ResolvedImage[], services: Services): Promise<AssetRecord[]> {
   return Promise.all(
     images.map(async (image) => {
-      if (image.record) return image.record;
+      if (image.record && image.byReference) return image.record;
       const { record } = await services.library.put({
         bytes: image.bytes,
         kind: "image",

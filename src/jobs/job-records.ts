@@ -23,7 +23,11 @@ export async function recordsOf(services: Services, assetIds: string[]): Promise
   return records as AssetRecord[];
 }
 
-/** A cache hit: the entry and every record it names, or undefined (a miss, or something was deleted). */
+/**
+ * A cache hit: the entry and every record it names, or undefined (a miss, or something was
+ * deleted). In a private library the entry is the caller's own and every record must still
+ * be theirs (`library.get` hides the rest), so a hit never answers with another's asset.
+ */
 export async function cachedOutcome<R>(services: Services, hash: string): Promise<Outcome<R> | undefined> {
   const entry = await services.cache.get<R>(hash);
   const records = entry ? await Promise.all(entry.assetIds.map((id) => services.library.get(id))) : [];
@@ -32,5 +36,8 @@ export async function cachedOutcome<R>(services: Services, hash: string): Promis
     return undefined;
   }
   services.log.log("debug", "cache", { decision: "hit", request: hash, assets: entry.assetIds });
-  return { records: records as AssetRecord[], result: entry.result, cached: true, shared: false };
+  // A team cache hit makes the caller an owner too: the result is theirs as much as the first asker's.
+  const owned = await services.library.claim(records as AssetRecord[]);
+  if (owned.length !== records.length) return undefined; // deleted between the read and the claim
+  return { records: owned, result: entry.result, cached: true, shared: false };
 }

@@ -10,6 +10,7 @@ import type { PaidJobParams } from "./workflow";
 import { reserveSpend, type Confirmation, type PaidCost } from "./spend";
 import type { ReservationRef } from "../budget/ledger-state";
 import { QuoteOut } from "../budget/quote";
+import { ownerIdOf } from "../store/owners";
 
 /** What a waiting tool call needs: never a tool context, so this module stays below `mcp/`. */
 export interface WaitContext {
@@ -65,7 +66,7 @@ export function withJobHandle<Shape extends z.ZodRawShape>(schema: z.ZodObject<S
 const POLL_AFTER_SECONDS = 10;
 const MAX_JOIN_ROUNDS = 3;
 
-export const callerKey = (services: Services): string => services.caller?.id ?? "open";
+export const callerKey = (services: Services): string => ownerIdOf(services.caller);
 
 const trackerOf = (services: Services, id: string) => trackerFor(services.jobs.trackers, id);
 
@@ -135,13 +136,17 @@ export async function startOrJoin(
       baseUrl: services.baseUrl,
       deadlineMs: services.config.toolDeadlineMs,
       ...(reservation ? { reservation } : {}),
+      library: services.config.library,
     };
     await services.jobs.workflow.create({ id, params });
     await services.jobs.index.add(caller, { id, tool: request.tool }, nowMs);
     return { id, joined: false };
   };
   if (request.fresh) return start();
-  const coordinator = services.coordinator.get(services.coordinator.idFromName(`job:${request.joinKey}`));
+  // In a private library only the same caller's identical requests join: sharing a job would
+  // tell one caller (sharedInFlight, no cost) what another asked for.
+  const joinName = services.config.library === "private" ? `job:${caller}:${request.joinKey}` : `job:${request.joinKey}`;
+  const coordinator = services.coordinator.get(services.coordinator.idFromName(joinName));
   let expected: string | null = null;
   for (let round = 0; round < MAX_JOIN_ROUNDS; round++) {
     const holder = await coordinator.claimJob(id, expected);
@@ -264,7 +269,8 @@ export async function answerFor(
 ): Promise<ToolOutput<Record<string, unknown>>> {
   const job = handleOf(record);
   if (record.status === "succeeded" && record.output) {
-    const records = await recordsOf(services, record.output.assetIds);
+    // Whoever started or joined the job owns its result (a no-op for the starter, who stored it).
+    const records = await services.library.claim(await recordsOf(services, record.output.assetIds));
     const output = await jobKind(record.kind).present(
       services,
       record.spec,

@@ -8,6 +8,7 @@ export interface StagedInput extends StagedFile {
   width: number;
   height: number;
   sourceUrl?: string;
+  byReference?: boolean;
 }
 
 /** Parks resolved inputs in R2 before a job starts, so the job's steps pass hashes, never bytes. */
@@ -15,7 +16,15 @@ export async function stageInputs(services: Services, batch: string, images: Res
   return Promise.all(
     images.map(async (image) => {
       const { key } = await services.jobs.staging.stage(batch, image.bytes, image.mime, image.sha256);
-      return { key, sha256: image.sha256, mime: image.mime, width: image.width, height: image.height, sourceUrl: image.sourceUrl };
+      return {
+        key,
+        sha256: image.sha256,
+        mime: image.mime,
+        width: image.width,
+        height: image.height,
+        sourceUrl: image.sourceUrl,
+        byReference: image.byReference,
+      };
     }),
   );
 }

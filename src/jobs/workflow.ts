@@ -1,9 +1,10 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepContext } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { readConfig } from "../config";
+import { readConfig, type Config } from "../config";
 import { ToolError, type ToolErrorCode } from "../errors";
 import type { LogLevel } from "../log";
 import type { Caller } from "../identity";
+import type { LibraryMode } from "../store/owners";
 import { createServices } from "../services";
 import { jobKind } from "./job-kinds";
 import { trackerFor, type JobOutput, type JobRecord, type TrackerClient } from "./job-state";
@@ -22,6 +23,8 @@ export interface PaidJobParams {
   deadlineMs: number;
   /** The starting caller's reservation in their ledger: charged as OpenAI bills, settled or released at the end. */
   reservation?: ReservationRef;
+  /** The library mode of the server that started it (LIBRARY), which decides whose cache entries the job writes. */
+  library?: LibraryMode;
 }
 
 /** Upstream hiccups are worth another attempt; a bad request, a block, a billing limit or a cancel never is. */
@@ -65,6 +68,7 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
         await step.do("produce", { retries: STEP_RETRIES }, (stepCtx) =>
           this.inStep(params, stepCtx, async (pctx, current) => {
             const output = await kind.produce(pctx, current.spec);
+            await this.claimForJoiners(pctx, output, params.jobId);
             if (!followUp) await this.end(tracker, "succeeded", { output }, current);
             return JSON.stringify(output);
           }),
@@ -98,6 +102,18 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
   private clock(): Clock {
     const date = this.env.CLOCK_DATE;
     return date && /^\d{4}-\d{2}-\d{2}$/.test(date) ? clockOn(date) : systemClock;
+  }
+
+  /** Everyone who joined the job so far owns its result beside the starter (later joiners claim it when they read it). */
+  private async claimForJoiners(pctx: PipelineContext, output: JobOutput, jobId: string): Promise<void> {
+    const record = await trackerFor(this.env.JOB_TRACKER, jobId).snapshot();
+    const starter = pctx.services.library.viewer.owner.id;
+    const joiners = (record?.callers ?? []).filter((id) => id !== starter);
+    if (joiners.length === 0) return;
+    const records = (await Promise.all(output.assetIds.map((id) => pctx.services.library.getStored(id)))).filter(
+      (r): r is NonNullable<typeof r> => r !== undefined,
+    );
+    for (const id of joiners) await pctx.services.library.claim(records, { id });
   }
 
   /**
@@ -136,7 +152,7 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
     }
     // What the job logs goes to its tracker; the callers waiting on it pass it on at their own levels.
     const services = {
-      ...createServices(this.env, readConfig(this.env), params.baseUrl, params.caller),
+      ...createServices(this.env, withLibrary(readConfig(this.env), params.library), params.baseUrl, params.caller),
       log: {
         log: (level: LogLevel, logger: string, data: Record<string, unknown>) =>
           void tracker.log({ level, logger, data }).catch(() => undefined),
@@ -192,6 +208,11 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
       clearInterval(beat);
     }
   }
+}
+
+/** Jobs store under the library mode they were started in (instances from before it was passed: this server's). */
+function withLibrary(config: Config, library: LibraryMode | undefined): Config {
+  return library ? { ...config, library } : config;
 }
 
 /** Staged inputs are cleared without building the full services (the job may be ending on a bad configuration). */

@@ -1,3 +1,4 @@
+import { listingOwner } from "../store/owners";
 import type { Services } from "../services";
 import type { AssetKind } from "../store/asset-kinds";
 import type { Completer, Registry } from "./definitions";
@@ -52,7 +53,8 @@ const RECENT_ASSETS_SCANNED = 100;
 
 /** Ids of recent assets (of one kind, when given) that start with the typed hex, newest first. */
 export async function recentAssetIds(services: Services, typed: string, kind?: AssetKind): Promise<string[]> {
-  const page = await services.index.list({ limit: RECENT_ASSETS_SCANNED, ...(kind ? { kind } : {}) });
+  const owner = listingOwner(services.library.viewer, false);
+  const page = await services.index.list({ limit: RECENT_ASSETS_SCANNED, ...(kind ? { kind } : {}), owner });
   const prefix = typed.toLowerCase();
   return page.assets.map((a) => a.sha256).filter((id) => id.startsWith(prefix));
 }

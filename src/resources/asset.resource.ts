@@ -4,6 +4,7 @@ import { ToolError } from "../errors";
 import { ASSET_KINDS, kindFromPrefix, kindPrefix } from "../store/asset-kinds";
 import { recentAssetIds, startingWith } from "../mcp/completions";
 import { SHA256_PATTERN } from "../store/hash";
+import { listingOwner } from "../store/owners";
 
 const LISTED = 100;
 const ASSET_PREFIXES = ASSET_KINDS.map(kindPrefix);
@@ -14,9 +15,9 @@ export const assetResource: ResourceTemplateDefinition = {
   uriTemplate: "asset://{kind}/{sha256}",
   title: "Stored asset",
   description:
-    "An image, analysis or model stored by this server, addressed by the SHA-256 of its bytes. kind is images, analyses or models.",
+    "An image, analysis or model stored by this server, addressed by the SHA-256 of its bytes. kind is images, analyses or models. In a private library only your own assets are listed and readable.",
   async list(services) {
-    const page = await services.index.list({ limit: LISTED });
+    const page = await services.index.list({ limit: LISTED, owner: listingOwner(services.library.viewer, false) });
     return page.assets.map((a) => ({
       uri: `asset://${kindPrefix(a.kind)}/${a.sha256}`,
       name: `${a.sha256}`,
@@ -31,6 +32,7 @@ export const assetResource: ResourceTemplateDefinition = {
     if (!kind || !SHA256_PATTERN.test(sha256)) {
       throw new ToolError(`${uri} is not an asset URI: expected asset://images|analyses|models/<64 hex sha256>.`, "invalid_input");
     }
+    // Another caller's asset in a private library reads exactly like a missing one.
     const record = await services.library.get(sha256);
     if (!record || record.kind !== kind) throw new ToolError(`No ${kind} asset ${sha256} is stored here.`, "not_found");
     const bytes = await services.library.readBytes(record);

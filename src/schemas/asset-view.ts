@@ -36,7 +36,7 @@ export function assetUri(record: Pick<AssetRecord, "kind" | "sha256">): string {
 }
 
 export async function viewOf(record: AssetRecord, services: Services): Promise<AssetView> {
-  const link = await signedDownloadUrl(services.baseUrl, record.sha256, record.ext, services.config);
+  const link = await signedDownloadUrl(services.baseUrl, record.sha256, record.ext, services.config, services.library.viewer);
   return {
     id: record.sha256,
     kind: record.kind,

@@ -1,7 +1,8 @@
 import { fromBase64, toBase64Url } from "../encoding";
 import { ToolError } from "../errors";
 import type { AssetKind } from "./asset-kinds";
-import { summarize, type AssetRecord, type AssetSummary } from "./asset-record";
+import { listsEveryOwner, summarize, type AssetRecord, type AssetSummary } from "./asset-record";
+import { ownsAsset } from "./owners";
 
 export interface ListQuery {
   kind?: AssetKind;
@@ -11,6 +12,8 @@ export interface ListQuery {
   until?: string;
   limit: number;
   cursor?: string;
+  /** Only assets this owner (a caller's pseudonym) has a claim on. */
+  owner?: string;
 }
 
 export interface ListPage {
@@ -100,12 +103,21 @@ export class AssetIndex {
         if (query.since && summary.createdAt < query.since) return { assets }; // older from here on
         if (query.until && summary.createdAt > query.until) continue;
         if (query.tool && summary.tool !== query.tool) continue;
+        if (query.owner !== undefined && !(await this.ownedBy(summary, query.owner))) continue;
         assets.push(summary);
       }
       cursor = result.list_complete ? undefined : result.cursor;
       if (!cursor || assets.length > 0) break;
     }
     return { assets, cursor: cursor === undefined ? undefined : sealCursor(cursor, prefix) };
+  }
+
+  /** From the listing alone, unless the summary had to leave owners out: then from the record. */
+  private async ownedBy(summary: AssetSummary, owner: string): Promise<boolean> {
+    if (ownsAsset(summary, owner)) return true;
+    if (listsEveryOwner(summary)) return false;
+    const record = await this.get(summary.sha256);
+    return record !== undefined && ownsAsset(record, owner);
   }
 
   /** Every record summary, for status counts and consistency checks. */

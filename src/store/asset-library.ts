@@ -6,6 +6,7 @@ import { PREVIEW_MEMO } from "./bytes-memo";
 import { sha256Hex } from "./hash";
 import type { RequestCache } from "./request-cache";
 import type { AssetStats, RequestCoordinator, Settlement } from "./request-coordinator";
+import { addOwner, canSee, LEGACY_OWNER_ID, OPEN_OWNER_ID, ownsAsset, type AssetOwner, type Viewer } from "./owners";
 import { ToolError } from "../errors";
 
 const LOCK_LEASE_MS = 30_000;
@@ -24,6 +25,11 @@ export interface NewAsset {
   width?: number;
   height?: number;
   origin: AssetOrigin;
+  /**
+   * Who stores these bytes: the library's own caller unless given (a pipeline storing for
+   * someone else names them here). Bytes already stored gain this owner beside the others.
+   */
+  owner?: AssetOwner;
 }
 
 export type VerifyStatus = "ok" | "corrupted" | "missing";
@@ -41,7 +47,18 @@ export interface DeleteReport {
   removedBlob: boolean;
   removedRecord: boolean;
   removedCacheEntries: number;
+  /** The asset is gone for everyone (blob, record, preview, cache entries). */
+  deleted: boolean;
+  /** The caller's own claim was removed (the others keep the asset). */
+  releasedClaim: boolean;
+  /** Callers still holding a claim (a legacy record's permanent claim is not one). */
+  ownersLeft: number;
+  /** Nothing was changed: the caller neither owns the asset nor is an admin. */
+  refused?: "not_owner";
 }
+
+/** A library without a caller (single-writer tests, tools of the operator): the open server's owner, with admin rights. */
+const OPERATOR: Viewer = { owner: { id: OPEN_OWNER_ID }, admin: true, mode: "team" };
 
 /**
  * Blobs and their records kept consistent: a blob is written before its record, and a
@@ -59,6 +76,8 @@ export class AssetLibrary {
     /** The per-hash locks; without them (single-writer tests) writes run unserialized. */
     private readonly locks?: DurableObjectNamespace<RequestCoordinator>,
     private readonly now: () => Date = () => new Date(),
+    /** Whose library this is: the owner new bytes get, and what `get` shows (see owners.ts). */
+    readonly viewer: Viewer = OPERATOR,
   ) {}
 
   keyOf(record: Pick<AssetRecord, "kind" | "sha256" | "ext">): string {
@@ -72,15 +91,49 @@ export class AssetLibrary {
    * its record when it settles instead of writing again.
    */
   async put(asset: NewAsset): Promise<{ record: AssetRecord; created: boolean }> {
+    const owner = asset.owner ?? this.viewer.owner;
     const sha256 = await sha256Hex(asset.bytes);
     const existing = await this.index.get(sha256);
-    if (existing && (await this.blobs.exists(this.keyOf(existing)))) return { record: existing, created: false };
+    if (existing && !addOwner(existing.owners, owner) && (await this.blobs.exists(this.keyOf(existing)))) {
+      return { record: existing, created: false };
+    }
     return this.locked(
       sha256,
-      () => this.create(sha256, asset),
+      () => this.create(sha256, asset, owner),
       (made) => ({ ok: true, entry: { assetIds: [sha256], result: made.record, createdAt: made.record.createdAt } }),
-      (settlement) => (settlement.ok ? { record: settlement.entry.result as AssetRecord, created: false } : undefined),
+      // A waiter takes the holder's record only when it already names the waiter's owner; otherwise it adds itself.
+      (settlement) => {
+        const record = settlement.ok ? (settlement.entry.result as AssetRecord) : undefined;
+        return record && !addOwner(record.owners, owner) ? { record, created: false } : undefined;
+      },
     );
+  }
+
+  /**
+   * Makes `owner` (by default this library's caller) an owner of stored records it did not
+   * store itself: a caller who joined someone's job, or got a team cache hit, owns the
+   * result too. Records deleted meanwhile are left out.
+   */
+  async claim(records: AssetRecord[], owner: AssetOwner = this.viewer.owner): Promise<AssetRecord[]> {
+    const claimed = await Promise.all(
+      records.map((record) =>
+        addOwner(record.owners, owner)
+          ? this.locked(
+              record.sha256,
+              async () => {
+                const current = await this.index.get(record.sha256);
+                const owners = current && addOwner(current.owners, owner);
+                if (!current || !owners) return current;
+                const updated = { ...current, owners };
+                await this.index.put(updated);
+                return updated;
+              },
+              () => RELEASED,
+            )
+          : record,
+      ),
+    );
+    return claimed.filter((r): r is AssetRecord => r !== undefined);
   }
 
   /**
@@ -121,11 +174,15 @@ export class AssetLibrary {
    * Writes blob then record, or heals a record's missing blob. A failed record write rolls
    * back what it wrote: the record and its listing entries first, then the blob.
    */
-  private async create(sha256: string, asset: NewAsset): Promise<{ record: AssetRecord; created: boolean }> {
+  private async create(sha256: string, asset: NewAsset, owner: AssetOwner): Promise<{ record: AssetRecord; created: boolean }> {
     const existing = await this.index.get(sha256);
     if (existing) {
       await this.blobs.putIfAbsent(this.keyOf(existing), asset.bytes, sha256, existing.mime);
-      return { record: existing, created: false };
+      const owners = addOwner(existing.owners, owner);
+      if (!owners) return { record: existing, created: false };
+      const updated = { ...existing, owners };
+      await this.index.put(updated);
+      return { record: updated, created: false };
     }
     const record: AssetRecord = {
       sha256,
@@ -137,6 +194,7 @@ export class AssetLibrary {
       height: asset.height,
       createdAt: this.now().toISOString(),
       origin: asset.origin,
+      owners: [owner],
     };
     const key = this.keyOf(record);
     const wroteBlob = await this.blobs.putIfAbsent(key, asset.bytes, sha256, record.mime);
@@ -176,7 +234,14 @@ export class AssetLibrary {
     return rendered;
   }
 
-  get(sha256: string): Promise<AssetRecord | undefined> {
+  /** The record, if this library's caller may see it (private library: only its own); otherwise undefined, as if missing. */
+  async get(sha256: string): Promise<AssetRecord | undefined> {
+    const record = await this.index.get(sha256);
+    return record && canSee(record, this.viewer) ? record : undefined;
+  }
+
+  /** The record whoever owns it: for signed downloads (which carry their own proof) and storage checks. */
+  getStored(sha256: string): Promise<AssetRecord | undefined> {
     return this.index.get(sha256);
   }
 
@@ -203,7 +268,8 @@ export class AssetLibrary {
 
   private async verifyNow(sha256: string): Promise<VerifyReport> {
     const checkedAt = this.now().toISOString();
-    const record = await this.index.get(sha256);
+    // A record the caller may not see (private library) answers exactly like a missing one.
+    const record = await this.get(sha256);
     if (!record) return { sha256, status: "missing", detail: "No record with this id in the index.", checkedAt };
     const actual = await this.blobs.hashOf(this.keyOf(record));
     if (!actual) {
@@ -228,11 +294,43 @@ export class AssetLibrary {
     return { sha256, status: "ok", detail: "Blob re-read and re-hashed: matches key and record.", record: verified, checkedAt };
   }
 
-  /** Removes the record (as stored now, under the hash's lock), then the blob, its preview and the cache entry that returned it. */
+  /**
+   * Removes the asset for everyone (as stored now, under the hash's lock): the record, then
+   * the blob, its preview and every cache entry that returned it (the team's and each owner's).
+   */
   delete(record: AssetRecord): Promise<DeleteReport> {
     return this.locked(
       record.sha256,
       () => this.deleteNow(record),
+      () => RELEASED,
+    );
+  }
+
+  /**
+   * What delete_asset does, decided under the hash's lock on the record as stored now: an
+   * admin removes the asset outright; an owner removes its own claim, and the asset goes
+   * with its last owner; anyone else changes nothing (`refused`).
+   */
+  deleteAsCaller(record: AssetRecord): Promise<DeleteReport> {
+    return this.locked(
+      record.sha256,
+      async () => {
+        const current = await this.index.get(record.sha256);
+        const me = this.viewer.owner.id;
+        if (this.viewer.admin) return this.deleteNow(current ?? record);
+        if (!current) return this.deleteNow(record);
+        if (!ownsAsset(current, me)) {
+          return { ...nothingRemoved(current.sha256), releasedClaim: false, ownersLeft: claimsIn(current.owners), refused: "not_owner" };
+        }
+        const others = (current.owners ?? []).filter((o) => o.id !== me);
+        if (others.length === 0) return { ...(await this.deleteNow(current)), releasedClaim: true };
+        await this.index.put({ ...current, owners: others });
+        // In a private library the caller's own cache entry must not answer with an asset it no longer owns.
+        // (A team's shared entry stays: the other owners still use it.)
+        const ownEntry = this.viewer.mode === "private" ? current.origin.requestHash : undefined;
+        const removedCacheEntries = ownEntry && (await this.cache.delete(ownEntry)) ? 1 : 0;
+        return { ...nothingRemoved(current.sha256), removedCacheEntries, releasedClaim: true, ownersLeft: claimsIn(others) };
+      },
       () => RELEASED,
     );
   }
@@ -248,8 +346,17 @@ export class AssetLibrary {
     const removedBlob = await this.blobs.exists(key);
     PREVIEW_MEMO.delete(previewKey(record.sha256));
     await Promise.all([this.blobs.delete(key), this.blobs.delete(previewKey(record.sha256))]);
-    const removedCacheEntries = record.origin.requestHash && (await this.cache.delete(record.origin.requestHash)) ? 1 : 0;
-    return { sha256: record.sha256, removedBlob, removedRecord: current !== undefined, removedCacheEntries };
+    const owners = (record.owners ?? []).map((o) => o.id);
+    const removedCacheEntries = record.origin.requestHash ? await this.cache.deleteEverywhere(record.origin.requestHash, owners) : 0;
+    return {
+      sha256: record.sha256,
+      removedBlob,
+      removedRecord: current !== undefined,
+      removedCacheEntries,
+      deleted: true,
+      releasedClaim: ownsAsset(record, this.viewer.owner.id),
+      ownersLeft: 0,
+    };
   }
 
   /** Counts and bytes by kind from the counters; the first call (or a store without locks) walks the index once. */
@@ -278,6 +385,12 @@ export class AssetLibrary {
       .catch(() => undefined);
   }
 }
+
+function nothingRemoved(sha256: string) {
+  return { sha256, deleted: false, removedBlob: false, removedRecord: false, removedCacheEntries: 0 };
+}
+
+const claimsIn = (owners: readonly AssetOwner[] | undefined) => (owners ?? []).filter((o) => o.id !== LEGACY_OWNER_ID).length;
 
 /** What a verify or delete leaves for waiters: nothing to adopt, so each claims the lock itself. */
 const RELEASED: Settlement = { ok: false, message: "released", code: "integrity", retryable: true };

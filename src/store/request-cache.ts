@@ -5,24 +5,51 @@ export interface CachedResult<T = unknown> {
   createdAt: string;
 }
 
+/** `req:<hash>` for the team's shared entry; `req:<owner>:<hash>` for one caller's own (private library). */
+function keyFor(hash: string, scope: string | null): string {
+  return scope === null ? `req:${hash}` : `req:${scope}:${hash}`;
+}
+
 /**
  * `req:<hash>` in KV points at the result of a request. The hash covers everything that
  * decides the result (see `requestHash`), so a hit can be served without calling OpenAI.
+ * In a private library each caller has its own entries, `req:<owner>:<hash>`, so a hit
+ * (`cached: true`) never reveals that someone else asked the same thing.
  */
 export class RequestCache {
-  constructor(private readonly kv: KVNamespace) {}
+  constructor(
+    private readonly kv: KVNamespace,
+    /** The caller whose entries these are (private library); undefined: the team's shared entries. */
+    private readonly scope?: string,
+  ) {}
+
+  private key(hash: string): string {
+    return keyFor(hash, this.scope ?? null);
+  }
 
   async get<T>(hash: string): Promise<CachedResult<T> | undefined> {
-    return (await this.kv.get<CachedResult<T>>(`req:${hash}`, "json")) ?? undefined;
+    return (await this.kv.get<CachedResult<T>>(this.key(hash), "json")) ?? undefined;
   }
 
   async put<T>(hash: string, entry: CachedResult<T>): Promise<void> {
-    await this.kv.put(`req:${hash}`, JSON.stringify(entry));
+    await this.kv.put(this.key(hash), JSON.stringify(entry));
   }
 
+  /** This caller's entry (or the shared one in a team library). */
   async delete(hash: string): Promise<boolean> {
-    const existed = (await this.kv.get(`req:${hash}`)) !== null;
-    if (existed) await this.kv.delete(`req:${hash}`);
+    return this.deleteKey(this.key(hash));
+  }
+
+  /** The shared entry and every named owner's own entry: what goes when an asset goes for everyone. Returns how many existed. */
+  async deleteEverywhere(hash: string, owners: readonly string[]): Promise<number> {
+    const keys = new Set([keyFor(hash, null), ...owners.map((owner) => keyFor(hash, owner))]);
+    const removed = await Promise.all([...keys].map((key) => this.deleteKey(key)));
+    return removed.filter(Boolean).length;
+  }
+
+  private async deleteKey(key: string): Promise<boolean> {
+    const existed = (await this.kv.get(key)) !== null;
+    if (existed) await this.kv.delete(key);
     return existed;
   }
 }

@@ -348,7 +348,13 @@ async function scenario(client: EraClient): Promise<EraRun> {
   const disposable = await call<ImageOut>("generate_image(disposable)", "generate_image", DISPOSABLE);
   const doomed = disposable.images[0]!.id;
   const deleted = await call("delete_asset", "delete_asset", { id: doomed, confirm: true });
-  expect(deleted).toEqual({ id: doomed, deleted: true, removed: { blob: true, record: true, cacheEntries: 1 } });
+  expect(deleted).toEqual({
+    id: doomed,
+    deleted: true,
+    released: true,
+    ownersLeft: 0,
+    removed: { blob: true, record: true, cacheEntries: 1 },
+  });
   const gone = await call<{ status: string }>("verify_asset(deleted)", "verify_asset", { id: doomed });
   expect(gone.status).toBe("missing");
 

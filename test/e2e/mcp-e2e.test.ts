@@ -347,7 +347,13 @@ describe("wrangler dev end to end", () => {
     expect(textOf(refused)).toMatch(/confirm: true/);
 
     const result = await callOk(client, "delete_asset", { id: edited.id, confirm: true });
-    expect(result.structuredContent).toEqual({ id: edited.id, deleted: true, removed: { blob: true, record: true, cacheEntries: 1 } });
+    expect(result.structuredContent).toEqual({
+      id: edited.id,
+      deleted: true,
+      released: true,
+      ownersLeft: 0,
+      removed: { blob: true, record: true, cacheEntries: 1 },
+    });
 
     const verified = await callOk(client, "verify_asset", { id: edited.id });
     expect(verified.structuredContent).toMatchObject({ id: edited.id, status: "missing" });

@@ -94,7 +94,15 @@ describe("AssetLibrary", () => {
     });
     await cache.put(hash, { assetIds: [record.sha256], result: {}, createdAt: new Date().toISOString() });
     const report = await library.delete(record);
-    expect(report).toEqual({ sha256: record.sha256, removedBlob: true, removedRecord: true, removedCacheEntries: 1 });
+    expect(report).toEqual({
+      sha256: record.sha256,
+      removedBlob: true,
+      removedRecord: true,
+      removedCacheEntries: 1,
+      deleted: true,
+      releasedClaim: true,
+      ownersLeft: 0,
+    });
     expect(await library.get(record.sha256)).toBeUndefined();
     expect(await cache.get(hash)).toBeUndefined();
     expect((await index.list({ limit: 10 })).assets.map((a) => a.sha256)).not.toContain(record.sha256);
