@@ -20,21 +20,45 @@ interface DayTotals {
 
 /**
  * One Durable Object per caller: what they spent each UTC day and the money held for their
- * paid jobs still running. Every method reads and writes storage synchronously (SQLite-backed
- * KV), so a check and the reservation it allows are one step: however many calls race, the
- * day's spent + held never passes the budget by a reservation admitted on a stale total.
+ * paid jobs still running. The state is loaded once, before any call is delivered, and every
+ * method checks and changes it synchronously in memory, then writes it through: a check and the
+ * reservation it allows are one step, so however many calls race, the day's spent + held never
+ * passes the budget on a stale total.
  */
 export class SpendingLedger extends DurableObject<Env> {
-  private get kv(): SyncKvStorage {
-    return this.ctx.storage.kv;
+  private days = new Map<string, DayTotals>();
+  private reservations = new Map<string, Reservation>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      for (const [key, value] of await ctx.storage.list<DayTotals>({ prefix: DAY_PREFIX }))
+        this.days.set(key.slice(DAY_PREFIX.length), value);
+      for (const [, value] of await ctx.storage.list<Reservation>({ prefix: RESERVATION_PREFIX })) this.reservations.set(value.id, value);
+    });
   }
 
   private dayTotals(day: string): DayTotals {
-    return this.kv.get<DayTotals>(DAY_PREFIX + day) ?? { spentUsd: 0, settled: 0 };
+    return this.days.get(day) ?? { spentUsd: 0, settled: 0 };
+  }
+
+  private putDay(day: string, totals: DayTotals): void {
+    this.days.set(day, totals);
+    void this.ctx.storage.put(DAY_PREFIX + day, totals);
+  }
+
+  private putReservation(reservation: Reservation): void {
+    this.reservations.set(reservation.id, reservation);
+    void this.ctx.storage.put(RESERVATION_PREFIX + reservation.id, reservation);
+  }
+
+  private dropReservation(id: string): void {
+    this.reservations.delete(id);
+    void this.ctx.storage.delete(RESERVATION_PREFIX + id);
   }
 
   private openReservations(): Reservation[] {
-    return Array.from(this.kv.list<Reservation>({ prefix: RESERVATION_PREFIX }), ([, value]) => value);
+    return [...this.reservations.values()];
   }
 
   /** What an open reservation holds: its worst case, or more if the job already paid more. */
@@ -50,8 +74,8 @@ export class SpendingLedger extends DurableObject<Env> {
   private close(reservation: Reservation): Settlement {
     const owed = SpendingLedger.owed(reservation);
     const totals = this.dayTotals(reservation.day);
-    this.kv.put(DAY_PREFIX + reservation.day, { spentUsd: roundUsd(totals.spentUsd + owed), settled: totals.settled + 1 });
-    this.kv.delete(RESERVATION_PREFIX + reservation.id);
+    this.putDay(reservation.day, { spentUsd: roundUsd(totals.spentUsd + owed), settled: totals.settled + 1 });
+    this.dropReservation(reservation.id);
     return { found: true, settledUsd: roundUsd(owed) };
   }
 
@@ -89,7 +113,7 @@ export class SpendingLedger extends DurableObject<Env> {
       createdAtMs: request.nowMs,
       expiresAtMs: request.expiresAtMs,
     };
-    this.kv.put(RESERVATION_PREFIX + reservation.id, reservation);
+    this.putReservation(reservation);
     return { ok: true, reservation, totals: this.totalsOf(request.day) };
   }
 
@@ -99,13 +123,13 @@ export class SpendingLedger extends DurableObject<Env> {
    * reservation already closed (expired) puts the money straight on `fallbackDay`.
    */
   charge(id: string, usd: number | null, fallbackDay: string): void {
-    const reservation = this.kv.get<Reservation>(RESERVATION_PREFIX + id);
+    const reservation = this.reservations.get(id);
     if (!reservation) {
       const totals = this.dayTotals(fallbackDay);
-      this.kv.put(DAY_PREFIX + fallbackDay, { ...totals, spentUsd: roundUsd(totals.spentUsd + (usd ?? 0)) });
+      this.putDay(fallbackDay, { ...totals, spentUsd: roundUsd(totals.spentUsd + (usd ?? 0)) });
       return;
     }
-    this.kv.put(RESERVATION_PREFIX + id, {
+    this.putReservation({
       ...reservation,
       paidUsd: roundUsd(reservation.paidUsd + (usd ?? 0)),
       unknownPaid: reservation.unknownPaid || usd === null,
@@ -114,7 +138,7 @@ export class SpendingLedger extends DurableObject<Env> {
 
   /** The job finished: the day is charged what it paid (every attempt), and the rest of the hold goes. */
   settle(id: string, nowMs: number): Settlement {
-    const reservation = this.kv.get<Reservation>(RESERVATION_PREFIX + id);
+    const reservation = this.reservations.get(id);
     const settlement = reservation ? this.close(reservation) : { found: false, settledUsd: 0 };
     this.sweep(nowMs);
     return settlement;
@@ -132,8 +156,6 @@ export class SpendingLedger extends DurableObject<Env> {
 
   audit(nowMs: number): LedgerAudit {
     this.sweep(nowMs);
-    const days: LedgerAudit["days"] = {};
-    for (const [key, value] of this.kv.list<DayTotals>({ prefix: DAY_PREFIX })) days[key.slice(DAY_PREFIX.length)] = value;
-    return { days, open: this.openReservations() };
+    return { days: Object.fromEntries(this.days), open: this.openReservations() };
   }
 }

@@ -7,7 +7,6 @@ import { ledgerFor, type LedgerAudit } from "../../src/budget/ledger-state";
 import { readConfig } from "../../src/config";
 import { tokenPseudonym } from "../../src/http/signing";
 import { IMAGE_OUTPUT_TOKENS_1024, imageModel, visionModel } from "../../src/openai/catalog";
-import { countTokens } from "../../src/openai/tokenizer";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { storeAsset } from "../support/assets";
 import { BASE, call, connect, ModernClient, structured, textOf } from "../support/mcp";
@@ -36,6 +35,16 @@ type Job = { id: string; status: string };
 const text = (result: Result) => result.content.map((block) => block.text ?? `[${block.type}]`).join("\n");
 /** A result's one-line summary (the JSON follows it). */
 const summaryOf = (result: Result) => text(result).split("\n")[0];
+
+/** Tokens of a text, as count_tokens (o200k_base) reports them. */
+async function countTokens(text: string): Promise<number> {
+  const client = await connect();
+  try {
+    return structured<{ tokens: number }>(await call(client, "count_tokens", { text })).tokens;
+  } finally {
+    await client.close();
+  }
+}
 
 let callers = 0;
 
