@@ -16,7 +16,6 @@ import {
 import { imageCostUsd } from "../openai/cost";
 import { parseSize, type NormalizedImageParams } from "../openai/image-params";
 import { tileRuleTokens, type Dimensions } from "../openai/image-tokens";
-import { countTokens } from "../openai/tokenizer";
 import type { Services } from "../services";
 import { checkRequest } from "./image-check";
 import { estimateAnalysis } from "./vision-analysis";
@@ -62,12 +61,15 @@ export interface ImageJobEstimateInput {
 export async function estimateImageJob(services: Services, input: ImageJobEstimateInput): Promise<CostQuote> {
   const { params } = input;
   const model = requireImageModel(params.model, services.config.clock());
-  const promptTokens = await countTokens(input.prompt);
+  // A token is at least one byte, so the prompt's UTF-8 length bounds its tokens without loading
+  // the tokenizer (0.4–0.9 s on an isolate's first use); about four bytes a token is typical.
+  const promptBytes = new TextEncoder().encode(input.prompt).byteLength;
+  const typicalPromptTokens = Math.ceil(promptBytes / 4);
   const imageInputTokens = input.inputImages.reduce((sum, d) => sum + tileRuleTokens(EDIT_INPUT_IMAGE_TOKENS, d), 0);
   const partials = params.n === 1 ? input.partialImages : 0;
   const sizes = imageSizeBounds(model, params.size);
   const qualities = imageQualityBounds(model, params.quality);
-  const priced = (quality: PricedQuality, size: Dimensions) => {
+  const priced = (quality: PricedQuality, size: Dimensions, promptTokens: number) => {
     const output = params.n * imageOutputTokens(quality, size) + partials * PARTIAL_IMAGE_OUTPUT_TOKENS;
     return imageCostUsd(model.id, {
       input_tokens: promptTokens + imageInputTokens,
@@ -78,10 +80,10 @@ export async function estimateImageJob(services: Services, input: ImageJobEstima
   };
   const basis = [
     `${model.id}: ${params.n} image${params.n === 1 ? "" : "s"} at ${sizes.worst.width}x${sizes.worst.height}, quality ${qualities.worst} (${imageOutputTokens(qualities.worst, sizes.worst)} output tokens each${params.size === "auto" || params.quality === "auto" ? "; auto bounded by the largest" : ""})`,
-    `prompt: ${promptTokens} text tokens${input.inputImages.length ? `; ${input.inputImages.length} input image${input.inputImages.length === 1 ? "" : "s"}: ${imageInputTokens} image tokens` : ""}${partials ? `; ${partials} partial previews` : ""}`,
+    `prompt: at most ${promptBytes} text tokens (its UTF-8 bytes)${input.inputImages.length ? `; ${input.inputImages.length} input image${input.inputImages.length === 1 ? "" : "s"}: ${imageInputTokens} image tokens` : ""}${partials ? `; ${partials} partial previews` : ""}`,
   ];
-  let worst = priced(qualities.worst, sizes.worst);
-  let typical = priced(qualities.typical, sizes.typical);
+  let worst = priced(qualities.worst, sizes.worst, promptBytes);
+  let typical = priced(qualities.typical, sizes.typical, typicalPromptTokens);
   if (input.verify) {
     const check = await verdictEstimate(services, input.prompt, sizes.worst);
     worst += params.n * check.worstUsd;

@@ -4,15 +4,20 @@ import { StreamableHTTPClientTransport as ModernTransport } from "@modelcontextp
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { usd } from "../../src/budget/budget";
 import { ledgerFor, type LedgerAudit } from "../../src/budget/ledger-state";
-import { readConfig } from "../../src/config";
+import { clockOn } from "../../src/clock";
+import { readConfig, type Config } from "../../src/config";
+import { tokenCaller } from "../../src/identity";
+import { runTool } from "../../src/mcp/run-tool";
+import { REGISTRY } from "../../src/registry";
+import { createServices, type Services } from "../../src/services";
 import { tokenPseudonym } from "../../src/http/signing";
 import { IMAGE_OUTPUT_TOKENS_1024, imageModel, visionModel } from "../../src/openai/catalog";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { storeAsset } from "../support/assets";
-import { BASE, call, connect, ModernClient, structured, textOf } from "../support/mcp";
+import { BASE, call, connect, connectModern, ModernClient, SECOND_TOKEN, structured, textOf, worker } from "../support/mcp";
 import { solidPng } from "../support/png";
 import { SUITE_DATE } from "../support/suite-date";
-import { workerWith, type EnvChanges } from "../support/worker-with";
+import { workerWith } from "../support/worker-with";
 
 const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
 beforeEach(() => fake.reset());
@@ -36,61 +41,66 @@ const text = (result: Result) => result.content.map((block) => block.text ?? `[$
 /** A result's one-line summary (the JSON follows it). */
 const summaryOf = (result: Result) => text(result).split("\n")[0];
 
-/** Tokens of a text, as count_tokens (o200k_base) reports them. */
-async function countTokens(text: string): Promise<number> {
-  const client = await connect();
-  try {
-    return structured<{ tokens: number }>(await call(client, "count_tokens", { text })).tokens;
-  } finally {
-    await client.close();
-  }
-}
-
 let callers = 0;
 
+type Elicitation = { answer: () => "accept" | "decline"; questions: string[] };
+const TOOLS = new Map(REGISTRY.tools.map((tool) => [tool.name, tool]));
+
 /**
- * A caller with a ledger of its own (a new token), talking 2026-07-28 to the Worker running
- * with `changes`; with `elicitation`, the client answers cost questions with `answer()`.
+ * A caller with a ledger of its own (a new pseudonym) whose calls run through the tool runner
+ * with `changes` to the server's configuration; with `elicitation`, cost questions are answered
+ * by `answer()`. (Test files that connect an MCP client to an imported Worker with changed
+ * settings must be few: a second one beside config.test.ts overflows the pool's socket.)
  */
-async function newCaller(changes: EnvChanges = {}, elicitation?: { answer: () => "accept" | "decline"; questions: string[] }) {
-  const token = `budget-caller-${++callers}-${crypto.randomUUID()}`;
-  const client = new ModernClient(
-    { name: "budget-test", version: "1.0.0" },
-    { versionNegotiation: { mode: { pin: "2026-07-28" } }, capabilities: elicitation ? { elicitation: { form: {} } } : {} },
-  );
-  if (elicitation) {
-    client.setRequestHandler("elicitation/create", async (request: { params: { message: string } }) => {
-      elicitation.questions.push(request.params.message);
-      return elicitation.answer() === "accept" ? { action: "accept", content: { confirm: true } } : { action: "decline" };
-    });
-  }
-  const fetchWith = (more: EnvChanges = {}) => workerWith({ MCP_AUTH_TOKENS: token, ...changes, ...more });
-  await client.connect(
-    new ModernTransport(new URL(`${BASE}/mcp`), { fetch: fetchWith(), requestInit: { headers: { authorization: `Bearer ${token}` } } }),
-  );
-  const ledger = ledgerFor(env.SPENDING_LEDGER, await tokenPseudonym(token, readConfig(env).signingKey));
+async function newCaller(changes: Partial<Config> = {}, elicitation?: Elicitation) {
+  const id = `budget-caller-${++callers}-${crypto.randomUUID()}`;
+  const servicesWith = (more: Partial<Config>) =>
+    createServices(env, { ...readConfig(env), ...changes, ...more }, "http://localhost", tokenCaller(id));
+  const run = async (services: Services, name: string, args: Record<string, unknown>) => {
+    const context = {
+      services,
+      era: "2026-stateless" as const,
+      wantsProgress: false,
+      reportProgress: async () => undefined,
+      confirm: async (question: string) => {
+        if (!elicitation) return "unavailable" as const;
+        elicitation.questions.push(question);
+        return elicitation.answer() === "accept" ? ("confirmed" as const) : ("declined" as const);
+      },
+    };
+    return (await runTool(TOOLS.get(name)!, args, context, new AbortController().signal)) as Result;
+  };
+  const services = servicesWith({});
+  const ledger = ledgerFor(env.SPENDING_LEDGER, id);
   return {
-    call: async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as Result,
+    call: (name: string, args: Record<string, unknown>) => run(services, name, args),
     /** The ledger as the load run checks it: every day's spending and every open reservation. */
     audit: (): Promise<LedgerAudit> => ledger.audit(Date.now()),
     ledger,
-    /** One call as this caller against the Worker with more settings changed (another day, say). */
-    callWith: async (more: EnvChanges, name: string, args: Record<string, unknown>) => {
-      const other = new ModernClient(
-        { name: "budget-test-other", version: "1.0.0" },
-        { versionNegotiation: { mode: { pin: "2026-07-28" } } },
-      );
-      await other.connect(
-        new ModernTransport(new URL(`${BASE}/mcp`), {
-          fetch: fetchWith(more),
-          requestInit: { headers: { authorization: `Bearer ${token}` } },
-        }),
-      );
-      try {
-        return (await other.callTool({ name, arguments: args })) as Result;
-      } finally {
-        await other.close();
-      }
+    /** One call as this caller with more settings changed (another day, say). */
+    callWith: (more: Partial<Config>, name: string, args: Record<string, unknown>) => run(servicesWith(more), name, args),
+    close: async (): Promise<void> => undefined,
+  };
+}
+
+/**
+ * The pool's second token through the Worker's own entry (exports.default): for paid calls that
+ * count tokens (analyses, verify), which a second test file must not do through an imported
+ * Worker (the pool's socket then refuses the tokenizer's ranks as too large a message). Its
+ * ledger is shared across this file's tests: compare before and after.
+ */
+async function poolCaller() {
+  const client = new ModernClient({ name: "budget-pool", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+  await client.connect(
+    new ModernTransport(new URL(`${BASE}/mcp`), { fetch: worker, requestInit: { headers: { authorization: `Bearer ${SECOND_TOKEN}` } } }),
+  );
+  const ledger = ledgerFor(env.SPENDING_LEDGER, await tokenPseudonym(SECOND_TOKEN, readConfig(env).signingKey));
+  return {
+    call: async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as Result,
+    audit: (): Promise<LedgerAudit> => ledger.audit(Date.now()),
+    ledger,
+    callWith: async (_more: Partial<Config>, _name: string, _args: Record<string, unknown>): Promise<Result> => {
+      throw new Error("the pool caller runs with the pool's settings only");
     },
     close: () => client.close(),
   };
@@ -123,10 +133,22 @@ const costOf = (result: Result) => (result.structuredContent?.["cost"] as { usd:
 const spentOn = (audit: LedgerAudit, day = SUITE_DATE) => audit.days[day]?.spentUsd ?? 0;
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
-/** What the catalog says n images at this quality and size cost on gpt-image-2, with the prompt's text tokens. */
-async function catalogImageCost(prompt: string, quality: keyof typeof IMAGE_OUTPUT_TOKENS_1024, pixels: number, n: number) {
+const bytesOf = (text: string) => new TextEncoder().encode(text).byteLength;
+
+/**
+ * What the catalog says n images at this quality and size cost on gpt-image-2. The prompt's text
+ * tokens: at most its UTF-8 bytes (the worst case), or a quarter of them (`typical`).
+ */
+async function catalogImageCost(
+  prompt: string,
+  quality: keyof typeof IMAGE_OUTPUT_TOKENS_1024,
+  pixels: number,
+  n: number,
+  text: "worst" | "typical" = "worst",
+) {
   const output = n * Math.ceil((IMAGE_OUTPUT_TOKENS_1024[quality] * pixels) / (1024 * 1024));
-  return round6(((await countTokens(prompt)) * gpt2.textInput + output * gpt2.imageOutput) / 1_000_000);
+  const textTokens = text === "worst" ? bytesOf(prompt) : Math.ceil(bytesOf(prompt) / 4);
+  return round6((textTokens * gpt2.textInput + output * gpt2.imageOutput) / 1_000_000);
 }
 
 describe("configuration", () => {
@@ -149,20 +171,21 @@ describe("estimate: true", () => {
     const prompt = "a lighthouse at dusk, estimate only";
     const result = await caller.call("generate_image", { prompt, n: 2, size: "1536x1024", quality: "high", estimate: true });
     const worst = await catalogImageCost(prompt, "high", 1536 * 1024, 2);
+    const typical = await catalogImageCost(prompt, "high", 1536 * 1024, 2, "typical");
     const quote = structured<{ quote: Quote }>(result as never).quote;
     expect(quote).toEqual({
       worstCaseUsd: worst,
-      typicalUsd: worst,
+      typicalUsd: typical,
       basis: [
         "gpt-image-2: 2 images at 1536x1024, quality high (6240 output tokens each)",
-        `prompt: ${await countTokens(prompt)} text tokens`,
+        `prompt: at most ${bytesOf(prompt)} text tokens (its UTF-8 bytes)`,
       ],
       ceilings: { dailyBudgetUsd: 10, maxCallCostUsd: 2, confirmAboveUsd: 0.5 },
       today: { day: SUITE_DATE, spentUsd: 0, reservedUsd: 0, leftUsd: 10, resetsAt: NEXT_MIDNIGHT },
       verdict: "would_run",
     });
     expect(summaryOf(result)).toBe(
-      `Estimate for generate_image: up to ${usd(worst)}, typically ${usd(worst)}; $10.0000 of your $10 daily budget is left (resets ${NEXT_MIDNIGHT}); it would run now. Nothing was paid or stored.`,
+      `Estimate for generate_image: up to ${usd(worst)}, typically ${usd(typical)}; $10.0000 of your $10 daily budget is left (resets ${NEXT_MIDNIGHT}); it would run now. Nothing was paid or stored.`,
     );
     expect(await fake.requests()).toHaveLength(0);
     expect(await caller.audit()).toEqual({ days: {}, open: [] });
@@ -174,7 +197,7 @@ describe("estimate: true", () => {
     const prompt = "an auto-sized fox";
     const quote = structured<{ quote: Quote }>((await caller.call("generate_image", { prompt, estimate: true })) as never).quote;
     expect(quote.worstCaseUsd).toBe(await catalogImageCost(prompt, "high", 1536 * 1024, 1));
-    expect(quote.typicalUsd).toBe(await catalogImageCost(prompt, "medium", 1024 * 1024, 1));
+    expect(quote.typicalUsd).toBe(await catalogImageCost(prompt, "medium", 1024 * 1024, 1, "typical"));
     expect(quote.basis[0]).toBe("gpt-image-2: 1 image at 1536x1024, quality high (6240 output tokens each; auto bounded by the largest)");
     await caller.close();
   });
@@ -197,13 +220,13 @@ describe("estimate: true", () => {
     const expected = round6((await catalogImageCost(prompt, "high", 1024 * 1024, 5)) + (194 * gpt2.imageInput) / 1_000_000);
     expect(quote.worstCaseUsd).toBe(expected);
     expect(quote.verdict).toBe("needs_confirmation");
-    expect(quote.basis[1]).toBe(`prompt: ${await countTokens(prompt)} text tokens; 1 input image: 194 image tokens`);
+    expect(quote.basis[1]).toBe(`prompt: at most ${bytesOf(prompt)} text tokens (its UTF-8 bytes); 1 input image: 194 image tokens`);
     expect(await fake.requests()).toHaveLength(0);
     await caller.close();
   });
 
   it("quotes analyze_image from the model's prices: input tokens plus the whole output budget, and a retry within the analysis cap", async () => {
-    const caller = await newCaller();
+    const caller = await poolCaller();
     const image = await storeAsset({ bytes: await solidPng(64, 48, [20, 200, 20, 255]), width: 64, height: 48 });
     const result = await caller.call("analyze_image", {
       images: [image.sha256],
@@ -239,7 +262,7 @@ describe("estimate: true", () => {
 
 describe("ceilings", () => {
   it("refuses a call over MAX_CALL_COST_USD before anything is paid, naming the ceiling, today's spending and the reset", async () => {
-    const caller = await newCaller({ MAX_CALL_COST_USD: "0.1" });
+    const caller = await newCaller({ maxCallCostUsd: 0.1 });
     const prompt = "a costly castle";
     const worst = await catalogImageCost(prompt, "high", 1024 * 1024, 1);
     const refused = await caller.call("generate_image", { prompt, quality: "high", size: "1024x1024" });
@@ -253,7 +276,7 @@ describe("ceilings", () => {
   });
 
   it("refuses a call that would pass DAILY_BUDGET_USD once today's spending is counted", async () => {
-    const caller = await newCaller({ DAILY_BUDGET_USD: "0.13" });
+    const caller = await newCaller({ dailyBudgetUsd: 0.13 });
     const first = await finished(
       caller,
       await caller.call("generate_image", { prompt: "a cheap pebble", quality: "low", size: "1024x1024" }),
@@ -288,7 +311,7 @@ describe("ceilings", () => {
     for (let i = 1; i <= 20; i++) expect(await catalogImageCost(prompt(i), "low", 1024 * 1024, 1)).toBe(worst);
     // Room for five worst cases (and a little), not six.
     const budget = round6(worst * 5.5);
-    const caller = await newCaller({ DAILY_BUDGET_USD: String(budget) });
+    const caller = await newCaller({ dailyBudgetUsd: budget });
     await fake.setDelay(1500);
     try {
       const results = await Promise.all(
@@ -341,7 +364,8 @@ describe("ceilings", () => {
 
 describe("settlement", () => {
   it("settles each paid call with the cost of the usage OpenAI reported, not the worst case", async () => {
-    const caller = await newCaller();
+    const caller = await poolCaller();
+    const before = spentOn(await settled(caller));
     const image = await finished(
       caller,
       await caller.call("generate_image", { prompt: "a settled sunflower", quality: "medium", size: "1024x1024" }),
@@ -349,7 +373,8 @@ describe("settlement", () => {
     const pic = await storeAsset({ bytes: await solidPng(40, 30, [9, 9, 200, 255]), width: 40, height: 30 });
     const analysis = await finished(caller, await caller.call("analyze_image", { images: [pic.sha256], question: "Which colour?" }));
     const audit = await settled(caller);
-    expect(audit).toEqual({ days: { [SUITE_DATE]: { spentUsd: round6(costOf(image) + costOf(analysis)), settled: 2 } }, open: [] });
+    expect(audit.open).toEqual([]);
+    expect(spentOn(audit)).toBe(round6(before + costOf(image) + costOf(analysis)));
     const usage = (image.structuredContent?.["usage"] as { outputTokens: number }).outputTokens;
     expect(usage).toBe(IMAGE_OUTPUT_TOKENS_1024.medium);
     await caller.close();
@@ -377,7 +402,8 @@ describe("settlement", () => {
   });
 
   it("a retry within a job settles with the total paid: both answers of a cut-off analysis", async () => {
-    const caller = await newCaller();
+    const caller = await poolCaller();
+    const before = spentOn(await settled(caller));
     const pic = await storeAsset({ bytes: await solidPng(32, 32, [90, 9, 9, 255]), width: 32, height: 32 });
     await fake.addFault({ kind: "long_reasoning", path: "/v1/responses" });
     const done = await finished(
@@ -390,12 +416,13 @@ describe("settlement", () => {
     // The result prices the two calls' usage together; the ledger was charged each as it came.
     const audit = await settled(caller);
     expect(audit.open).toEqual([]);
-    expect(Math.abs(spentOn(audit) - costOf(done))).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(spentOn(audit) - before - costOf(done))).toBeLessThanOrEqual(1e-6);
     await caller.close();
   });
 
   it("verify: true reserves and settles the images and their checks together", async () => {
-    const caller = await newCaller();
+    const caller = await poolCaller();
+    const before = spentOn(await settled(caller));
     const args = { prompt: "a verified violet", quality: "low", size: "1024x1024", n: 2, verify: true };
     const quote = structured<{ quote: Quote }>((await caller.call("generate_image", { ...args, estimate: true })) as never).quote;
     expect(quote.basis[2]).toMatch(/^verify: 2 checks by gpt-6\.1-terra, up to \$0\.\d{4} each$/);
@@ -404,8 +431,8 @@ describe("settlement", () => {
     const checks = done.structuredContent?.["verification"] as Array<{ costUsd: number }>;
     expect(checks).toHaveLength(2);
     const audit = await settled(caller);
-    expect(spentOn(audit)).toBe(round6(costOf(done) + checks.reduce((sum, c) => sum + c.costUsd, 0)));
-    expect(spentOn(audit)).toBeLessThanOrEqual(quote.worstCaseUsd);
+    expect(spentOn(audit)).toBe(round6(before + costOf(done) + checks.reduce((sum, c) => sum + c.costUsd, 0)));
+    expect(spentOn(audit) - before).toBeLessThanOrEqual(quote.worstCaseUsd);
     await caller.close();
   });
 
@@ -484,7 +511,7 @@ describe("settlement", () => {
     await settled(caller);
     const spendingOn = async (date: string) =>
       structured<{ spending: { day: string; spentUsd: number; resetsAt: string } }>(
-        (await caller.callWith({ CLOCK_DATE: date }, "server_status", {})) as never,
+        (await caller.callWith({ clock: clockOn(date) }, "server_status", {})) as never,
       ).spending;
     expect(await spendingOn(SUITE_DATE)).toMatchObject({ day: SUITE_DATE, spentUsd: paid, resetsAt: NEXT_MIDNIGHT });
     expect(await spendingOn("2026-11-26")).toMatchObject({ day: "2026-11-26", spentUsd: 0, resetsAt: "2026-11-27T00:00:00.000Z" });
@@ -497,14 +524,14 @@ describe("confirmation above CONFIRM_ABOVE_USD", () => {
   // Each test its own prompt: an earlier test's result would answer from the cache, free.
   const costly = (prompt: string) => ({ prompt, n: 3 });
 
-  it("asks through the 2026 input_required round trip; accepted, the call runs", async () => {
+  it("asks the user first; accepted, the call runs", async () => {
     const questions: string[] = [];
     const caller = await newCaller({}, { answer: () => "accept", questions });
     const worst = await catalogImageCost("three accepted dragons", "high", 1536 * 1024, 3);
     const done = await finished(caller, await caller.call("generate_image", costly("three accepted dragons")));
     expect(done.isError).toBeFalsy();
     expect(questions).toEqual([
-      `generate_image could cost up to ${usd(worst)} (typically ${usd(await catalogImageCost("three accepted dragons", "medium", 1024 * 1024, 3))}). You have $10.0000 of your $10 daily budget left today. Go ahead?`,
+      `generate_image could cost up to ${usd(worst)} (typically ${usd(await catalogImageCost("three accepted dragons", "medium", 1024 * 1024, 3, "typical"))}). You have $10.0000 of your $10 daily budget left today. Go ahead?`,
     ]);
     expect(await generations()).toHaveLength(1);
     await caller.close();
@@ -537,6 +564,23 @@ describe("confirmation above CONFIRM_ABOVE_USD", () => {
     await caller.close();
   });
 
+  it("asks through the 2026 input_required round trip; a decline costs nothing", async () => {
+    const client = await connectModern({ elicitation: true });
+    const questions: string[] = [];
+    client.setRequestHandler("elicitation/create", async (request: { params: { message: string } }) => {
+      questions.push(request.params.message);
+      return { action: "decline" };
+    });
+    const prompt = "three modern dragons";
+    const declined = (await client.callTool({ name: "generate_image", arguments: { prompt, n: 3 } })) as Result;
+    expect(declined.structuredContent).toMatchObject({ declined: true });
+    expect(questions).toEqual([
+      `generate_image could cost up to ${usd(await catalogImageCost(prompt, "high", 1536 * 1024, 3))} (typically ${usd(await catalogImageCost(prompt, "medium", 1024 * 1024, 3, "typical"))}). You have $10.0000 of your $10 daily budget left today. Go ahead?`,
+    ]);
+    expect(await fake.requests()).toHaveLength(0);
+    await client.close();
+  });
+
   it("asks through elicitation in a 2025 session", async () => {
     const client = await connect({ capabilities: { capabilities: { elicitation: { form: {} } } } });
     const questions: string[] = [];
@@ -548,7 +592,7 @@ describe("confirmation above CONFIRM_ABOVE_USD", () => {
     expect(structured(declined)).toMatchObject({ declined: true });
     const prompt = "three session dragons";
     expect(questions).toEqual([
-      `generate_image could cost up to ${usd(await catalogImageCost(prompt, "high", 1536 * 1024, 3))} (typically ${usd(await catalogImageCost(prompt, "medium", 1024 * 1024, 3))}). You have $10.0000 of your $10 daily budget left today. Go ahead?`,
+      `generate_image could cost up to ${usd(await catalogImageCost(prompt, "high", 1536 * 1024, 3))} (typically ${usd(await catalogImageCost(prompt, "medium", 1024 * 1024, 3, "typical"))}). You have $10.0000 of your $10 daily budget left today. Go ahead?`,
     ]);
     expect(textOf(declined).split("\n")[0]).toBe(
       `Not run: the user declined a cost of up to ${usd(await catalogImageCost(prompt, "high", 1536 * 1024, 3))}. Nothing was paid or stored.`,
