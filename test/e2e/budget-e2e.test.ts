@@ -97,7 +97,7 @@ describe("budgets under wrangler dev", () => {
 
   it("another caller's parallel calls near the ceiling run only as far as their worst cases fit, in their own ledger", async () => {
     const bob = await connect(BOB);
-    const race = (i: number) => ({ prompt: `e2e race ${i}`, quality: "high", size: "1024x1024", wait_seconds: 0 });
+    const race = (i: number) => ({ prompt: `e2e race ${String(i).padStart(2, "0")}`, quality: "high", size: "1024x1024", wait_seconds: 0 });
     const worst = (await quoteOf(bob, race(1))).worstCaseUsd;
     for (let i = 2; i <= 10; i++) expect((await quoteOf(bob, race(i))).worstCaseUsd).toBe(worst);
     const fits = Math.floor(1 / worst);
