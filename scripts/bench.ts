@@ -33,12 +33,15 @@ import { bench3d } from "./lib/bench-3d.ts";
 
 const args = parseArgs(process.argv.slice(2));
 const quick = args.has("quick");
+/** `--focus`: only the paid path's speed targets (floor, cache hits, the noisy miss and its stages), for before/after runs. */
+const focus = args.has("focus");
 const SIZES = quick
   ? {
       floor: 20,
       cachedGen: 15,
       missGen: 6,
       noisyMiss: 3,
+      noisyNoPreview: 2,
       breakdown: 2,
       cachedAnalyze: 15,
       missAnalyze: 6,
@@ -50,6 +53,7 @@ const SIZES = quick
       cachedGen: 120,
       missGen: 40,
       noisyMiss: 25,
+      noisyNoPreview: 10,
       breakdown: 10,
       cachedAnalyze: 120,
       missAnalyze: 40,
@@ -145,6 +149,36 @@ function medP95(s: Summary): string {
   return `${ms(s.median)} / ${ms(s.p95)}`;
 }
 
+/** The `--focus` table: the floor, cache hits and their ratios, and the noisy miss with its stages. */
+function printFocus(
+  machine: ReturnType<typeof machineInfo>,
+  floor: PerEra<number[]>,
+  cachedGen: PerEra<number[]>,
+  cachedGenNone: PerEra<number[]>,
+  noisy: Awaited<ReturnType<typeof measureNoisyMiss>>,
+): void {
+  const f = perEra((era) => summarize(floor[era]));
+  const cg = perEra((era) => summarize(cachedGen[era]));
+  const both = (cell: (era: Era) => string) => ERAS.map(cell);
+  const rows: string[][] = [
+    ["count_tokens, short text (the floor)", ...both((e) => medP95(f[e])), `n=${floor["2025"].length} per era`],
+    ["generate_image, cache hit (preview)", ...both((e) => medP95(cg[e])), `n=${cachedGen["2025"].length}`],
+    ["  ratio to the floor (medians)", ...both((e) => `${(cg[e].median / f[e].median).toFixed(2)}×`), ""],
+    ["generate_image, cache hit (return: none)", ...both((e) => medP95(summarize(cachedGenNone[e]))), ""],
+    ["noisy miss: latency", ...both((e) => medP95(noisy.total[e])), `n=${noisy.total["2025"].n}`],
+    ["  upstream time (timed in the fake)", ...both((e) => medP95(noisy.upstream[e])), ""],
+    ["  server time = latency − upstream", ...both((e) => medP95(noisy.server[e])), "target ≤ 150 ms median"],
+    [
+      "  server time with return: none (no preview)",
+      ...both((e) => medP95(noisy.serverNoPreview[e])),
+      `n=${noisy.serverNoPreview["2025"].n}`,
+    ],
+    ...noisy.stages.map((s) => [`    stage: ${s.stage}`, ms(s.median), "", `2025 debug timings, n=${s.n}`]),
+  ];
+  console.log(`\nMachine: ${machine.cpu}, ${machine.cores} cores; ${machine.date}; run ${RUN} (--focus)\n`);
+  console.log(table(["Measure (median / p95)", "2025 session (SDK v1)", "2026 stateless (SDK v2)", "Notes"], rows));
+}
+
 async function main(): Promise<void> {
   const machine = machineInfo();
   const startedAt = performance.now();
@@ -210,6 +244,17 @@ async function main(): Promise<void> {
       return took;
     });
 
+    if (focus) {
+      const noisyFocus = await measureNoisyMiss(stack, session, {
+        n: SIZES.noisyMiss,
+        noPreviewN: SIZES.noisyNoPreview,
+        breakdownN: SIZES.breakdown,
+        run: RUN,
+      });
+      printFocus(machine, floor, cachedGen, cachedGenNone, noisyFocus);
+      return;
+    }
+
     console.log("measuring: generate_image on a cache miss…");
     const missUpstream = perEra<number[]>(() => []);
     const missTotal = perEra<number[]>(() => []);
@@ -230,7 +275,12 @@ async function main(): Promise<void> {
     });
 
     console.log("measuring: generate_image cache miss with a realistic 2.7 MB noisy PNG, and its stages…");
-    const noisy = await measureNoisyMiss(stack, session, { n: SIZES.noisyMiss, breakdownN: SIZES.breakdown, run: RUN });
+    const noisy = await measureNoisyMiss(stack, session, {
+      n: SIZES.noisyMiss,
+      noPreviewN: SIZES.noisyNoPreview,
+      breakdownN: SIZES.breakdown,
+      run: RUN,
+    });
 
     console.log("measuring: analyze_image, cache hit and miss…");
     const cachedAnalyze = await interleaved(SIZES.cachedAnalyze, async (era) => {
@@ -345,6 +395,11 @@ async function main(): Promise<void> {
       ],
       ["  upstream time (timed in the fake)", ...both((e) => medP95(noisy.upstream[e])), ""],
       ["  server time = latency − upstream", ...both((e) => medP95(noisy.server[e])), "target ≤ 150 ms median"],
+      [
+        "  server time with return: none (no preview)",
+        ...both((e) => medP95(noisy.serverNoPreview[e])),
+        `n=${SIZES.noisyNoPreview}: the difference is what rendering the preview adds`,
+      ],
       ...noisy.stages.map((s) => [
         `    stage: ${s.stage}`,
         ms(s.median),

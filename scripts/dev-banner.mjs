@@ -22,10 +22,20 @@ export function banner(origin, vars) {
     .map((t) => t.trim())
     .find(Boolean);
   const header = token ? `Authorization: Bearer ${token}` : undefined;
+  // Any way to sign in closes the open local server (src/config.ts, openAccess).
+  const signIn = Boolean(token || vars.SIGN_IN_SECRET || vars.OIDC_ISSUER);
+  const auth = header
+    ? `send the header  ${header}  (the first of MCP_AUTH_TOKENS in .dev.vars)`
+    : signIn
+      ? "OAuth sign-in only (SIGN_IN_SECRET or OIDC_ISSUER in .dev.vars)"
+      : "none: open to this machine only (set MCP_AUTH_TOKENS in .dev.vars to require a token)";
+  const oauth = signIn
+    ? `\n    Sign-in: OAuth clients discover ${origin}/authorize by themselves (a team token or SIGN_IN_SECRET, and a name).`
+    : "";
   return `
   MCP server (local): ${url}
     Streamable HTTP at /mcp, legacy SSE at /sse, health at ${origin}/health.
-    Auth: ${header ? `send the header  ${header}  (the first of MCP_AUTH_TOKENS in .dev.vars)` : "none: open to this machine only (set MCP_AUTH_TOKENS in .dev.vars to require a token)"}
+    Auth: ${auth}${oauth}
     OpenAI: ${vars.OPENAI_API_KEY ? `key from .dev.vars${vars.OPENAI_BASE_URL ? `, endpoint ${vars.OPENAI_BASE_URL}` : ""}` : "no OPENAI_API_KEY: asset tools work; image tools say how to configure it (or run the fake: see README, Quick start)"}
 
   Connect:

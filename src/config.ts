@@ -56,6 +56,24 @@ const positiveNumber = (fallback: number) =>
       return parsed;
     });
 
+/** Whole seconds, at least `min` (KV, where the OAuth library keeps tokens, expires nothing sooner than 60 s). */
+const wholeSeconds = (fallback: number, min: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number of seconds, at least ${min}, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+/** Lower-cased entries: `provider:subject` (e.g. `oidc:248289761001`, `team:alice`) or e-mail addresses. */
+const userList = csv.transform((values) => values.map((value) => value.toLowerCase()));
+
 const EnvSchema = z.object({
   DEPLOY_ENV: z.enum(["production", "development", "test"]).default("production"),
   MCP_AUTH_TOKENS: csv.refine((tokens) => tokens.every((t) => t.length >= 16), {
@@ -83,12 +101,62 @@ const EnvSchema = z.object({
   MAX_INPUT_IMAGE_BYTES: positiveNumber(20 * 1024 * 1024),
   MAX_INPUT_BYTES_PER_CALL: positiveNumber(48 * 1024 * 1024),
   URL_FETCH_TIMEOUT_MS: positiveNumber(15_000),
+  SIGN_IN_SECRET: z.string().min(16, "must be at least 16 characters (generate one with `openssl rand -hex 32`)").optional(),
+  ADMIN_USERS: userList,
+  ALLOWED_USERS: userList,
+  OAUTH_ACCESS_TOKEN_TTL_SECONDS: wholeSeconds(3600, 60),
+  OAUTH_REFRESH_TOKEN_TTL_SECONDS: wholeSeconds(30 * 86_400, 60),
+  OIDC_ISSUER: z.url({ protocol: /^https?$/, error: "must be the provider's issuer URL, e.g. https://accounts.google.com" }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_NAME: z.string().min(1).max(40).optional(),
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  GITHUB_URL: z
+    .url({ protocol: /^https?$/, error: "must be GitHub's web URL, e.g. https://github.com (or your GitHub Enterprise Server)" })
+    .optional(),
+  GITHUB_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be GitHub's API URL, e.g. https://api.github.com (or https://<ghes>/api/v3)" })
+    .optional(),
   CLOCK_DATE: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date such as 2026-11-25 (local and test runs only)")
     .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), "must be a real calendar date")
     .optional(),
 });
+
+/** An OpenID Connect provider users may sign in with (Cloudflare Access, Google, Okta…). */
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** What the sign-in button says: "Sign in with <name>". */
+  name: string;
+}
+
+/** Who may sign in through OAuth (hosted clients such as claude.ai and ChatGPT), and for how long. */
+export interface SignInConfig {
+  /** A separate secret the sign-in page accepts beside the team tokens. */
+  secret?: string;
+  /** Users with admin rights: `provider:subject` or e-mail addresses, lower-cased. */
+  adminUsers: string[];
+  /** Who may sign in through an upstream provider: `provider:subject`, `github:<login>`, `github-org:<org>`, e-mail addresses or `@domain`. */
+  allowedUsers: string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  oidc?: OidcSettings;
+  github?: GithubSettings;
+}
+
+/** A GitHub OAuth app (github.com, or a GitHub Enterprise Server at other URLs). */
+export interface GithubSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Web URL (authorize, access token), no trailing slash. */
+  webUrl: string;
+  /** REST API URL, no trailing slash. */
+  apiUrl: string;
+}
 
 export interface Config {
   deployEnv: "production" | "development" | "test";
@@ -98,8 +166,9 @@ export interface Config {
   adminTokens: string[];
   /** Whether every caller reads every asset (`team`) or only its own (`private`). */
   library: LibraryMode;
-  /** True when no token is set and the deploy is local: everyone on this machine may connect. */
+  /** True when no way to sign in is set and the deploy is local: everyone on this machine may connect. */
   openAccess: boolean;
+  signIn: SignInConfig;
   signingKey: string;
   openai: { apiKey?: string; baseUrl: string; organization?: string };
   allowedOrigins: string[];
@@ -156,6 +225,8 @@ export function readConfig(env: Env): Config {
       "Remove it from this deployment (`wrangler secret delete CLOCK_DATE` or [vars] in wrangler.toml).",
     );
   }
+  const signIn = signInConfig(vars, local);
+  if (Array.isArray(signIn)) throw new ConfigError(signIn);
   const clock = vars.CLOCK_DATE ? clockOn(vars.CLOCK_DATE) : systemClock;
   const modelProblems = [
     defaultModelProblem("DEFAULT_IMAGE_MODEL", vars.DEFAULT_IMAGE_MODEL, (id) => requireImageModel(id, clock())),
@@ -167,7 +238,8 @@ export function readConfig(env: Env): Config {
     authTokens: [...new Set([...vars.MCP_AUTH_TOKENS, ...vars.ADMIN_TOKENS])],
     adminTokens: vars.ADMIN_TOKENS,
     library: vars.LIBRARY,
-    openAccess: local && vars.MCP_AUTH_TOKENS.length === 0 && vars.ADMIN_TOKENS.length === 0,
+    openAccess: local && vars.MCP_AUTH_TOKENS.length === 0 && vars.ADMIN_TOKENS.length === 0 && !hasSignInMethod(signIn),
+    signIn,
     signingKey: vars.SIGNING_KEY ?? DEV_SIGNING_KEY,
     openai: {
       apiKey: vars.OPENAI_API_KEY,
@@ -201,4 +273,65 @@ function defaultModelProblem(name: string, id: string | undefined, check: (id: s
     // The catalog speaks to a tool caller ("model: …"); here the variable is what to change.
     return `${name}: ${error.message.replace(/^model: /, "")}`;
   }
+}
+
+/** Whether anyone can sign in through OAuth: a sign-in secret or an upstream provider (team tokens count elsewhere). */
+export function hasSignInMethod(signIn: SignInConfig): boolean {
+  return signIn.secret !== undefined || signIn.oidc !== undefined || signIn.github !== undefined;
+}
+
+type Vars = z.output<typeof EnvSchema>;
+
+/** The sign-in settings, or the problems with them (an upstream provider half set up, or open to everyone). */
+function signInConfig(vars: Vars, local: boolean): SignInConfig | string[] {
+  const problems: string[] = [];
+  const oidcVars = [vars.OIDC_ISSUER, vars.OIDC_CLIENT_ID, vars.OIDC_CLIENT_SECRET];
+  if (oidcVars.some(Boolean) && !oidcVars.every(Boolean)) {
+    problems.push(
+      "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three to sign in through an OpenID Connect provider, or none",
+    );
+  }
+  if (Boolean(vars.GITHUB_CLIENT_ID) !== Boolean(vars.GITHUB_CLIENT_SECRET)) {
+    problems.push("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set both to sign in with GitHub, or neither");
+  }
+  for (const name of ["OIDC_ISSUER", "GITHUB_URL", "GITHUB_API_URL"] as const) {
+    const value = vars[name];
+    if (value && !local && new URL(value).protocol !== "https:") problems.push(`${name}: must be an https URL on a deployed server`);
+  }
+  for (const entry of vars.ADMIN_USERS.filter((value) => value.startsWith("team:"))) {
+    problems.push(
+      `ADMIN_USERS: "${entry}" cannot be an admin: the sign-in form trusts the name typed, so anyone with the team token could claim it; name a GitHub or OIDC user (github:<login>, e-mail or oidc:<sub>) instead`,
+    );
+  }
+  if ((vars.OIDC_ISSUER || vars.GITHUB_CLIENT_ID) && vars.ALLOWED_USERS.length === 0) {
+    problems.push(
+      "ALLOWED_USERS: required with an upstream sign-in provider, or anyone with an account there could sign in; list e-mail addresses, @domains, github:<login>, github-org:<org> or provider:subject",
+    );
+  }
+  if (problems.length > 0) return problems;
+  return {
+    secret: vars.SIGN_IN_SECRET,
+    adminUsers: vars.ADMIN_USERS,
+    allowedUsers: vars.ALLOWED_USERS,
+    accessTokenTtlSeconds: vars.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: vars.OAUTH_REFRESH_TOKEN_TTL_SECONDS,
+    oidc:
+      vars.OIDC_ISSUER && vars.OIDC_CLIENT_ID && vars.OIDC_CLIENT_SECRET
+        ? {
+            issuer: vars.OIDC_ISSUER.replace(/\/+$/, ""),
+            clientId: vars.OIDC_CLIENT_ID,
+            clientSecret: vars.OIDC_CLIENT_SECRET,
+            name: vars.OIDC_NAME ?? new URL(vars.OIDC_ISSUER).hostname,
+          }
+        : undefined,
+    github:
+      vars.GITHUB_CLIENT_ID && vars.GITHUB_CLIENT_SECRET
+        ? {
+            clientId: vars.GITHUB_CLIENT_ID,
+            clientSecret: vars.GITHUB_CLIENT_SECRET,
+            webUrl: (vars.GITHUB_URL ?? "https://github.com").replace(/\/+$/, ""),
+            apiUrl: (vars.GITHUB_API_URL ?? "https://api.github.com").replace(/\/+$/, ""),
+          }
+        : undefined,
+  };
 }

@@ -54,8 +54,19 @@ export function fromBase64(text: string): Uint8Array | undefined {
   return bytes;
 }
 
-/** Decodes base64 that a trusted upstream sent (OpenAI's images); malformed text throws. */
+/**
+ * Decodes base64 that a trusted upstream sent (OpenAI's images); malformed text throws. Straight
+ * to the native codec, which checks the alphabet itself: `fromBase64`'s own checks (three regex
+ * passes and a copy over the whole text) took ~100 ms on a 3.7 MB image where decoding takes ~2.
+ */
 export function base64ToBytes(text: string): Uint8Array {
+  if (nativeFromBase64) {
+    try {
+      return nativeFromBase64(text);
+    } catch {
+      throw new Error("the upstream sent malformed base64");
+    }
+  }
   const bytes = fromBase64(text);
   if (!bytes) throw new Error("the upstream sent malformed base64");
   return bytes;

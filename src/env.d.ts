@@ -21,4 +21,19 @@ interface Env {
   MAX_INPUT_BYTES_PER_CALL?: string;
   URL_FETCH_TIMEOUT_MS?: string;
   CLOCK_DATE?: string;
+  SIGN_IN_SECRET?: string;
+  ADMIN_USERS?: string;
+  ALLOWED_USERS?: string;
+  OAUTH_ACCESS_TOKEN_TTL_SECONDS?: string;
+  OAUTH_REFRESH_TOKEN_TTL_SECONDS?: string;
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  OIDC_NAME?: string;
+  GITHUB_CLIENT_ID?: string;
+  GITHUB_CLIENT_SECRET?: string;
+  GITHUB_URL?: string;
+  GITHUB_API_URL?: string;
+  /** Set by the OAuth provider on the env it hands to its handlers. */
+  OAUTH_PROVIDER?: import("@cloudflare/workers-oauth-provider").OAuthHelpers;
 }

@@ -1,12 +1,14 @@
 import { MediaMcpAgent, type SessionProps } from "./agent";
-import { ConfigError, readConfig, type Config } from "./config";
-import { authenticate } from "./http/auth";
+import { ConfigError, hasSignInMethod, readConfig, type Config } from "./config";
+import { bearerRefusal, bearerToken, INVALID_TOKEN, MISSING_TOKEN } from "./http/auth";
 import { limitBody } from "./http/body-limit";
 import { preflight, withCors } from "./http/cors";
 import { serveDownload } from "./http/downloads";
 import type { Caller } from "./identity";
 import { hostAllowed, originAllowed } from "./http/origin";
 import { checkSessionOwner } from "./http/session-owner";
+import { oauthProvider, resourceMetadataUrl, signInWithdrawn, sseCaller } from "./oauth/provider";
+import { serveSignIn } from "./oauth/sign-in";
 import { createServices } from "./services";
 import { isStatelessRequest, serveStateless } from "./stateless";
 import { SERVER_NAME, SERVER_VERSION } from "./version";
@@ -24,28 +26,74 @@ function plain(status: number, message: string): Response {
   return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-/** A request that passed the gate, and who sent it (null: open local server). */
-interface Admitted {
-  request: Request;
-  caller: Caller | null;
+function isMcpPath(path: string): boolean {
+  return path === "/mcp" || path === "/sse" || path === "/sse/message";
 }
 
-/** Host, Origin, token and body-size checks that every MCP request passes before any route sees it. */
-async function gate(request: Request, config: Config): Promise<Admitted | Response> {
+/** Host and Origin checks (DNS rebinding, foreign web pages) in front of every route but downloads and /health. */
+function refusedOrigin(request: Request, config: Config): Response | undefined {
   if (!hostAllowed(request, config)) return plain(403, "This local server answers only requests addressed to localhost.");
   if (!originAllowed(request, config)) {
     return plain(403, `Origin ${request.headers.get("origin")} is not allowed. Add it to ALLOWED_ORIGINS to let that web page connect.`);
   }
-  // Browsers send CORS pre-flights without credentials.
-  if (request.method === "OPTIONS") return preflight(request);
-  const auth = await authenticate(request, config);
-  if (!auth.ok) return withCors(request, auth.response);
-  const limited = await limitBody(request);
-  return limited instanceof Response ? withCors(request, limited) : { request: limited, caller: auth.caller };
+  return undefined;
 }
 
-function isMcpPath(path: string): boolean {
-  return path === "/mcp" || path === "/sse" || path === "/sse/message";
+/** An admitted MCP request, in either era, for `caller` (null: the open local server). */
+async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, config: Config, caller: Caller | null): Promise<Response> {
+  const url = new URL(request.url);
+  const limited = await limitBody(request);
+  if (limited instanceof Response) return withCors(request, limited);
+  if (url.pathname === "/mcp" && limited.method === "POST" && (await isStatelessRequest(limited))) {
+    return serveStateless(limited, env, ctx, config, { baseUrl: url.origin, caller });
+  }
+  const notOwner = await checkSessionOwner(limited, url, env.MCP_SESSION, caller?.id ?? null);
+  if (notOwner) return withCors(limited, notOwner);
+  // McpAgent.serve hands ctx.props to the session Durable Object as this.props.
+  const props: SessionProps = { baseUrl: url.origin, caller };
+  Object.assign(ctx.props as object, props);
+  return url.pathname === "/mcp" ? sessionRoute.fetch(limited, env, ctx) : sseRoute.fetch(limited, env, ctx);
+}
+
+/** /mcp once the OAuth provider admitted the request. The provider is cached per origin, so this reads the config from `env`. */
+function mcpRoute(request: Request, env: Env, ctx: ExecutionContext, caller: Caller): Promise<Response> {
+  return serveMcp(request, env, ctx, readConfig(env), caller);
+}
+
+/** What the OAuth provider does not serve itself: the sign-in page, then 404. */
+async function otherRoutes(request: Request, env: Env): Promise<Response> {
+  const page = await serveSignIn(request, env, readConfig(env));
+  return page ?? plain(404, "Not found. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).");
+}
+
+/**
+ * The MCP routes behind sign-in. /mcp goes through the OAuth provider (its tokens, and team
+ * bearer tokens through `resolveExternalToken`); /sse, which the provider does not route, checks
+ * the same tokens here. A request without a token learns where to sign in (RFC 9728).
+ */
+async function serveSignedIn(request: Request, env: Env, ctx: ExecutionContext, config: Config): Promise<Response> {
+  const url = new URL(request.url);
+  if (config.authTokens.length === 0 && !hasSignInMethod(config.signIn)) {
+    return withCors(
+      request,
+      bearerRefusal(
+        503,
+        "server_not_configured",
+        "No way to sign in is configured, so this server refuses every call. Set MCP_AUTH_TOKENS (team bearer tokens) or SIGN_IN_SECRET (OAuth sign-in) with `wrangler secret put` (comma-separated tokens of 16+ characters).",
+      ),
+    );
+  }
+  const token = bearerToken(request);
+  if (!token) return withCors(request, bearerRefusal(401, "invalid_request", MISSING_TOKEN, resourceMetadataUrl(url.origin)));
+  if (url.pathname === "/mcp") {
+    const provider = oauthProvider(url.origin, config, mcpRoute, otherRoutes);
+    const response = await provider.fetch(request, env, ctx);
+    return response.status === 401 || response.status === 403 ? withCors(request, response) : response;
+  }
+  const caller = await sseCaller(token, url.origin, env, config);
+  if (caller === "withdrawn") return withCors(request, signInWithdrawn(url.origin));
+  if (!caller) return withCors(request, bearerRefusal(401, "invalid_token", INVALID_TOKEN, resourceMetadataUrl(url.origin)));
+  return serveMcp(request, env, ctx, config, caller);
 }
 
 export default {
@@ -70,19 +118,17 @@ export default {
     if (url.pathname.startsWith("/assets/")) {
       return serveDownload(request, config, createServices(env, config, url.origin).library);
     }
-    if (!isMcpPath(url.pathname)) return plain(404, "Not found. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).");
-
-    const gated = await gate(request, config);
-    if (gated instanceof Response) return gated;
-    const { request: admitted, caller } = gated;
-    if (url.pathname === "/mcp" && admitted.method === "POST" && (await isStatelessRequest(admitted))) {
-      return serveStateless(admitted, env, ctx, config, { baseUrl: url.origin, caller });
+    const refused = refusedOrigin(request, config);
+    if (refused) return refused;
+    if (isMcpPath(url.pathname)) {
+      // Browsers send CORS pre-flights without credentials.
+      if (request.method === "OPTIONS") return preflight(request);
+      return config.openAccess ? serveMcp(request, env, ctx, config, null) : serveSignedIn(request, env, ctx, config);
     }
-    const notOwner = await checkSessionOwner(admitted, url, env.MCP_SESSION, caller?.id ?? null);
-    if (notOwner) return withCors(admitted, notOwner);
-    // McpAgent.serve hands ctx.props to the session Durable Object as this.props.
-    const props: SessionProps = { baseUrl: url.origin, caller };
-    Object.assign(ctx.props as object, props);
-    return url.pathname === "/mcp" ? sessionRoute.fetch(admitted, env, ctx) : sseRoute.fetch(admitted, env, ctx);
+    // The open local server has nobody to sign in; everywhere else the provider serves discovery,
+    // registration and tokens, and hands the sign-in page to `otherRoutes`.
+    if (config.openAccess) return plain(404, "Not found. MCP clients connect to /mcp (Streamable HTTP) or /sse (legacy).");
+    const provider = oauthProvider(url.origin, config, mcpRoute, otherRoutes);
+    return provider.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -10,6 +10,8 @@ export interface NoisyMiss {
   total: Record<Era, Summary>;
   upstream: Record<Era, Summary>;
   server: Record<Era, Summary>;
+  /** Server time of the same miss with `return: "none"`: what the preview adds is the difference. */
+  serverNoPreview: Record<Era, Summary>;
   /** Median milliseconds per server stage, in the order the stages first appeared. */
   stages: Array<{ stage: string; median: number; n: number }>;
 }
@@ -26,12 +28,17 @@ function isTiming(data: unknown): data is TimingData {
 export async function measureNoisyMiss(
   stack: Stack,
   session: Record<Era, McpSession>,
-  options: { n: number; breakdownN: number; run: string },
+  options: { n: number; noPreviewN: number; breakdownN: number; run: string },
 ): Promise<NoisyMiss> {
   const png = await noisyPng();
   const swap = swapInNoisyImages(stack.fake, png);
   swap.enabled = true;
-  const args = (label: string) => ({ prompt: `Bench ${options.run} noisy ${label}: a foggy harbour`, size: "1024x1024", quality: "low" });
+  const args = (label: string, returnMode = "preview") => ({
+    prompt: `Bench ${options.run} noisy ${label}: a foggy harbour`,
+    size: "1024x1024",
+    quality: "low",
+    return: returnMode,
+  });
   try {
     // Warm-up: the first large image through each path pays one-off costs.
     for (const era of ERAS) await callOk(session[era], "generate_image", args(`warm ${era}`));
@@ -52,6 +59,16 @@ export async function measureNoisyMiss(
     }
     const server = {} as Record<Era, Summary>;
     for (const era of ERAS) server[era] = summarize(samples.total[era].map((t, i) => t - samples.upstream[era][i]!));
+    const noPreview = { "2025": [] as number[], "2026": [] as number[] };
+    for (let i = 0; i < options.noPreviewN; i++) {
+      for (const era of i % 2 === 0 ? ERAS : [...ERAS].reverse()) {
+        const since = performance.now();
+        const result = await callOk(session[era], "generate_image", args(`${era} none #${i}`, "none"));
+        const took = performance.now() - since;
+        if (result.structuredContent?.["cached"] !== false) throw new Error("expected a cache miss");
+        noPreview[era].push(took - stack.upstreamMsSince(since));
+      }
+    }
 
     // The breakdown, apart from the timed runs: debug messages are extra traffic.
     const legacy = session["2025"];
@@ -75,6 +92,7 @@ export async function measureNoisyMiss(
       total: { "2025": summarize(samples.total["2025"]), "2026": summarize(samples.total["2026"]) },
       upstream: { "2025": summarize(samples.upstream["2025"]), "2026": summarize(samples.upstream["2026"]) },
       server,
+      serverNoPreview: { "2025": summarize(noPreview["2025"]), "2026": summarize(noPreview["2026"]) },
       stages: [...byStage].map(([stage, values]) => ({ stage, median: summarize(values).median, n: values.length })),
     };
   } finally {

@@ -51,7 +51,12 @@ export async function ownerTag(ownerId: string, secret: string): Promise<string>
  * abuse monitoring (`safety_identifier`) without revealing it or letting it be guessed back.
  */
 export async function tokenPseudonym(token: string, secret: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`caller\n${token}`));
+  return keyedPseudonym(`caller\n${token}`, secret);
+}
+
+/** 32 hex characters of HMAC-SHA-256 over `input`: stable per signing key, not reversible. */
+export async function keyedPseudonym(input: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(input));
   return Array.from(new Uint8Array(mac).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -81,4 +86,22 @@ export async function checkDownloadSignature(url: URL, secret: string, nowSecond
   if (!valid) return { ok: false, reason: "This download link's signature is not valid. Ask the server for a fresh link (get_asset)." };
   if (expires < nowSeconds) return { ok: false, reason: "This download link has expired. Ask the server for a fresh link (get_asset)." };
   return boundTo === undefined ? { ok: true, expires } : { ok: true, expires, boundTo };
+}
+
+/** `value.signature` (base64url HMAC-SHA-256 under `purpose`), for cookies the server reads back. */
+export async function signValue(value: string, purpose: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`${purpose}\n${value}`));
+  return `${value}.${toBase64Url(new Uint8Array(mac))}`;
+}
+
+/** The value of a `signValue` result when its signature holds; undefined for anything else. */
+export async function verifiedValue(signed: string, purpose: string, secret: string): Promise<string | undefined> {
+  const dot = signed.lastIndexOf(".");
+  if (dot <= 0) return undefined;
+  const value = signed.slice(0, dot);
+  const sig = signed.slice(dot + 1);
+  const signature = /^[A-Za-z0-9_-]{1,128}$/.test(sig) ? fromBase64(sig) : undefined;
+  if (signature?.byteLength !== HMAC_BYTES) return undefined;
+  const valid = await crypto.subtle.verify("HMAC", await hmacKey(secret), signature, encoder.encode(`${purpose}\n${value}`));
+  return valid ? value : undefined;
 }

@@ -7,6 +7,7 @@ import { ToolError } from "../errors";
 import { bindingCapabilities, type ImagingCapabilities } from "./binding-capabilities";
 import { bindingErrorText, bytesToStream, transformImage } from "./binding-io";
 import { describeColorType, isPng, pngHasAlpha, readPngHeader } from "./png-header";
+import { readWebpSize } from "./webp-header";
 
 export type { ImagingCapabilities, OutputFormat } from "./binding-capabilities";
 
@@ -56,7 +57,8 @@ export class ImageService {
 
   /**
    * A WebP no larger than `maxEdge` on its long side, never upscaled: what tool results show inline.
-   * `known` skips asking the binding for dimensions the caller already read (one round trip of the whole file).
+   * `known` skips asking the binding for dimensions the caller already read (one round trip of the whole file);
+   * the preview's own size comes from its WebP header (no second round trip).
    */
   async renderPreview(
     bytes: Uint8Array,
@@ -69,7 +71,7 @@ export class ImageService {
     const transforms: ImageTransform[] = shrink ? [{ width: maxEdge, height: maxEdge, fit: "scale-down" }] : [];
     // anim: false keeps one frame: a preview is a still.
     const output = await this.transform(bytes, transforms, { format: "image/webp", quality: PREVIEW_QUALITY, anim: false });
-    const size = shrink ? await this.info(output) : source;
+    const size = shrink ? (readWebpSize(output) ?? (await this.info(output))) : source;
     return { bytes: output, mime: "image/webp", width: size.width, height: size.height };
   }
 

@@ -18,6 +18,7 @@ import type { Outcome } from "./job-records";
 import type { PipelineContext, Produced } from "./pipeline";
 import { persistStaged, type StagedInput } from "./staged-inputs";
 import { readPngHeader } from "../imaging/png-header";
+import type { RenderedImage } from "../imaging/image-service";
 import { timed } from "../log";
 
 /** Partial previews per image when the client watches progress; each costs extra output tokens, so none otherwise. */
@@ -136,12 +137,18 @@ async function dimensionsOf(services: Services, bytes: Uint8Array): Promise<{ wi
   return header ?? (await services.images.info(bytes));
 }
 
+/** One returned image as stored, with its preview when the result shows one. */
+interface StoredImage {
+  record: AssetRecord;
+  preview?: RenderedImage<"image/webp">;
+}
+
 /**
  * Stores each returned image as its own asset. When the result shows a preview, it is rendered
- * from the bytes in hand while the asset is hashed and written, and kept beside it, so the
- * result (and later cache hits) read it back instead of re-reading megabytes from R2.
+ * from the bytes in hand while the asset is hashed and written (the two overlap; the render is
+ * usually the longer), so the result does not re-read megabytes from R2 to make it.
  */
-async function storeImages(services: Services, spec: ImageSpec, call: ImageCallResult, hash: string): Promise<AssetRecord[]> {
+async function storeImages(services: Services, spec: ImageSpec, call: ImageCallResult, hash: string): Promise<StoredImage[]> {
   const { log, library, images } = services;
   const mime = `image/${call.outputFormat}`;
   return Promise.all(
@@ -151,8 +158,7 @@ async function storeImages(services: Services, spec: ImageSpec, call: ImageCallR
         spec.returnMode === "preview"
           ? timed(log, "preview render", () => images.renderPreview(bytes, undefined, { width, height }))
           : undefined;
-      previewing?.catch(() => undefined); // awaited below; a failed store must not leave it unhandled
-      const { record } = await timed(log, "store: hash, R2 put, KV record", () =>
+      const storing = timed(log, "store: hash, R2 put, KV record", () =>
         library.put({
           bytes,
           kind: "image",
@@ -169,8 +175,8 @@ async function storeImages(services: Services, spec: ImageSpec, call: ImageCallR
           },
         }),
       );
-      if (previewing) await timed(log, "preview kept in R2", () => library.preview(record, bytes, () => previewing));
-      return record;
+      const [{ record }, preview] = await Promise.all([storing, previewing]);
+      return { record, preview };
     }),
   );
 }
@@ -199,7 +205,8 @@ export async function makeImages(pctx: PipelineContext, spec: ImageSpec, hash: s
   if (call.images.length === 0)
     throw new ToolError("OpenAI finished without returning an image; nothing was stored. Try again.", "upstream_error");
   if (spec.uploads) await persistStaged(services, spec.uploads.persist);
-  const records = await storeImages(services, spec, call, hash);
+  const stored = await storeImages(services, spec, call, hash);
+  const records = stored.map((image) => image.record);
   const cost = call.usage ? imageCostUsd(spec.params.model, call.usage) : undefined;
   const result: ImageJobResult = {
     promptTokens,
@@ -209,9 +216,18 @@ export async function makeImages(pctx: PipelineContext, spec: ImageSpec, hash: s
     resolved: { size: call.size, quality: call.quality, background: call.background },
   };
   const assetIds = records.map((r) => r.sha256);
-  await timed(services.log, "cache entry (KV)", () =>
-    services.cache.put<ImageJobResult>(hash, { assetIds, result, createdAt: services.config.clock().toISOString() }),
-  );
+  // Previews are derived (a missing one is rendered again from its asset), so keeping them
+  // runs beside the cache entry; both land before the job reports its result.
+  await Promise.all([
+    timed(services.log, "cache entry (KV)", () =>
+      services.cache.put<ImageJobResult>(hash, { assetIds, result, createdAt: services.config.clock().toISOString() }),
+    ),
+    ...stored.map(({ record, preview }) =>
+      preview
+        ? timed(services.log, "preview kept (memory, R2)", () => services.library.keepPreview(record.sha256, preview.bytes))
+        : undefined,
+    ),
+  ]);
   await pctx.progress("stored");
   return { assetIds, result };
 }

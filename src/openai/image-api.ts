@@ -12,6 +12,7 @@ import type {
 import { base64ToBytes } from "../encoding";
 import { callOpenAI } from "./errors";
 import { imageRequestFields, type NormalizedImageParams } from "./image-params";
+import { sseJson } from "./sse";
 
 export interface UpstreamImageFile {
   bytes: Uint8Array;
@@ -60,7 +61,8 @@ function addUsage(total: ImageUsage | undefined, next: ImageUsage | undefined): 
 }
 
 /**
- * Reads an image event stream to the end. Each `completed` event carries one final
+ * Reads an image event stream to the end (parsed by `sseJson`: the SDK's own stream parser is
+ * slow on the multi-megabyte event that carries a final image). Each `completed` event carries one final
  * image and the usage for it; partial images only report progress and are dropped.
  */
 async function collect(
@@ -133,11 +135,10 @@ export async function generateImages(
         options,
         params.output_format,
       );
-    const stream = await client.images.generate(
-      { ...body, stream: true, partial_images: options.partialImages },
-      { signal: options.signal },
-    );
-    return collect(stream, options, params.output_format);
+    const response = await client.images
+      .generate({ ...body, stream: true, partial_images: options.partialImages }, { signal: options.signal })
+      .asResponse();
+    return collect(sseJson<ImageGenStreamEvent>(response), options, params.output_format);
   });
 }
 
@@ -166,7 +167,9 @@ export async function editImages(
         options,
         params.output_format,
       );
-    const stream = await client.images.edit({ ...body, stream: true, partial_images: options.partialImages }, { signal: options.signal });
-    return collect(stream, options, params.output_format);
+    const response = await client.images
+      .edit({ ...body, stream: true, partial_images: options.partialImages }, { signal: options.signal })
+      .asResponse();
+    return collect(sseJson<ImageEditStreamEvent>(response), options, params.output_format);
   });
 }

@@ -234,6 +234,17 @@ export class AssetLibrary {
     return rendered;
   }
 
+  /**
+   * A preview rendered on a miss from the bytes in hand: remembered at once, so the result and
+   * this isolate's cache hits read it from memory, and written to R2 for other isolates (no
+   * existence check first: the key is new with its asset, and the same bytes may land twice).
+   */
+  async keepPreview(sha256: string, rendered: Uint8Array): Promise<void> {
+    const key = previewKey(sha256);
+    PREVIEW_MEMO.set(key, rendered);
+    await this.blobs.put(key, rendered, await sha256Hex(rendered), "image/webp");
+  }
+
   /** The record, if this library's caller may see it (private library: only its own); otherwise undefined, as if missing. */
   async get(sha256: string): Promise<AssetRecord | undefined> {
     const record = await this.index.get(sha256);

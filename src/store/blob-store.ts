@@ -14,6 +14,11 @@ export class BlobStore {
     return true;
   }
 
+  /** Stores bytes under `key` whether or not something is there: for derived objects whose key cannot hold other bytes. */
+  async put(key: string, bytes: Uint8Array, sha256: string, mime: string): Promise<void> {
+    await this.bucket.put(key, bytes, { sha256, httpMetadata: { contentType: mime } });
+  }
+
   get(key: string, options?: R2GetOptions): Promise<R2ObjectBody | R2Object | null> {
     return this.bucket.get(key, options);
   }

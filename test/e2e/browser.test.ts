@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorizeUrl, exchangeCode, pkce, register, type Tokens } from "../support/oauth-flow";
 import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -131,10 +132,52 @@ describe.skipIf(!existsSync(CHROMIUM))("a browser page as the client", () => {
     expect(list.body).toContain('"name":"generate_image"');
   });
 
-  it("can read why it was refused: 401 with the Bearer challenge", async () => {
+  it("can read why it was refused: 401 with the Bearer challenge naming where to sign in", async () => {
     const refused = await post({ authorization: "Bearer not-the-right-token-000" }, { jsonrpc: "2.0", id: 1, method: "tools/list" });
     expect(refused.status).toBe(401);
-    expect(refused.challenge).toMatch(/^Bearer realm="mcp", error="invalid_token"/);
+    expect(refused.challenge).toBe(
+      `Bearer realm="OAuth", resource_metadata="${server!.url}/.well-known/oauth-protected-resource/mcp", error="invalid_token", scope="mcp"`,
+    );
+    expect(JSON.parse(refused.body)).toEqual({
+      error: "invalid_token",
+      error_description: "The access token is not valid for this server.",
+    });
+  });
+
+  it("signs in through the real form: token and name typed, Allow clicked, back at the client with a code", async () => {
+    const redirectUri = `${origin(pages!)}/callback`;
+    const clientId = await register(fetch, server!.url, redirectUri, "Browser Connector");
+    const { verifier, challenge } = await pkce();
+    const signIn = await browser!.newPage();
+    await signIn.goto(authorizeUrl(server!.url, { clientId, challenge, redirectUri, state: "browser-state" }));
+    expect(await signIn.locator("h1").textContent()).toBe("Sign in to mcp-multimodal");
+    expect(await signIn.locator("body").textContent()).toContain(
+      "Browser Connector (an app that registered itself: its name is not verified)",
+    );
+    await signIn.fill('input[name="token"]', TOKEN);
+    await signIn.fill('input[name="name"]', "Browser Person");
+    await Promise.all([signIn.waitForURL(`${redirectUri}?**`), signIn.click('button[value="approve"]')]);
+    const back = new URL(signIn.url());
+    expect(back.searchParams.get("state")).toBe("browser-state");
+    const exchanged = await exchangeCode(fetch, server!.url, { code: back.searchParams.get("code")!, verifier, clientId, redirectUri });
+    expect(exchanged.status).toBe(200);
+    const { access_token } = (await exchanged.json()) as Tokens;
+
+    // The browser now remembers who signed in and that this client was approved: straight back.
+    const again = await pkce();
+    await Promise.all([
+      signIn.waitForURL(`${redirectUri}?**`),
+      signIn.goto(authorizeUrl(server!.url, { clientId, challenge: again.challenge, redirectUri, state: "second" })),
+    ]);
+    expect(new URL(signIn.url()).searchParams.get("code")).toBeTruthy();
+    await signIn.close();
+
+    const call = await post(
+      { ...modern("tools/call", "count_tokens"), authorization: `Bearer ${access_token}` },
+      { jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "count_tokens", arguments: { text: "signed in" }, _meta: meta } },
+    );
+    expect(call.status).toBe(200);
+    expect(JSON.parse(call.body).result.structuredContent).toMatchObject({ characters: 9 });
   });
 
   it("is refused from an origin that is not allowed, by a server that answers the allowed page meanwhile", async () => {

@@ -19,6 +19,15 @@ describe("npm run dev banner", () => {
     expect(text).toContain(
       'claude mcp add --transport http images http://localhost:8790/mcp --header "Authorization: Bearer tok-a-0123456789abcdef"',
     );
+    expect(text).toContain(
+      "Sign-in: OAuth clients discover http://localhost:8790/authorize by themselves (a team token or SIGN_IN_SECRET, and a name).",
+    );
+  });
+
+  it("says when only OAuth sign-in is configured", () => {
+    const text: string = banner("http://localhost:8787", { SIGN_IN_SECRET: "sign-in-secret-0123456789" });
+    expect(text).toContain("Auth: OAuth sign-in only (SIGN_IN_SECRET or OIDC_ISSUER in .dev.vars)");
+    expect(text).not.toContain("Authorization");
   });
 
   it("says the server is open to this machine when no token is set", () => {
