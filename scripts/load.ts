@@ -12,7 +12,10 @@
 //   3. the store is consistent: every listed record verifies (blob present, right hash), the
 //      listing has no duplicates and matches the record count, every blob in R2 has its record,
 //      every asset a successful call returned is still there, and every record has an owner
-//      (unless it predates owners: `ownership.legacy`).
+//      (unless it predates owners: `ownership.legacy`);
+//   4. the caller's spending ledger is consistent: what it settled today equals the sum of what
+//      each distinct paid request's job was billed (the cost its results report), and no
+//      reservation is left open.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -440,6 +443,41 @@ async function tinyPng(seed: number): Promise<string> {
   return `data:image/png;base64,${png.toString("base64")}`;
 }
 
+/** What each distinct paid request's job was billed: every result for it reports that bill in cost.originalUsd. */
+class Bills {
+  private readonly byRequest = new Map<string, number>();
+  note(tool: string, args: Record<string, unknown>, result: ToolResult): void {
+    if (result.isError) return;
+    const bill = (result.structuredContent as { cost?: { originalUsd?: unknown } } | undefined)?.cost?.originalUsd;
+    if (typeof bill === "number") this.byRequest.set(`${tool} ${JSON.stringify(sortKeys(args))}`, bill);
+  }
+  get totalUsd(): number {
+    return Math.round([...this.byRequest.values()].reduce((a, b) => a + b, 0) * 1e6) / 1e6;
+  }
+  get requests(): number {
+    return this.byRequest.size;
+  }
+}
+
+/** The ledger through server_status: settled spending equals the bills, and nothing is still reserved. */
+async function checkLedger(checker: McpSession, bills: Bills): Promise<{ lines: string[]; problems: string[] }> {
+  const status = await callOk(checker, "server_status", {});
+  const spending = (status.structuredContent as { spending: { spentUsd: number; reservedUsd: number; openReservations: number } }).spending;
+  const problems: string[] = [];
+  if (Math.abs(spending.spentUsd - bills.totalUsd) > 1e-6) {
+    problems.push(`ledger settled $${spending.spentUsd} today, but the ${bills.requests} paid requests were billed $${bills.totalUsd}`);
+  }
+  if (spending.openReservations !== 0) {
+    problems.push(`${spending.openReservations} reservation(s) still open ($${spending.reservedUsd}) after every job ended`);
+  }
+  return {
+    lines: [
+      `ledger: $${spending.spentUsd} settled today for ${bills.requests} distinct paid requests billed $${bills.totalUsd}; ${spending.openReservations} reservations open`,
+    ],
+    problems,
+  };
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const machine = machineInfo();
@@ -461,6 +499,8 @@ async function main(): Promise<void> {
       quality: "low",
     });
     const baseId = (base.structuredContent as { images: Array<{ id: string }> }).images[0]!.id;
+    const bills = new Bills();
+    bills.note("generate_image", { prompt: "Load test base image: a plain teapot", size: "1024x1024", quality: "low" }, base);
     await callOk(seeder, "count_tokens", { text: "warm the encoder" });
     const inputs = await Promise.all([1, 2, 3, 4, 5].map(tinyPng));
     const plan = buildPlan(CALLS, SESSIONS, baseId, inputs, rng(SEED));
@@ -493,7 +533,9 @@ async function main(): Promise<void> {
               ...(op.progress ? { onProgress: () => undefined } : {}),
             });
             clearTimeout(timer);
-            judge(op.tool, await followJob(client, result), outcome, knownIds, returnedIds);
+            const final = await followJob(client, result);
+            bills.note(op.tool, toolArgs, final);
+            judge(op.tool, final, outcome, knownIds, returnedIds);
           } catch (error) {
             if (giveUp.signal.aborted) {
               outcome.abandoned = true;
@@ -519,13 +561,9 @@ async function main(): Promise<void> {
       const outcome: Outcome = { tool, era: asker.era, ok: false, ms: 0 };
       const t = performance.now();
       try {
-        judge(
-          tool,
-          await followJob(asker, await asker.call(tool, { ...args, wait_seconds: 120 }, { timeoutMs: 150_000 })),
-          outcome,
-          knownIds,
-          returnedIds,
-        );
+        const final = await followJob(asker, await asker.call(tool, { ...args, wait_seconds: 120 }, { timeoutMs: 150_000 }));
+        bills.note(tool, args, final);
+        judge(tool, final, outcome, knownIds, returnedIds);
       } catch (error) {
         outcome.failure = "unexpected";
         outcome.detail = `thrown on re-ask: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300);
@@ -556,6 +594,7 @@ async function main(): Promise<void> {
     const checker = await connect("2025", stack.base);
     sessions.push(checker);
     const store = await checkStore(stack, checker, returnedIds);
+    const ledger = await checkLedger(checker, bills);
 
     // ------------------------------------------------------------------------------------------
     const succeeded = outcomes.filter((o) => o.ok);
@@ -617,12 +656,15 @@ async function main(): Promise<void> {
       );
     for (const line of store.lines) console.log(line);
     for (const problem of store.problems) console.log(`    ✗ ${problem}`);
+    for (const line of ledger.lines) console.log(line);
+    for (const problem of ledger.problems) console.log(`    ✗ ${problem}`);
 
     const failures = [
       unexpected.length ? `${unexpected.length} call(s) failed without a clear error` : "",
       reaskedBad.length ? `${reaskedBad.length} abandoned call(s) asked again failed without a clear error` : "",
       duplicates.length ? `${duplicates.length} request(s) were answered upstream more than once` : "",
       store.problems.length ? `${store.problems.length} store inconsistenc${store.problems.length === 1 ? "y" : "ies"}` : "",
+      ledger.problems.length ? `${ledger.problems.length} ledger inconsistenc${ledger.problems.length === 1 ? "y" : "ies"}` : "",
     ].filter(Boolean);
     console.log(
       `load: ${failures.length ? `FAILED: ${failures.join("; ")}` : "OK"} (${((performance.now() - startedAt) / 1000).toFixed(1)} s in all)`,

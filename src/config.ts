@@ -96,6 +96,9 @@ const EnvSchema = z.object({
   TOOL_DEADLINE_SECONDS: positiveNumber(300),
   MAX_ANALYSIS_COST_USD: positiveNumber(0.5),
   MAX_3D_COST_USD: positiveNumber(1),
+  DAILY_BUDGET_USD: positiveNumber(10),
+  MAX_CALL_COST_USD: positiveNumber(2),
+  CONFIRM_ABOVE_USD: positiveNumber(0.5),
   MAX_INPUT_IMAGE_BYTES: positiveNumber(20 * 1024 * 1024),
   MAX_INPUT_BYTES_PER_CALL: positiveNumber(48 * 1024 * 1024),
   MAX_UPLOAD_BYTES: positiveNumber(20 * 1024 * 1024),
@@ -178,6 +181,12 @@ export interface Config {
   maxAnalysisCostUsd: number;
   /** Upper bound on one create_3d_model or edit_3d_model call (planning, critiques, concept, textures together). */
   max3dCostUsd: number;
+  /** What each caller may spend per UTC day, paid calls' worst cases reserved before they run. */
+  dailyBudgetUsd: number;
+  /** A single call whose worst case is above this is refused. */
+  maxCallCostUsd: number;
+  /** A call whose worst case is above this asks the user first (or needs confirm_cost: true). */
+  confirmAboveUsd: number;
   maxInputImageBytes: number;
   /** All input images of one call together: 16 images at the per-image cap would not fit a Worker's 128 MB. */
   maxInputBytesPerCall: number;
@@ -250,6 +259,9 @@ export function readConfig(env: Env): Config {
     toolDeadlineMs: vars.TOOL_DEADLINE_SECONDS * 1000,
     maxAnalysisCostUsd: vars.MAX_ANALYSIS_COST_USD,
     max3dCostUsd: vars.MAX_3D_COST_USD,
+    dailyBudgetUsd: vars.DAILY_BUDGET_USD,
+    maxCallCostUsd: vars.MAX_CALL_COST_USD,
+    confirmAboveUsd: vars.CONFIRM_ABOVE_USD,
     maxInputImageBytes: vars.MAX_INPUT_IMAGE_BYTES,
     maxInputBytesPerCall: vars.MAX_INPUT_BYTES_PER_CALL,
     maxUploadBytes: Math.floor(vars.MAX_UPLOAD_BYTES),

@@ -15,6 +15,9 @@ interface Env {
   TOOL_DEADLINE_SECONDS?: string;
   MAX_ANALYSIS_COST_USD?: string;
   MAX_3D_COST_USD?: string;
+  DAILY_BUDGET_USD?: string;
+  MAX_CALL_COST_USD?: string;
+  CONFIRM_ABOVE_USD?: string;
   MAX_INPUT_IMAGE_BYTES?: string;
   MAX_INPUT_BYTES_PER_CALL?: string;
   URL_FETCH_TIMEOUT_MS?: string;

@@ -18,6 +18,7 @@ export { MediaMcpAgent };
 export { RequestCoordinator } from "./store/request-coordinator";
 export { JobTracker } from "./jobs/job-tracker";
 export { PaidJob } from "./jobs/workflow";
+export { SpendingLedger } from "./budget/ledger";
 
 const sessionRoute = MediaMcpAgent.serve("/mcp", { binding: "MCP_SESSION" });
 const sseRoute = MediaMcpAgent.serveSSE("/sse", { binding: "MCP_SESSION" });

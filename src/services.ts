@@ -8,7 +8,8 @@ import { BlobStore } from "./store/blob-store";
 import { RequestCache } from "./store/request-cache";
 import { JobIndex } from "./store/job-index";
 import { StagingArea } from "./store/staging";
-import { viewerOf } from "./store/owners";
+import { Budget } from "./budget/budget";
+import { ownerIdOf, viewerOf } from "./store/owners";
 
 /** The services a tool handler uses, built from bindings per request (no global state). */
 export interface Services {
@@ -21,6 +22,9 @@ export interface Services {
   coordinator: Env["REQUEST_COORDINATOR"];
   /** Paid work that outlives a call: the Workflow that runs jobs, the per-job state, staged inputs. */
   jobs: { workflow: Env["JOBS"]; trackers: Env["JOB_TRACKER"]; staging: StagingArea; index: JobIndex };
+  /** The caller's spending ledger: today's totals, reservations against DAILY_BUDGET_USD and MAX_CALL_COST_USD. */
+  budget: Budget;
+  ledgers: Env["SPENDING_LEDGER"];
   /** Public origin of this Worker, for signed download links. */
   baseUrl: string;
   /** Who made this request (their pseudonym goes to OpenAI as `safety_identifier`); null on an open local server. */
@@ -50,6 +54,8 @@ export function createServices(env: Env, config: Config, baseUrl: string, caller
     images: new ImageService(env.IMAGES),
     coordinator: env.REQUEST_COORDINATOR,
     jobs: { workflow: env.JOBS, trackers: env.JOB_TRACKER, staging: new StagingArea(env.ASSETS), index: new JobIndex(env.INDEX) },
+    budget: new Budget(env.SPENDING_LEDGER, config, ownerIdOf(caller)),
+    ledgers: env.SPENDING_LEDGER,
     baseUrl,
     caller,
     log: SILENT_LOGGER,

@@ -199,6 +199,8 @@ export async function makeImages(pctx: PipelineContext, spec: ImageSpec, hash: s
         pctx.progress(event.type === "partial" ? `partial image ${event.index + 1}` : `image ${event.index + 1} of ${spec.params.n} done`),
     }),
   );
+  // Paid the moment OpenAI answered, whatever happens next: the job's reservation settles with it.
+  await pctx.charge?.(call.usage ? imageCostUsd(spec.params.model, call.usage).usd : null);
   if (signal.aborted) throw new ToolError("cancelled", "cancelled");
   if (call.images.length === 0)
     throw new ToolError("OpenAI finished without returning an image; nothing was stored. Try again.", "upstream_error");

@@ -7,6 +7,9 @@ import { recordsOf } from "./job-records";
 import { TERMINAL, trackerFor, type JobRecord } from "./job-state";
 import { HEARTBEAT_MS, progressNotifier, type ProgressNotice } from "./progress";
 import type { PaidJobParams } from "./workflow";
+import { reserveSpend, type Confirmation, type PaidCost } from "./spend";
+import type { ReservationRef } from "../budget/ledger-state";
+import { QuoteOut } from "../budget/quote";
 import { ownerIdOf } from "../store/owners";
 
 /** What a waiting tool call needs: never a tool context, so this module stays below `mcp/`. */
@@ -15,6 +18,8 @@ export interface WaitContext {
   signal: AbortSignal;
   wantsProgress: boolean;
   reportProgress(notice: ProgressNotice): Promise<void>;
+  /** Asks the user a yes/no question (a paid call above CONFIRM_ABOVE_USD); absent where nobody can be asked. */
+  confirm?(question: string): Promise<Confirmation>;
 }
 
 export const MAX_WAIT_SECONDS = 240;
@@ -49,9 +54,13 @@ export const JobHandleOut = z
   .describe("Present when the work runs as a job: the handle to follow it with get_job.");
 export type JobHandle = z.infer<typeof JobHandleOut>;
 
-/** A tool's output schema that also covers a bare job handle: every field optional, plus `job`. */
+/** A paid tool's output schema: every field optional, plus a bare job handle, or a quote (estimate: true, a declined cost). */
 export function withJobHandle<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
-  return schema.partial().extend({ job: JobHandleOut.optional() });
+  return schema.partial().extend({
+    job: JobHandleOut.optional(),
+    quote: QuoteOut.optional(),
+    declined: z.boolean().optional().describe("True when the user declined the cost: nothing was run, paid or stored."),
+  });
 }
 
 const POLL_AFTER_SECONDS = 10;
@@ -92,6 +101,8 @@ export interface JobRequest {
   stagedUnder?: string;
   /** Pay for a new result: never join a running job. */
   fresh: boolean;
+  /** The request's cost: checked against the ceilings, confirmed and reserved before a job starts. */
+  cost?: PaidCost;
 }
 
 /**
@@ -99,7 +110,11 @@ export interface JobRequest {
  * any session, isolate or era). The request coordinator for the key holds the running
  * job's id (compare-and-set), so however many callers race, one job starts.
  */
-export async function startOrJoin(services: Services, request: JobRequest): Promise<{ id: string; joined: boolean }> {
+export async function startOrJoin(
+  services: Services,
+  request: JobRequest,
+  reservation?: ReservationRef,
+): Promise<{ id: string; joined: boolean }> {
   const caller = callerKey(services);
   const id = newJobId();
   const nowMs = Date.now();
@@ -120,6 +135,7 @@ export async function startOrJoin(services: Services, request: JobRequest): Prom
       caller: services.caller,
       baseUrl: services.baseUrl,
       deadlineMs: services.config.toolDeadlineMs,
+      ...(reservation ? { reservation } : {}),
       library: services.config.library,
     };
     await services.jobs.workflow.create({ id, params });
@@ -275,10 +291,27 @@ export async function answerFor(
 
 /** The paid path of a tool on a cache miss: start or join the job, wait up to `waitSeconds`, answer. */
 export async function runAsJob(ctx: WaitContext, request: JobRequest, waitSeconds: number): Promise<ToolOutput<Record<string, unknown>>> {
-  const { id, joined } = await startOrJoin(ctx.services, request).catch(async (error: unknown) => {
-    if (request.stagedUnder) await ctx.services.jobs.staging.clear(request.stagedUnder);
+  const { services } = ctx;
+  let reservation: ReservationRef | undefined;
+  let started: { id: string; joined: boolean };
+  try {
+    if (request.cost) {
+      const decision = await reserveSpend(services, ctx.confirm?.bind(ctx), request.tool, request.cost);
+      if (decision.kind === "declined") {
+        if (request.stagedUnder) await services.jobs.staging.clear(request.stagedUnder);
+        return decision.output;
+      }
+      reservation = decision.reservation;
+    }
+    started = await startOrJoin(services, request, reservation);
+  } catch (error) {
+    if (request.stagedUnder) await services.jobs.staging.clear(request.stagedUnder);
+    if (reservation) await services.budget.release(reservation);
     throw error;
-  });
+  }
+  const { id, joined } = started;
+  // A joiner pays nothing: the job it joined holds its own reservation.
+  if (joined && reservation) await services.budget.release(reservation);
   // A joiner's staged inputs are not needed: the job it joined has its own.
   if (joined && request.stagedUnder) await ctx.services.jobs.staging.clear(request.stagedUnder);
   const record = await waitForJob(ctx, id, waitSeconds * 1000);

@@ -9,6 +9,8 @@ import { runAsJob, type WaitContext } from "./job-runner";
 import { stageInputs } from "./staged-inputs";
 import { StagingArea } from "../store/staging";
 import { planAnalysis, presentAnalysis, type AnalysisResult } from "./vision-analysis";
+import { analysisQuote } from "./analysis-cost";
+import type { PaidCost } from "./spend";
 
 /**
  * generate_image and edit_image: a cache hit answers at once and never touches Workflows;
@@ -19,6 +21,7 @@ export async function answerImages(
   spec: ImageJobSpec,
   waitSeconds: number,
   stagedUnder?: string,
+  cost?: PaidCost,
 ): Promise<ToolOutput<Record<string, unknown>>> {
   const hash = await imageRequestHash(spec);
   if (!spec.fresh && !spec.verify) {
@@ -30,7 +33,7 @@ export async function answerImages(
   }
   // verify: true is its own job (it adds a step), so it never hands a plain request's caller a verdict-less result.
   const joinKey = spec.verify ? `${hash}:verify` : hash;
-  return runAsJob(ctx, { tool: spec.tool, kind: "image", joinKey, spec, stagedUnder, fresh: spec.fresh }, waitSeconds);
+  return runAsJob(ctx, { tool: spec.tool, kind: "image", joinKey, spec, stagedUnder, fresh: spec.fresh, cost }, waitSeconds);
 }
 
 /** check_image: the verdict from the cache, or from a job. */
@@ -40,6 +43,7 @@ export async function answerCheck(
   prompt: string,
   options: { model?: string; detail?: ImageDetail; fresh?: boolean },
   waitSeconds: number,
+  spend?: { confirmed: boolean },
 ): Promise<{ structured: Verdict | Record<string, unknown>; summary: string }> {
   const request = checkRequest(image, prompt, options);
   const plan = await planAnalysis(ctx.services, request);
@@ -49,7 +53,15 @@ export async function answerCheck(
   const spec = { ...plan, images: await stageInputs(ctx.services, batch, [image]) };
   return runAsJob(
     ctx,
-    { tool: "check_image", kind: "check", joinKey: plan.hash, spec, stagedUnder: batch, fresh: plan.fresh },
+    {
+      tool: "check_image",
+      kind: "check",
+      joinKey: plan.hash,
+      spec,
+      stagedUnder: batch,
+      fresh: plan.fresh,
+      cost: spend && { quote: async () => analysisQuote(ctx.services, plan), confirmed: spend.confirmed },
+    },
     waitSeconds,
   );
 }

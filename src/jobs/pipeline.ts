@@ -13,6 +13,12 @@ export interface PipelineContext {
   /** Aborts when the job is cancelled or passes its deadline. */
   signal: AbortSignal;
   progress: ProgressSink;
+  /**
+   * Reports what a paid upstream call cost, as soon as OpenAI answered: USD from the usage it
+   * reported (cost.ts), or null when it reported none. The job's reservation is settled with the
+   * sum (every attempt), so call it once per paid call. Absent outside a job with a budget.
+   */
+  charge?: (usd: number | null) => Promise<void>;
 }
 
 /** What a job kind stores: the cache entry's assets and the fields that replay from the cache. */

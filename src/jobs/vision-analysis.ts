@@ -25,6 +25,7 @@ import { cachedOutcome, type Outcome } from "./job-records";
 import { DEFAULT_WAIT_SECONDS, runAsJob, type WaitContext } from "./job-runner";
 import { PaidAnswerError, type PipelineContext, type Produced } from "./pipeline";
 import { stageInputs, type StagedInput } from "./staged-inputs";
+import { analysisQuote } from "./analysis-cost";
 
 const INSTRUCTIONS =
   "You analyse images for a developer tool. Answer precisely and concretely. Quote any text in the images verbatim. If something cannot be determined from the images, say so instead of guessing.";
@@ -274,7 +275,13 @@ export async function makeAnalysis(pctx: PipelineContext, plan: AnalysisPlan, im
   const boundUsd = (outputTokens: number) => textCostUsd(model.id, { input_tokens: inputTokens, output_tokens: outputTokens }).usd;
   const prepared = await prepareImages(services, model, images, plan.detail);
   const client = openaiClient(services.config, services.log);
-  const ask = (maxOutputTokens: number) =>
+  // Each answer is paid when it arrives (without usage, its bound): the job's reservation settles with the sum.
+  const ask = async (maxOutputTokens: number) => {
+    const paid = await askPaid(maxOutputTokens);
+    await pctx.charge?.(paid.usage ? textCostUsd(model.id, paid.usage).usd : boundUsd(maxOutputTokens));
+    return paid;
+  };
+  const askPaid = (maxOutputTokens: number) =>
     askAboutImages(
       client,
       {
@@ -399,6 +406,7 @@ export async function analyzeImages(
   ctx: WaitContext,
   request: AnalysisRequest,
   waitSeconds = DEFAULT_WAIT_SECONDS,
+  spend?: { confirmed: boolean },
 ): Promise<{ structured: Record<string, unknown>; summary: string }> {
   const { services } = ctx;
   const plan = await planAnalysis(services, request);
@@ -408,7 +416,15 @@ export async function analyzeImages(
   const spec: AnalysisSpec = { ...plan, images: await stageInputs(services, batch, request.images) };
   return runAsJob(
     ctx,
-    { tool: request.tool, kind: "analysis", joinKey: plan.hash, spec, stagedUnder: batch, fresh: request.fresh },
+    {
+      tool: request.tool,
+      kind: "analysis",
+      joinKey: plan.hash,
+      spec,
+      stagedUnder: batch,
+      fresh: request.fresh,
+      cost: spend && { quote: async () => analysisQuote(services, plan), confirmed: spend.confirmed },
+    },
     waitSeconds,
   );
 }

@@ -9,6 +9,9 @@ import { createServices } from "../services";
 import { jobKind } from "./job-kinds";
 import { trackerFor, type JobOutput, type JobRecord, type TrackerClient } from "./job-state";
 import { PaidAnswerError, type PipelineContext } from "./pipeline";
+import { ReservationHandle } from "../budget/budget";
+import type { ReservationRef } from "../budget/ledger-state";
+import { clockOn, systemClock, type Clock } from "../clock";
 
 export interface PaidJobParams {
   jobId: string;
@@ -18,6 +21,8 @@ export interface PaidJobParams {
   baseUrl: string;
   /** How long the work may take (TOOL_DEADLINE_SECONDS of the server that started it). */
   deadlineMs: number;
+  /** The starting caller's reservation in their ledger: charged as OpenAI bills, settled or released at the end. */
+  reservation?: ReservationRef;
   /** The library mode of the server that started it (LIBRARY), which decides whose cache entries the job writes. */
   library?: LibraryMode;
 }
@@ -52,6 +57,7 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
   override async run(event: Readonly<WorkflowEvent<PaidJobParams>>, step: WorkflowStep): Promise<JobOutput | null> {
     const params = event.payload;
     const tracker = trackerFor(this.env.JOB_TRACKER, params.jobId);
+    this.reservation = params.reservation ? new ReservationHandle(this.env.SPENDING_LEDGER, params.reservation, this.clock()) : undefined;
     try {
       const record = await tracker.snapshot();
       if (!record) throw new Error(encodeFailure({ message: `job ${params.jobId} has no record`, code: "not_found" }));
@@ -90,6 +96,14 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
     }
   }
 
+  private reservation: ReservationHandle | undefined;
+
+  /** The one clock, read from the env without the full configuration (the job may be ending on a bad one). */
+  private clock(): Clock {
+    const date = this.env.CLOCK_DATE;
+    return date && /^\d{4}-\d{2}-\d{2}$/.test(date) ? clockOn(date) : systemClock;
+  }
+
   /** Everyone who joined the job so far owns its result beside the starter (later joiners claim it when they read it). */
   private async claimForJoiners(pctx: PipelineContext, output: JobOutput, jobId: string): Promise<void> {
     const record = await trackerFor(this.env.JOB_TRACKER, jobId).snapshot();
@@ -102,7 +116,10 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
     for (const id of joiners) await pctx.services.library.claim(records, { id });
   }
 
-  /** Clears the staged inputs, then records the ending (the first ending wins). */
+  /**
+   * Clears the staged inputs, settles (success) or releases (failure, cancel) the reservation
+   * with what was paid, then records the ending (the first ending wins; settling twice is a no-op).
+   */
   private async end(
     tracker: TrackerClient,
     status: "succeeded" | "failed" | "cancelled",
@@ -111,6 +128,12 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
   ) {
     const record = known ?? (await tracker.snapshot());
     if (record?.stagedUnder) await new StagingCleaner(this.env).clear(record.stagedUnder);
+    // A ledger out of reach must not leave the job unended: its reservation then expires after the hold.
+    if (this.reservation) {
+      await (status === "succeeded" ? this.reservation.settle() : this.reservation.release()).catch((error: unknown) =>
+        console.error(JSON.stringify({ event: "ledger_settle_failed", job: record?.id, error: String(error) })),
+      );
+    }
     await tracker.finish(status, outcome);
   }
 
@@ -152,6 +175,7 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
         {
           services,
           signal,
+          charge: this.reservation ? (usd) => this.reservation!.charge(usd) : undefined,
           progress: async (stage) => {
             await tracker.progress(stage);
             // The last thing a pipeline reports is its stored result: what follows is the job's own overhead.

@@ -690,3 +690,37 @@ export function requireVisionModel(id: string, now: Date): VisionModelSpec {
   }
   return model;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Image token estimates for quotes and budgets (before a call; the bill comes from the usage)
+
+/**
+ * Image output tokens per image at 1024×1024, by quality, scaled by pixel count for other sizes.
+ * low/medium/high are OpenAI's published GPT Image table (272 / 1,056 / 4,160 at 1024²; 1024×1536
+ * high 6,240); xhigh and max have no published figure, so they are bounded at 1.5× and 2× high.
+ * An estimate: correct it here when OpenAI publishes the 2.x figures.
+ */
+export const IMAGE_OUTPUT_TOKENS_1024: Readonly<Record<Exclude<ImageQuality, "auto">, number>> = {
+  low: 272,
+  medium: 1056,
+  high: 4160,
+  xhigh: 6240,
+  max: 8320,
+};
+
+/** OpenAI's streaming docs: each partial image costs 100 more image output tokens. */
+export const PARTIAL_IMAGE_OUTPUT_TOKENS = 100;
+
+/**
+ * Input tokens an image costs an edit: the 512 px tile rule (fit in 2048², short side to 512,
+ * 65 + 129 per tile), as OpenAI documents for image inputs. An estimate for the 2.x models.
+ */
+export const EDIT_INPUT_IMAGE_TOKENS: TileRule = {
+  kind: "tiles",
+  tileSize: 512,
+  baseTokens: 65,
+  tileTokens: 129,
+  shortSideTarget: 512,
+  maxLongSide: 2048,
+  lowDetailSide: 512,
+};

@@ -109,3 +109,9 @@ export function estimateImageTokens(model: string | VisionModelSpec, image: Dime
 export function targetDimensions(model: string | VisionModelSpec, image: Dimensions, detail: ImageDetail): Dimensions {
   return imageTokenEstimate(model, image, detail).dimensions;
 }
+
+/** Tokens one image costs under a tile rule at high detail (image models' edit inputs use one). */
+export function tileRuleTokens(rule: TileRule, image: Dimensions): number {
+  assertDimensions(image);
+  return tileEstimate(rule, image, "high").tokens;
+}

@@ -16,6 +16,8 @@ import { answerImages } from "../jobs/paid-calls";
 import { stageInputs } from "../jobs/staged-inputs";
 import { checkVerificationBudget } from "../jobs/verify-result";
 import { StagingArea } from "../store/staging";
+import { estimateImageJob } from "../jobs/cost-estimates";
+import { estimateOutput, spendFields } from "../jobs/spend";
 
 const PAID = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const PROMPT_LIMIT = 32_000;
@@ -49,6 +51,7 @@ export const generateImage = defineTool({
     ),
     moderation: z.enum(["auto", "low"]).optional().describe("Content filtering strictness: auto (default) or low."),
     ...imageOutputFields,
+    ...spendFields,
     wait_seconds: waitSecondsField,
   }),
   output: withJobHandle(ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") })),
@@ -57,6 +60,10 @@ export const generateImage = defineTool({
     requireOpenAIConfigured(ctx.services.config);
     const params = normalize(args, "generate", ctx.services, args.prompt);
     if (args.verify) await checkVerificationBudget(ctx.services, args.prompt, params);
+    const partialImages = ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
+    const quote = () =>
+      estimateImageJob(ctx.services, { params, prompt: args.prompt, inputImages: [], partialImages, verify: args.verify });
+    if (args.estimate) return estimateOutput(ctx.services, "generate_image", await quote());
     const spec = {
       tool: "generate_image" as const,
       params,
@@ -65,10 +72,10 @@ export const generateImage = defineTool({
       fresh: args.fresh,
       returnMode: args.return,
       notices: imageParamNotices(params, ctx.services.config.clock()),
-      partialImages: ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0,
+      partialImages,
       verify: args.verify,
     };
-    return answerImages(ctx, spec, args.wait_seconds);
+    return answerImages(ctx, spec, args.wait_seconds, undefined, { quote, confirmed: args.confirm_cost });
   },
 });
 
@@ -94,6 +101,7 @@ export const editImage = defineTool({
       ),
     input_fidelity: z.enum(["low", "high"]).optional().describe("How closely to keep input details (only models that support it)."),
     ...imageOutputFields,
+    ...spendFields,
     wait_seconds: waitSecondsField,
   }),
   output: withJobHandle(ImageResultOut.extend({ verification: z.array(VerdictOut).optional().describe("Present when verify: true.") })),
@@ -133,6 +141,11 @@ export const editImage = defineTool({
     const markup = await overlay(args.markup, "markup");
     const inputs = [...images, ...(mask ? [mask.resolved] : []), ...(markup ? [markup.resolved] : [])];
     if (args.verify) await checkVerificationBudget(ctx.services, args.prompt, params);
+    const partialImages = ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0;
+    // Every upload is priced: the images, then the mask or markup (prepared at the first image's size).
+    const inputImages = [...images, ...(mask ? [first] : []), ...(markup ? [first] : [])];
+    const quote = () => estimateImageJob(services, { params, prompt: args.prompt, inputImages, partialImages, verify: args.verify });
+    if (args.estimate) return estimateOutput(services, "edit_image", await quote());
     const inputIds = { images: images.map((i) => i.sha256), mask: mask?.resolved.sha256 ?? null, markup: markup?.resolved.sha256 ?? null };
     // Staged before the cache is asked (the hash needs every input); a hit clears the batch again.
     const batch = StagingArea.newBatch();
@@ -154,9 +167,9 @@ export const editImage = defineTool({
       fresh: args.fresh,
       returnMode: args.return,
       notices: imageParamNotices(params, services.config.clock()),
-      partialImages: ctx.wantsProgress ? PARTIAL_IMAGES_WITH_PROGRESS : 0,
+      partialImages,
       verify: args.verify,
     };
-    return answerImages(ctx, spec, args.wait_seconds, batch);
+    return answerImages(ctx, spec, args.wait_seconds, batch, { quote, confirmed: args.confirm_cost });
   },
 });

@@ -43,7 +43,7 @@ export const serverStatus = defineTool({
   name: "server_status",
   title: "Server status",
   description:
-    "Reports this server's version, which capabilities are configured (and why not, when one is not), the default models and every available model with its sizes, qualities, prices and shutdown date, what the image binding can do where the server runs, the protocol era of this connection, and how many assets are stored, with bytes, by kind.",
+    "Reports this server's version, which capabilities are configured (and why not, when one is not), the default models and every available model with its sizes, qualities, prices and shutdown date, what the image binding can do where the server runs, the protocol era of this connection, how many assets are stored, with bytes, by kind, and your spending today against the daily budget and per-call ceilings.",
   input: z.object({}),
   output: z.object({
     server: z.object({ name: z.string(), version: z.string(), deployEnv: z.string() }),
@@ -78,6 +78,19 @@ export const serverStatus = defineTool({
       urlFetchTimeoutMs: z.number().describe("Time cap for fetching an input image URL (URL_FETCH_TIMEOUT_MS)."),
       maxRequestBodyBytes: z.number().int().describe("Largest MCP request body; send big images as URLs or asset ids."),
     }),
+    spending: z
+      .object({
+        day: z.string().describe("The UTC day."),
+        spentUsd: z.number().describe("What your paid calls cost today (settled from the usage OpenAI reported)."),
+        reservedUsd: z.number().describe("Held for your paid calls still running (their worst cases)."),
+        leftUsd: z.number(),
+        openReservations: z.number().int(),
+        resetsAt: z.string().describe("The next UTC midnight."),
+        dailyBudgetUsd: z.number().describe("Per caller per UTC day (DAILY_BUDGET_USD)."),
+        maxCallCostUsd: z.number().describe("A call whose worst case is above this is refused (MAX_CALL_COST_USD)."),
+        confirmAboveUsd: z.number().describe("A call whose worst case is above this asks first (CONFIRM_ABOVE_USD)."),
+      })
+      .describe("Your spending today and the ceilings."),
     defaults: z.object({ imageModel: z.string(), visionModel: z.string() }),
     models: ModelsOut.describe("Models that still answer today, with limits, USD per 1M tokens and shutdown dates."),
     assets: z.record(z.enum(ASSET_KINDS), z.object({ count: z.number().int(), bytes: z.number().int() })),
@@ -96,6 +109,7 @@ export const serverStatus = defineTool({
       AssetKind,
       { count: number; bytes: number }
     >;
+    const today = await services.budget.today();
     const structured = {
       server: { name: SERVER_NAME, version: SERVER_VERSION, deployEnv: config.deployEnv },
       era: {
@@ -129,6 +143,12 @@ export const serverStatus = defineTool({
         maxInputImageBytes: config.maxInputImageBytes,
         urlFetchTimeoutMs: config.urlFetchTimeoutMs,
         maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
+      },
+      spending: {
+        ...today,
+        dailyBudgetUsd: config.dailyBudgetUsd,
+        maxCallCostUsd: config.maxCallCostUsd,
+        confirmAboveUsd: config.confirmAboveUsd,
       },
       defaults: {
         imageModel: config.defaultImageModel ?? DEFAULT_IMAGE_MODEL,

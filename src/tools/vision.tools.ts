@@ -7,7 +7,10 @@ import { precheckImageCheck, VerdictOut } from "../jobs/image-check";
 import { waitSecondsField, withJobHandle } from "../jobs/job-runner";
 import { requireObjectSchema } from "../jobs/json-schema-answer";
 import { answerCheck } from "../jobs/paid-calls";
-import { analyzeImages, AnalysisOut, precheckAnalysis } from "../jobs/vision-analysis";
+import { analyzeImages, AnalysisOut, planAnalysis, precheckAnalysis } from "../jobs/vision-analysis";
+import { checkRequest } from "../jobs/image-check";
+import { analysisQuote } from "../jobs/analysis-cost";
+import { estimateOutput, spendFields } from "../jobs/spend";
 
 const PAID_READ = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 const DEFAULT_QUESTION =
@@ -62,6 +65,7 @@ export const analyzeImage = defineTool({
         "Optional JSON Schema (type object) the answer must follow. Inside OpenAI's strict subset (every property required, additionalProperties false, no oneOf/allOf/not/if/patternProperties) OpenAI enforces it; otherwise it is validated here. Patterns that can backtrack catastrophically are refused.",
       ),
     fresh: freshField,
+    ...spendFields,
     wait_seconds: waitSecondsField,
   }),
   output: withJobHandle(AnalysisOut),
@@ -83,7 +87,11 @@ export const analyzeImage = defineTool({
     // Model, parameters and the cost cap first: a refused call fetches nothing.
     await precheckAnalysis(ctx.services, { ...request, imageCount: args.images.length });
     const images = await resolveImages(args.images, ctx.services, ctx.signal, "images");
-    return analyzeImages(ctx, { ...request, images }, args.wait_seconds);
+    if (args.estimate) {
+      const plan = await planAnalysis(ctx.services, { ...request, images });
+      return estimateOutput(ctx.services, "analyze_image", analysisQuote(ctx.services, plan));
+    }
+    return analyzeImages(ctx, { ...request, images }, args.wait_seconds, { confirmed: args.confirm_cost });
   },
 });
 
@@ -98,6 +106,7 @@ export const checkImage = defineTool({
     detail: detailField,
     model: modelField,
     fresh: freshField,
+    ...spendFields,
     wait_seconds: waitSecondsField,
   }),
   output: withJobHandle(VerdictOut),
@@ -107,6 +116,10 @@ export const checkImage = defineTool({
     const options = { model: args.model, detail: args.detail, fresh: args.fresh };
     await precheckImageCheck(ctx.services, args.prompt, options);
     const image = await resolveImage(args.image, ctx.services, ctx.signal, "image");
-    return answerCheck(ctx, image, args.prompt, options, args.wait_seconds);
+    if (args.estimate) {
+      const plan = await planAnalysis(ctx.services, checkRequest(image, args.prompt, options));
+      return estimateOutput(ctx.services, "check_image", analysisQuote(ctx.services, plan));
+    }
+    return answerCheck(ctx, image, args.prompt, options, args.wait_seconds, { confirmed: args.confirm_cost });
   },
 });

@@ -192,6 +192,7 @@ type StatusOut = {
   server: { name: string; version: string };
   era: { protocol: string; sessionMemory: boolean; detail: string };
   assets: Record<string, { count: number; bytes: number }>;
+  spending: { day: string; spentUsd: number };
 };
 
 interface RecordedCall {
@@ -464,8 +465,8 @@ function normalize(value: unknown, extra: ReadonlySet<string> = new Set()): unkn
 function normalizedCall(step: string, recorded: RecordedCall): unknown {
   let structured = recorded.structured;
   if (recorded.tool === "server_status") {
-    // The era differs by design, and the asset counts grow with the first run's assets: asserted per era.
-    const { era: _era, assets: _assets, ...rest } = structured as StatusOut;
+    // The era differs by design, and the asset counts and the caller's spending grow with the first run's calls: asserted per era.
+    const { era: _era, assets: _assets, spending: _spending, ...rest } = structured as StatusOut;
     structured = rest;
   }
   return normalize(structured, new Set(VOLATILE_BY_STEP[step] ?? []));
@@ -634,5 +635,8 @@ describe("both eras compared", () => {
     const b = modern.calls.get("server_status")!.structured as StatusOut;
     expect(a.era.detail).not.toBe(b.era.detail);
     expect(Object.keys(b.assets).sort()).toEqual(Object.keys(a.assets).sort());
+    // One token in both eras: one ledger, which only grows (the second era pays again for the disposable image).
+    expect(b.spending.day).toBe(a.spending.day);
+    expect(b.spending.spentUsd).toBeGreaterThanOrEqual(a.spending.spentUsd);
   });
 });
