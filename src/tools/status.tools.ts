@@ -61,9 +61,17 @@ export const serverStatus = defineTool({
     }),
     access: z.object({
       auth: z
-        .enum(["bearer-token", "open-local"])
-        .describe("bearer-token: every call needs a configured token; open-local: a local server open to this machine."),
-      tokens: z.number().int().describe("How many bearer tokens are configured (never the tokens)."),
+        .enum(["required", "open-local"])
+        .describe("required: every call needs a team bearer token or an OAuth sign-in; open-local: a local server open to this machine."),
+      tokens: z.number().int().describe("How many team bearer tokens are configured, admin tokens included (never the tokens)."),
+      adminTokens: z.number().int().describe("How many of them are admin tokens (ADMIN_TOKENS)."),
+      signIn: z
+        .array(z.enum(["team-token", "secret", "oidc", "github"]))
+        .describe(
+          "How hosted clients (claude.ai, ChatGPT) sign in through OAuth here: the page's team token or SIGN_IN_SECRET, or an upstream provider.",
+        ),
+      adminUsers: z.number().int().describe("How many signed-in users have admin rights (ADMIN_USERS)."),
+      library: z.enum(["team", "private"]).describe("team: every caller reads every asset; private: each caller sees only its own."),
       developmentSigningKey: z
         .boolean()
         .describe("True when download links are signed with the built-in development key (local runs only)."),
@@ -160,18 +168,32 @@ export const serverStatus = defineTool({
     const total = Object.values(assets).reduce((n, a) => n + a.count, 0);
     return {
       structured,
-      summary: `${SERVER_NAME} ${SERVER_VERSION} (${config.deployEnv}); OpenAI ${openaiReady ? "configured" : "NOT configured"}; ${config.openAccess ? "open to this machine (no tokens)" : "bearer token required"}; ${plural(total, "asset")} stored.`,
+      summary: `${SERVER_NAME} ${SERVER_VERSION} (${config.deployEnv}); OpenAI ${openaiReady ? "configured" : "NOT configured"}; ${config.openAccess ? "open to this machine (no tokens)" : "team token or OAuth sign-in required"}; ${config.library} library; ${plural(total, "asset")} stored.`,
     };
   },
 });
 
 function accessOf(config: Config) {
   return {
-    auth: config.openAccess ? ("open-local" as const) : ("bearer-token" as const),
-    tokens: config.authTokens.length,
+    auth: config.openAccess ? ("open-local" as const) : ("required" as const),
+    tokens: new Set([...config.authTokens, ...config.adminTokens]).size,
+    adminTokens: config.adminTokens.length,
+    signIn: config.openAccess ? [] : signInMethods(config),
+    adminUsers: config.signIn.adminUsers.length,
+    library: config.library,
     developmentSigningKey: usesDevelopmentSigningKey(config),
     allowedOrigins: config.allowedOrigins,
   };
+}
+
+function signInMethods(config: Config): Array<"team-token" | "secret" | "oidc" | "github"> {
+  const { secret, oidc, github } = config.signIn;
+  return [
+    ...(config.authTokens.length + config.adminTokens.length > 0 ? (["team-token"] as const) : []),
+    ...(secret ? (["secret"] as const) : []),
+    ...(oidc ? (["oidc"] as const) : []),
+    ...(github ? (["github"] as const) : []),
+  ];
 }
 
 function plural(n: number, noun: string): string {

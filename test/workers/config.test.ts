@@ -177,7 +177,7 @@ describe("a shutdown, through the tool on the date it applies", () => {
 
 describe("server_status tells an assistant the settings it will meet", () => {
   type Status = {
-    access: { auth: string; tokens: number; developmentSigningKey: boolean; allowedOrigins: string[] };
+    access: Record<string, unknown>;
     limits: Record<string, number>;
     capabilities: { imageGeneration: { detail: string } };
   };
@@ -196,8 +196,12 @@ describe("server_status tells an assistant the settings it will meet", () => {
     );
     const status = result.structuredContent as Status;
     expect(status.access).toEqual({
-      auth: "bearer-token",
+      auth: "required",
       tokens: 2,
+      adminTokens: 0,
+      signIn: ["team-token"],
+      adminUsers: 0,
+      library: "team",
       developmentSigningKey: false,
       allowedOrigins: ["https://app.example.com"],
     });
@@ -210,7 +214,26 @@ describe("server_status tells an assistant the settings it will meet", () => {
       urlFetchTimeoutMs: 15_000,
       maxRequestBodyBytes: 4 * 1024 * 1024,
     });
-    expect(textOf(result).split("\n")[0]).toMatch(/; OpenAI configured; bearer token required; \d+ assets? stored\.$/);
+    expect(textOf(result).split("\n")[0]).toMatch(
+      /; OpenAI configured; team token or OAuth sign-in required; team library; \d+ assets? stored\.$/,
+    );
+  });
+
+  it("names the ways to sign in, the admins and the library mode, never a secret", async () => {
+    const secret = "s".repeat(24);
+    const adminToken = "admin-token-0123456789abcdef";
+    const result = await callWith({ SIGN_IN_SECRET: secret, ADMIN_TOKENS: adminToken, LIBRARY: "private" }, "server_status", {});
+    expect((result.structuredContent as Status).access).toMatchObject({
+      auth: "required",
+      tokens: 3,
+      adminTokens: 1,
+      signIn: ["team-token", "secret"],
+      adminUsers: 0,
+      library: "private",
+    });
+    expect(JSON.stringify(result)).not.toContain(secret);
+    expect(JSON.stringify(result)).not.toContain(adminToken);
+    expect(textOf(result).split("\n")[0]).toContain("; team token or OAuth sign-in required; private library; ");
   });
 
   it("says when a local server is open and signs with the development key", async () => {
@@ -218,6 +241,10 @@ describe("server_status tells an assistant the settings it will meet", () => {
     expect((result.structuredContent as Status).access).toEqual({
       auth: "open-local",
       tokens: 0,
+      adminTokens: 0,
+      signIn: [],
+      adminUsers: 0,
+      library: "team",
       developmentSigningKey: true,
       allowedOrigins: [],
     });
