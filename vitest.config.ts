@@ -23,6 +23,13 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // Off for workerd: with the on-disk module cache, each new test file's runner asks Vitest
+          // for a "warm modules" snapshot, and the pool inlines every cached module of that file's
+          // import graph into ONE WebSocket message to workerd. Once earlier files have transformed
+          // the Worker's graph, that message passes workerd's limit and the runner dies with
+          // "WebSocket protocol error 1009, Message is too large" ("Worker exited unexpectedly").
+          // Without it, modules travel one per message.
+          fsModuleCache: false,
           include: ["test/workers/**/*.test.ts"],
           globalSetup: ["test/fake-openai/global-setup.ts"],
           setupFiles: ["test/support/real-clock-shift.ts"],
