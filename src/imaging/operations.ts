@@ -14,8 +14,12 @@ export const MAX_OUTPUT_BYTES = 25 * 1024 * 1024;
 export const MAX_OPERATIONS = 20;
 /** Cells a sprite sheet may be sliced into in one call. */
 export const MAX_SLICES = 64;
-/** Padding to a power of two composes pixels in the Worker: bounded so it fits memory and CPU. */
-export const MAX_POWER_OF_TWO_EDGE = 4096;
+/**
+ * Padding to a power of two composes pixels in the Worker: the decoded source and the canvas
+ * (4 bytes a pixel each, 16 MiB apiece at 2048²) plus the PNG encoder's rows must stay well inside
+ * an isolate's 128 MB; at 4096² the two alone would take all of it.
+ */
+export const MAX_POWER_OF_TWO_EDGE = 2048;
 
 export const OUTPUT_FORMATS = ["png", "jpeg", "webp", "avif"] as const;
 export type ProcessFormat = (typeof OUTPUT_FORMATS)[number];

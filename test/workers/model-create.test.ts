@@ -553,7 +553,7 @@ describe("create_3d_model: bad input is refused before anything is paid", () => 
     const result = await create({ description: "x", reference_image: "not-an-image.png" });
     expectError(
       result,
-      'reference_image: "not-an-image.png" looks like a local file path, which this remote server cannot read: read the file and send its bytes as base64 (or a data URL), or upload it somewhere reachable over https.',
+      `reference_image: "not-an-image.png" looks like a local file path, which this remote server cannot read: call create_upload for an upload link and pass the asset id it returns, or send a small file's bytes as base64 (or a data URL).`,
     );
     expect(await fake.requests()).toEqual([]);
   });

@@ -335,7 +335,11 @@ describe("process_image: refusals", () => {
     ],
     [
       [{ op: "resize", width: 5000, height: 5000, fit: "squeeze" }, { op: "pad_to_power_of_two" }],
-      "operations[1] (pad_to_power_of_two): the canvas would be 8192x8192, over the 4096 px limit per side for padding: resize the image to at most 4096 px first.",
+      "operations[1] (pad_to_power_of_two): the canvas would be 8192x8192, over the 2048 px limit per side for padding: resize the image to at most 2048 px first.",
+    ],
+    [
+      [{ op: "resize", width: 2049, height: 16, fit: "squeeze" }, { op: "pad_to_power_of_two" }],
+      "operations[1] (pad_to_power_of_two): the canvas would be 4096x16, over the 2048 px limit per side for padding: resize the image to at most 2048 px first.",
     ],
   ])("refuses operations that do not fit the image: %j", async (operations, message) => {
     const before = await assetCount();
