@@ -41,7 +41,8 @@ export async function askStructured(pctx: PipelineContext, tally: SpendTally, as
     },
     signal,
   );
-  tally.text(ask.call.model, answer.usage, ask.call.boundUsd);
+  // Paid the moment OpenAI answered: the job's reservation settles with the same figure the result reports.
+  await pctx.charge?.(tally.text(ask.call.model, answer.usage, ask.call.boundUsd));
   if (signal.aborted) throw new ToolError("cancelled", "cancelled");
   if (answer.cutOff) {
     const used = answer.usage?.output_tokens ?? ask.call.budget;

@@ -10,6 +10,7 @@ import { imageModel, type ImageQuality, type ReasoningEffort, type VisionModelSp
 import { imageCostUsd, textCostUsd, type ImageUsage, type TextUsage } from "../openai/cost";
 import { imageTokenEstimate } from "../openai/image-tokens";
 import { outputBudget } from "../openai/reasoning";
+import type { CostQuote } from "../budget/budget";
 
 /** Output tokens of one 1024×1024 image by quality: OpenAI's published gpt-image table (an upper bound at these sizes). */
 const IMAGE_OUTPUT_TOKENS_1024: Readonly<Record<"low" | "medium" | "high", number>> = { low: 272, medium: 1056, high: 4160 };
@@ -87,6 +88,37 @@ export function requireWithinCap(tool: string, estimate: CostEstimate, cap: numb
   );
 }
 
+/** Materials a typical model textures (the worst case counts MAX_TEXTURES). */
+const TYPICAL_TEXTURES = 3;
+
+/**
+ * The budget's quote for a 3D request: the worst case is the MAX_3D_COST_USD bound (what the
+ * job reserves); typically planning succeeds first time, each text call writes about half its
+ * output budget, and a few materials are textured.
+ */
+export function modelQuote(request: {
+  estimate: CostEstimate;
+  calls: { plan: TextCallPlan; critique: TextCallPlan; finalCritique: TextCallPlan };
+  refinePasses: number;
+  textured: boolean;
+  maxTextures: number;
+}): CostQuote {
+  const { estimate, calls, refinePasses } = request;
+  const half = (call: TextCallPlan) =>
+    textCostUsd(call.model, { input_tokens: call.inputTokens, output_tokens: Math.ceil(call.budget / 2) }).usd;
+  const critiques = refinePasses === 0 ? 0 : (refinePasses - 1) * half(calls.critique) + half(calls.finalCritique);
+  const perTexture = request.textured ? estimate.texturesUsd / request.maxTextures : 0;
+  const typical = half(calls.plan) + critiques + estimate.conceptUsd + perTexture * Math.min(TYPICAL_TEXTURES, request.maxTextures);
+  const f = (usd: number) => `$${usd.toFixed(4)}`;
+  const basis = [
+    `${calls.plan.model}: planning up to twice (a refused spec is sent back once) with ${calls.plan.budget} output tokens each: ${f(estimate.planningUsd)}`,
+    `${refinePasses} critique pass${refinePasses === 1 ? "" : "es"}: ${f(estimate.critiquesUsd)}`,
+    ...(estimate.conceptUsd > 0 ? [`concept image: ${f(estimate.conceptUsd)}`] : []),
+    ...(request.textured ? [`textures: up to ${request.maxTextures} images, ${f(estimate.texturesUsd)}`] : []),
+  ];
+  return { worstUsd: estimate.maxCostUsd, typicalUsd: round(Math.min(typical, estimate.maxCostUsd)), basis };
+}
+
 export const SpendOut = z.object({
   calls: z.number().int().describe("OpenAI calls made (planning, critiques, images); cached images count none."),
   inputTokens: z.number().int(),
@@ -105,13 +137,14 @@ export class SpendTally {
   /** Planning and critique calls paid so far (generated images are cached, so a repeat never pays for them). */
   textCalls = 0;
 
-  text(model: string, usage: TextUsage | undefined, boundUsd: number): void {
+  /** Tallies one planning or critique call and returns what it cost (the bound when OpenAI reported no usage). */
+  text(model: string, usage: TextUsage | undefined, boundUsd: number): number {
     this.spend.calls += 1;
     this.textCalls += 1;
     if (!usage) {
       this.spend.usd += boundUsd;
       this.spend.estimate = true;
-      return;
+      return boundUsd;
     }
     const cost = textCostUsd(model, usage);
     this.spend.inputTokens += usage.input_tokens;
@@ -119,6 +152,7 @@ export class SpendTally {
     this.spend.reasoningTokens += usage.output_tokens_details?.reasoning_tokens ?? 0;
     this.spend.usd += cost.usd;
     this.spend.estimate ||= cost.pricesFrom.estimate;
+    return cost.usd;
   }
 
   image(usage: ImageUsage | null, usd: number, estimate: boolean): void {

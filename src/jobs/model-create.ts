@@ -23,9 +23,19 @@ import { requestHash } from "../store/hash";
 import { cachedOutcome, type Outcome } from "./job-records";
 import { runAsJob, type WaitContext } from "./job-runner";
 import { MESH_COMPILER_VERSION, ModelReturnMode, specBytes } from "./model-build";
-import { CostEstimateOut, SENT_IMAGE_EDGE, SpendOut, SpendTally, type CostEstimate, type Spend, type TextCallPlan } from "./model-cost";
+import type { CostQuote } from "../budget/budget";
+import {
+  CostEstimateOut,
+  modelQuote,
+  SENT_IMAGE_EDGE,
+  SpendOut,
+  SpendTally,
+  type CostEstimate,
+  type Spend,
+  type TextCallPlan,
+} from "./model-cost";
 import { critiqueModel, CritiqueOut, GOOD_ENOUGH_SCORE, type Critique } from "./model-critique";
-import { cachedImage, makeTextures } from "./model-images";
+import { cachedImage, makeTextures, MAX_TEXTURES } from "./model-images";
 import { createPrompt, editPrompt, planAndCompile, tryCompile, type DesignBrief } from "./model-plan";
 import { PaidAnswerError, type PipelineContext, type Produced } from "./pipeline";
 import { persistStaged, unstage, type StagedInput } from "./staged-inputs";
@@ -390,8 +400,9 @@ export async function answerModel(
   ctx: WaitContext,
   spec: ModelCreateSpec,
   waitSeconds: number,
-  stagedUnder?: string,
+  options: { confirmed: boolean; stagedUnder?: string },
 ): Promise<ToolOutput<Record<string, unknown>>> {
+  const { stagedUnder } = options;
   if (!spec.fresh) {
     const hit = await cachedOutcome<ModelCreateJobResult>(ctx.services, spec.hash);
     if (hit) {
@@ -399,7 +410,20 @@ export async function answerModel(
       return presentModel(ctx.services, spec, hit);
     }
   }
-  return runAsJob(ctx, { tool: spec.tool, kind: "model", joinKey: spec.hash, spec, stagedUnder, fresh: spec.fresh }, waitSeconds);
+  // One reservation covers every call of the loop, concept and textures included (their images are made inside this job).
+  const cost = { quote: async () => quoteOfModel(spec), confirmed: options.confirmed };
+  return runAsJob(ctx, { tool: spec.tool, kind: "model", joinKey: spec.hash, spec, stagedUnder, fresh: spec.fresh, cost }, waitSeconds);
+}
+
+/** The budget's quote for a checked request: its MAX_3D_COST_USD bound as the worst case. */
+export function quoteOfModel(spec: ModelCreateSpec): CostQuote {
+  return modelQuote({
+    estimate: spec.estimate,
+    calls: spec.calls,
+    refinePasses: spec.refinePasses,
+    textured: spec.textures !== null,
+    maxTextures: MAX_TEXTURES,
+  });
 }
 
 export type { ModelCreateJobResult };

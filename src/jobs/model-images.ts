@@ -63,6 +63,7 @@ export async function cachedImage(
       // "stored" marks a job's work as done; here it is only one image of several stages.
       progress: (stage) => pctx.progress(`${label}: ${stage === "stored" ? "image stored" : stage}`),
     };
+    // makeImages charges the 3D job's reservation itself (inner keeps pctx.charge): tallied here, never charged twice.
     const made = await makeImages(inner, spec, hash);
     tally.image(made.result.usage, made.result.costUsd, made.result.pricesFrom.estimate);
     record = (await services.library.get(made.assetIds[0]!)) ?? undefined;

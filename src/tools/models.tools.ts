@@ -4,8 +4,9 @@ import { imageInputSchema } from "../inputs/image-input";
 import { resolveImage } from "../inputs/resolve-images";
 import { waitSecondsField, withJobHandle } from "../jobs/job-runner";
 import { buildModel, ModelResultOut, ModelReturnMode } from "../jobs/model-build";
-import { answerModel, ModelCreateOut } from "../jobs/model-create";
+import { answerModel, ModelCreateOut, quoteOfModel } from "../jobs/model-create";
 import { MODEL_STYLES, prepareCreate, prepareEdit } from "../jobs/model-request";
+import { estimateOutput, spendFields } from "../jobs/spend";
 import { stageInputs } from "../jobs/staged-inputs";
 import { ModelSpec, SPEC_LIMITS } from "../mesh/spec";
 import { requireOpenAIConfigured } from "../openai/client";
@@ -83,7 +84,7 @@ export const create3dModel = defineTool({
   description: [
     "Designs a 3D model from a text description (and optionally a reference image) with OpenAI models: a concept image, a part spec planned as structured output, compiled into a validated GLB (glTF 2.0 binary: metres, +y up, front +z, a node per named part), rendered in six labelled views that a vision model critiques and revises pass by pass; the best pass is kept. Optional seamless textures per material.",
     "Returns the GLB, the montage you can look at, the quality report, every pass (score, answered verification questions, problems, spec asset) and the cost summed over every call. Takes a minute or two: a short wait_seconds returns a job handle to follow with get_job; identical requests share one job and later ones come from the cache.",
-    "The cost is estimated first and refused above the server's cap (MAX_3D_COST_USD). To change the result, call edit_3d_model with the model's asset id, or build_3d_model with an edited spec (free).",
+    "The cost is estimated first and refused above the server's cap (MAX_3D_COST_USD) or your spending ceilings; estimate: true returns the worst-case and typical cost without running anything. To change the result, call edit_3d_model with the model's asset id, or build_3d_model with an edited spec (free).",
     `Example: ${JSON.stringify(CREATE_3D_EXAMPLE)}`,
   ].join("\n"),
   input: z.object({
@@ -119,6 +120,7 @@ export const create3dModel = defineTool({
     model: plannerField,
     fresh: z.boolean().default(false).describe("Make the model again instead of answering from the cache."),
     return: ModelReturnMode.default("preview"),
+    ...spendFields,
     wait_seconds: waitSecondsField,
   }),
   output: withJobHandle(ModelCreateOut),
@@ -144,7 +146,10 @@ export const create3dModel = defineTool({
     const given = args.reference_image !== undefined;
     // Model, parameters and the cost cap first: a refused call fetches nothing.
     const checked = await prepareCreate(services, common, { given, staged: null });
-    if (!args.reference_image) return answerModel(ctx, checked, args.wait_seconds);
+    // The quote needs no reference bytes (a reference is always sent at ≤ 1024 px): nothing is fetched for an estimate.
+    if (args.estimate) return estimateOutput(services, "create_3d_model", quoteOfModel(checked));
+    const confirmed = args.confirm_cost;
+    if (!args.reference_image) return answerModel(ctx, checked, args.wait_seconds, { confirmed });
     const resolved = await resolveImage(args.reference_image, services, signal, "reference_image");
     const batch = StagingArea.newBatch();
     const [staged] = await stageInputs(services, batch, [resolved]);
@@ -152,7 +157,7 @@ export const create3dModel = defineTool({
       await services.jobs.staging.clear(batch);
       throw error;
     });
-    return answerModel(ctx, spec, args.wait_seconds, batch);
+    return answerModel(ctx, spec, args.wait_seconds, { confirmed, stagedUnder: batch });
   },
 });
 
@@ -173,6 +178,7 @@ export const edit3dModel = defineTool({
     planner: plannerField,
     fresh: z.boolean().default(false).describe("Make the edit again instead of answering from the cache."),
     return: ModelReturnMode.default("preview"),
+    ...spendFields,
     wait_seconds: waitSecondsField,
   }),
   output: withJobHandle(ModelCreateOut),
@@ -185,6 +191,7 @@ export const edit3dModel = defineTool({
       { instruction: args.instruction, refinePasses: args.refine_passes, model: args.planner, returnMode: args.return, fresh: args.fresh },
       record,
     );
-    return answerModel(ctx, spec, args.wait_seconds);
+    if (args.estimate) return estimateOutput(ctx.services, "edit_3d_model", quoteOfModel(spec));
+    return answerModel(ctx, spec, args.wait_seconds, { confirmed: args.confirm_cost });
   },
 });

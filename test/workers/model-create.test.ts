@@ -224,7 +224,8 @@ describe("create_3d_model: critique passes", () => {
   });
 
   it("stops early once a pass scores above the threshold with no structural problem", async () => {
-    const result = await ok({ description: "a round side table", concept: false, refine_passes: 3 });
+    // Three passes are bounded above CONFIRM_ABOVE_USD ($0.5): this client cannot be asked, so it confirms up front.
+    const result = await ok({ description: "a round side table", concept: false, refine_passes: 3, confirm_cost: true });
     expect(result.passes).toHaveLength(1);
     expect(result.passes[0]).toMatchObject({ score: 0.9, problems: [], kept: true });
     expect(result.notes).toEqual(["Stopped after critique 1: score 0.9 ≥ 0.8 with no structural problem."]);
@@ -247,7 +248,7 @@ describe("create_3d_model: critique passes", () => {
     await fake.script(
       critiqueAnswer(0.5, [{ kind: "tweak", description: "Flatten it." }], specAnswer([{ id: "body", size: [0.5, 0, 0.5] }])),
     );
-    const result = await ok({ description: "a flat box", concept: false, refine_passes: 3 });
+    const result = await ok({ description: "a flat box", concept: false, refine_passes: 3, confirm_cost: true });
     expect(result.passes.map((p) => [p.score, p.kept])).toEqual([[0.5, true]]);
     expect(result.notes).toEqual([
       'Critique 1\'s revised spec was refused by the compiler (part "body": box size [0.5, 0, 0.5] has a side ≤ 0; give every side > 0 (e.g. 0.01 for a thin panel).); kept the best earlier pass.',
