@@ -1,4 +1,5 @@
 import { MAX_REQUEST_BODY_BYTES } from "../config";
+import { readAtMost } from "../streams";
 
 export function bodyTooLarge(limit = MAX_REQUEST_BODY_BYTES): Response {
   return Response.json(
@@ -23,24 +24,7 @@ export async function limitBody(request: Request, limit = MAX_REQUEST_BODY_BYTES
   if (!request.body) return request;
   const declared = request.headers.get("content-length");
   if (declared !== null) return Number(declared) > limit ? bodyTooLarge(limit) : request;
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      return bodyTooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const body = await readAtMost(request.body, limit);
+  if (body === "too large") return bodyTooLarge(limit);
   return new Request(request, { body });
 }

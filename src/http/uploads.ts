@@ -10,6 +10,7 @@ import { formatBytes, sniffImageType } from "../inputs/image-bytes";
 import { viewOf } from "../schemas/asset-view";
 import type { Services } from "../services";
 import { readUploadToken, type UploadClaims } from "./upload-tickets";
+import { readAtMost } from "../streams";
 
 const UPLOAD_PATH = /^\/uploads\/([^/]+)$/;
 /** A claim older than this (its request died mid-body) no longer blocks the link. */
@@ -49,7 +50,7 @@ export async function serveUpload(request: Request, services: Services): Promise
 }
 
 async function receive(request: Request, claims: UploadClaims, services: Services): Promise<Response> {
-  const body = await readWithin(request.body, claims.max);
+  const body = await readAtMost(request.body, claims.max);
   if (body === "too large") return tooLarge(claims);
   if (body.length === 0) return refuse(400, "The body is empty: send the file's bytes as the PUT body (curl --data-binary @file).");
   const sniffed = sniffImageType(body);
@@ -94,29 +95,4 @@ function tooLarge(claims: UploadClaims, declared?: number): Response {
     413,
     `The body is ${size}, over the ${claims.max} bytes this link was made for. Ask create_upload for a link with the file's exact size in bytes.`,
   );
-}
-
-/** The body, or "too large" as soon as it passes `max` bytes (the rest is never read). */
-async function readWithin(stream: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | "too large"> {
-  if (!stream) return new Uint8Array(0);
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      return "too large";
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }

@@ -12,6 +12,7 @@
  */
 import { ToolError } from "../errors";
 import { formatBytes, InputTooLarge, sniffImageType, SNIFFABLE_FORMATS } from "./image-bytes";
+import { concatBytes } from "../streams";
 
 export interface FetchImageOptions {
   /** Largest body accepted, checked against Content-Length and while streaming. */
@@ -379,17 +380,7 @@ async function readBodyWithinLimit(response: Response, url: URL, maxBytes: numbe
     reader.cancel().catch(() => undefined);
     throw error;
   }
-  return concatenate(chunks, total);
-}
-
-function concatenate(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks, total);
 }
 
 /**
