@@ -11,7 +11,7 @@ import { InputBudget, persistInputs, resolveImage, type ResolvedImage } from "..
 import { MAX_OUTPUT_EDGE, type Operation, type ProcessFormat } from "../imaging/operations";
 import { refuseUnavailable } from "../imaging/processor";
 import type { ContentBlock, ToolOutput } from "../results";
-import { assetContent, assetUri, AssetView, viewOf, type ReturnMode } from "../schemas/asset-view";
+import { assetContent, assetLink, AssetView, viewOf, type ReturnMode } from "../schemas/asset-view";
 import type { AssetRecord } from "../store/asset-record";
 import { requestHash } from "../store/hash";
 import type { Services } from "../services";
@@ -115,15 +115,7 @@ export async function processImage(services: Services, signal: AbortSignal, job:
   const [first, ...rest] = outcome.records;
   if (!first) throw new ToolError("The processing produced no output; nothing was stored.", "integrity");
   const content: ContentBlock[] = [...(await assetContent(first, services, job.returnMode))];
-  for (const record of rest) {
-    content.push({
-      type: "resource_link",
-      uri: assetUri(record),
-      name: `${record.sha256}.${record.ext}`,
-      mimeType: record.mime,
-      size: record.bytes,
-    });
-  }
+  for (const record of rest) content.push(assetLink(record));
   return { structured, summary: summaryOf(structured), content };
 }
 

@@ -10,7 +10,7 @@ import { ToolError } from "../errors";
 import { compileModel, type RenderedPicture } from "../mesh/compile";
 import { ModelReportOut, type ModelReport } from "../mesh/report";
 import type { ModelSpec } from "../mesh/spec";
-import { assetContent, assetUri, AssetView, viewOf } from "../schemas/asset-view";
+import { assetContent, assetLink, AssetView, viewOf } from "../schemas/asset-view";
 import type { AssetRecord } from "../store/asset-record";
 import { canonicalJson, requestHash } from "../store/hash";
 import type { Services } from "../services";
@@ -138,15 +138,7 @@ export async function buildModel(services: Services, signal: AbortSignal, job: M
     content.push(image(bytes, montage.mime));
   }
   content.push(...(await assetContent(glb, services, job.returnMode === "full" ? "full" : "none")));
-  for (const record of [spec, montage, ...viewRecords]) {
-    content.push({
-      type: "resource_link",
-      uri: assetUri(record),
-      name: `${record.sha256}.${record.ext}`,
-      mimeType: record.mime,
-      size: record.bytes,
-    });
-  }
+  for (const record of [spec, montage, ...viewRecords]) content.push(assetLink(record));
   return { structured, summary: summaryOf(structured), content };
 }
 

@@ -16,7 +16,7 @@ import { embedTextures } from "../mesh/textures";
 import { khronosValidate, requireValidatorClean } from "../mesh/validate";
 import type { NormalizedImageParams } from "../openai/image-params";
 import type { VisionImage } from "../openai/responses-api";
-import { assetContent, assetUri, AssetView, viewOf } from "../schemas/asset-view";
+import { assetContent, assetLink, AssetView, viewOf } from "../schemas/asset-view";
 import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
 import { requestHash } from "../store/hash";
@@ -361,15 +361,7 @@ export async function presentModel(
     content.push(image(bytes, montage.mime));
   }
   content.push(...(await assetContent(glb, services, spec.returnMode === "full" ? "full" : "none")));
-  for (const record of [specRecord, montage]) {
-    content.push({
-      type: "resource_link",
-      uri: assetUri(record),
-      name: `${record.sha256}.${record.ext}`,
-      mimeType: record.mime,
-      size: record.bytes,
-    });
-  }
+  for (const record of [specRecord, montage]) content.push(assetLink(record));
   return { structured, summary: summaryOf(spec, structured), content };
 }
 

@@ -52,15 +52,24 @@ export async function viewOf(record: AssetRecord, services: Services): Promise<A
   };
 }
 
+/** A stored asset as a `resource_link` block (its `asset://` URI, file name, type and size). */
+export function assetLink(record: AssetRecord): ContentBlock {
+  return {
+    type: "resource_link",
+    uri: assetUri(record),
+    name: `${record.sha256}.${record.ext}`,
+    mimeType: record.mime,
+    size: record.bytes,
+  };
+}
+
 /**
  * Content blocks for one asset: a resource link always, plus a preview or the full
  * bytes as asked. Full bytes of images go as an image block, other kinds as an
  * embedded resource.
  */
 export async function assetContent(record: AssetRecord, services: Services, mode: ReturnMode, bytes?: Uint8Array): Promise<ContentBlock[]> {
-  const blocks: ContentBlock[] = [
-    { type: "resource_link", uri: assetUri(record), name: `${record.sha256}.${record.ext}`, mimeType: record.mime, size: record.bytes },
-  ];
+  const blocks: ContentBlock[] = [assetLink(record)];
   if (mode === "none") return blocks;
   const missing = () => new ToolError(`Asset ${record.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
   if (record.kind === "image" && mode === "preview") {
