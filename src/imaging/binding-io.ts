@@ -12,13 +12,39 @@ export interface TransformedImage {
   mime: string;
 }
 
-export function bytesToStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(bytes);
-      controller.close();
+/** How much of the input the binding is handed at a time when someone waits for it to take all of it. */
+const HANDOVER_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * The bytes as a stream for the binding. With `onTaken`, the stream hands them over in chunks
+ * only as the binding reads (no buffering ahead) and calls `onTaken` once it has read the last:
+ * the input is then on its way and the binding's work is mostly elsewhere.
+ */
+export function bytesToStream(bytes: Uint8Array, onTaken?: () => void): ReadableStream<Uint8Array> {
+  if (!onTaken) {
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+  }
+  let offset = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (offset >= bytes.byteLength) {
+          controller.close();
+          onTaken();
+          return;
+        }
+        controller.enqueue(bytes.subarray(offset, offset + HANDOVER_CHUNK_BYTES));
+        offset += HANDOVER_CHUNK_BYTES;
+      },
+      cancel: () => onTaken(),
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 export async function streamToBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
@@ -30,8 +56,9 @@ export async function transformImage(
   bytes: Uint8Array,
   transforms: readonly ImageTransform[],
   output: ImageOutputOptions,
+  onInputTaken?: () => void,
 ): Promise<TransformedImage> {
-  let transformer = binding.input(bytesToStream(bytes));
+  let transformer = binding.input(bytesToStream(bytes, onInputTaken));
   for (const transform of transforms) transformer = transformer.transform(transform);
   const result = await transformer.output(output);
   return { bytes: await streamToBytes(result.image()), mime: result.contentType() };

@@ -39,6 +39,15 @@ export const PREVIEW_MAX_EDGE = 512;
 const PREVIEW_QUALITY = 80;
 const WEB_IMAGE_MIMES: ReadonlySet<string> = new Set<WebImageMime>(["image/png", "image/jpeg", "image/webp"]);
 
+export interface PreviewOptions {
+  /** The long side's limit in pixels (default 512). */
+  maxEdge?: number;
+  /** The source's size when the caller already read it: skips asking the binding (one round trip of the whole file). */
+  known?: { width: number; height: number };
+  /** Called once the binding has taken the whole input, or gave up reading it (see bytesToStream). */
+  onInputTaken?: () => void;
+}
+
 export class ImageService {
   constructor(private readonly binding: ImagesBinding) {}
 
@@ -58,20 +67,16 @@ export class ImageService {
 
   /**
    * A WebP no larger than `maxEdge` on its long side, never upscaled: what tool results show inline.
-   * `known` skips asking the binding for dimensions the caller already read (one round trip of the whole file);
-   * the preview's own size comes from its WebP header (no second round trip).
+   * The preview's own size comes from its WebP header (no second round trip).
    */
-  async renderPreview(
-    bytes: Uint8Array,
-    maxEdge = PREVIEW_MAX_EDGE,
-    known?: { width: number; height: number },
-  ): Promise<RenderedImage<"image/webp">> {
+  async renderPreview(bytes: Uint8Array, options: PreviewOptions = {}): Promise<RenderedImage<"image/webp">> {
+    const { maxEdge = PREVIEW_MAX_EDGE, known, onInputTaken } = options;
     requirePositiveInteger("maxEdge", maxEdge);
     const source = known ?? (await this.info(bytes));
     const shrink = Math.max(source.width, source.height) > maxEdge;
     const transforms: ImageTransform[] = shrink ? [{ width: maxEdge, height: maxEdge, fit: "scale-down" }] : [];
     // anim: false keeps one frame: a preview is a still.
-    const output = await this.transform(bytes, transforms, { format: "image/webp", quality: PREVIEW_QUALITY, anim: false });
+    const output = await this.transform(bytes, transforms, { format: "image/webp", quality: PREVIEW_QUALITY, anim: false }, onInputTaken);
     const size = shrink ? (readWebpSize(output) ?? (await this.info(output))) : source;
     return { bytes: output, mime: "image/webp", width: size.width, height: size.height };
   }
@@ -136,9 +141,14 @@ export class ImageService {
     return bindingCapabilities(this.binding);
   }
 
-  private async transform(bytes: Uint8Array, transforms: ImageTransform[], output: ImageOutputOptions): Promise<Uint8Array> {
+  private async transform(
+    bytes: Uint8Array,
+    transforms: ImageTransform[],
+    output: ImageOutputOptions,
+    onInputTaken?: () => void,
+  ): Promise<Uint8Array> {
     try {
-      return (await transformImage(this.binding, bytes, transforms, output)).bytes;
+      return (await transformImage(this.binding, bytes, transforms, output, onInputTaken)).bytes;
     } catch (error) {
       throw new ToolError(`the Images binding could not produce ${output.format}: ${bindingErrorText(error)}`, "upstream_error");
     }

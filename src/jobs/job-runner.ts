@@ -138,8 +138,8 @@ export async function startOrJoin(
       ...(reservation ? { reservation } : {}),
       library: services.config.library,
     };
-    await services.jobs.workflow.create({ id, params });
-    await services.jobs.index.add(caller, { id, tool: request.tool }, nowMs);
+    // Listed while its Workflow is created: a listing whose Workflow never came is reconciled as failed by get_job.
+    await Promise.all([services.jobs.workflow.create({ id, params }), services.jobs.index.add(caller, { id, tool: request.tool }, nowMs)]);
     return { id, joined: false };
   };
   if (request.fresh) return start();

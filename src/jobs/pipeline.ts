@@ -38,3 +38,30 @@ export class PaidAnswerError extends ToolError {
     super(message, code);
   }
 }
+
+/** Tries after the first to keep paid work before the job gives up on it. */
+const KEEP_PAID_WORK_RETRIES = 1;
+
+/**
+ * Stores what OpenAI already made and billed. A failure here must never send the job round
+ * again, since a retry would buy the same work a second time: the store is tried once more in
+ * place (every write in it is idempotent by content hash), and a second failure ends the job for
+ * good with an error that says the work was paid for.
+ */
+export async function keepPaidWork<T>(services: Services, what: string, store: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await store();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (attempt < KEEP_PAID_WORK_RETRIES) {
+        services.log.log("warning", "store", { event: "storing paid work failed; trying again", what, error: reason });
+        continue;
+      }
+      throw new PaidAnswerError(
+        `OpenAI made ${what} and billed for it, but storing the result failed twice (${reason}). The job stops here rather than pay again on its own; calling the tool again pays again.`,
+        "upstream_error",
+      );
+    }
+  }
+}

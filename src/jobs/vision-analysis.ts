@@ -23,7 +23,7 @@ import { CostOut } from "../schemas/image.schemas";
 import { isStrictCompatible, parseAnswer, type JsonObjectSchema } from "./json-schema-answer";
 import { cachedOutcome, type Outcome } from "./job-records";
 import { DEFAULT_WAIT_SECONDS, runAsJob, type WaitContext } from "./job-runner";
-import { PaidAnswerError, type PipelineContext, type Produced } from "./pipeline";
+import { keepPaidWork, PaidAnswerError, type PipelineContext, type Produced } from "./pipeline";
 import { stageInputs, type StagedInput } from "./staged-inputs";
 import { analysisQuote } from "./analysis-cost";
 
@@ -316,30 +316,6 @@ export async function makeAnalysis(pctx: PipelineContext, plan: AnalysisPlan, im
   if (answer.strictFallback) notes.push("OpenAI refused the schema in strict mode; it was sent non-strict and the answer validated here.");
   const answerJson = plan.schema ? parsePaidAnswer(answer.text, plan.schema) : undefined;
   const cost = usage ? textCostUsd(model.id, usage) : undefined;
-  const parents = await persistInputs(images, services);
-  const document = {
-    tool: plan.tool,
-    model: model.id,
-    detail: plan.detail,
-    question: plan.question,
-    schema: plan.schema ?? null,
-    images: parents.map((r) => r.sha256),
-    answer: answer.text,
-    answerJson: answerJson ?? null,
-  };
-  const { record } = await services.library.put({
-    bytes: new TextEncoder().encode(JSON.stringify(document, null, 2)),
-    kind: "analysis",
-    mime: "application/json",
-    origin: {
-      tool: plan.tool,
-      model: model.id,
-      prompt: plan.question,
-      parameters: { detail: plan.detail, maxOutputTokens: plan.maxOutputTokens, reasoning: effort },
-      parents: document.images,
-      requestHash: plan.hash,
-    },
-  });
   const result: AnalysisResult = {
     sent: prepared.map((p) => p.sent),
     answer: answer.text,
@@ -350,10 +326,37 @@ export async function makeAnalysis(pctx: PipelineContext, plan: AnalysisPlan, im
     pricesFrom: cost?.pricesFrom ?? { source: "no usage returned by OpenAI: the upper-bound estimate", checkedOn: "", estimate: true },
     notes,
   };
-  await services.cache.put<AnalysisResult>(plan.hash, {
-    assetIds: [record.sha256],
-    result,
-    createdAt: services.config.clock().toISOString(),
+  const record = await keepPaidWork(services, "the answer", async () => {
+    const parents = await persistInputs(images, services);
+    const document = {
+      tool: plan.tool,
+      model: model.id,
+      detail: plan.detail,
+      question: plan.question,
+      schema: plan.schema ?? null,
+      images: parents.map((r) => r.sha256),
+      answer: answer.text,
+      answerJson: answerJson ?? null,
+    };
+    const { record } = await services.library.put({
+      bytes: new TextEncoder().encode(JSON.stringify(document, null, 2)),
+      kind: "analysis",
+      mime: "application/json",
+      origin: {
+        tool: plan.tool,
+        model: model.id,
+        prompt: plan.question,
+        parameters: { detail: plan.detail, maxOutputTokens: plan.maxOutputTokens, reasoning: effort },
+        parents: document.images,
+        requestHash: plan.hash,
+      },
+    });
+    await services.cache.put<AnalysisResult>(plan.hash, {
+      assetIds: [record.sha256],
+      result,
+      createdAt: services.config.clock().toISOString(),
+    });
+    return record;
   });
   await pctx.progress("answer received");
   return { assetIds: [record.sha256], result };

@@ -66,12 +66,17 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
       // Without a second step, the outcome is recorded inside the first: one step fewer between the work and the caller.
       const produced = JSON.parse(
         await step.do("produce", { retries: STEP_RETRIES }, (stepCtx) =>
-          this.inStep(params, stepCtx, async (pctx, current) => {
-            const output = await kind.produce(pctx, current.spec);
-            await this.claimForJoiners(pctx, output, params.jobId);
-            if (!followUp) await this.end(tracker, "succeeded", { output }, current);
-            return JSON.stringify(output);
-          }),
+          this.inStep(
+            params,
+            stepCtx,
+            async (pctx, current) => {
+              const output = await kind.produce(pctx, current.spec);
+              await this.claimForJoiners(pctx, output, params.jobId);
+              if (!followUp) await this.end(tracker, "succeeded", { output }, current);
+              return JSON.stringify(output);
+            },
+            record,
+          ),
         ),
       ) as JobOutput;
       if (!followUp) return produced;
@@ -137,14 +142,18 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
     await tracker.finish(status, outcome);
   }
 
-  /** Runs one step's work with the job's services, its cancel flag and deadline, and the error classes' retry rules. */
+  /**
+   * Runs one step's work with the job's services, its cancel flag and deadline, and the error classes' retry rules.
+   * `justRead` is the record the run read a moment before this step's first attempt: read again only for a retry.
+   */
   private async inStep<T>(
     params: PaidJobParams,
     stepCtx: WorkflowStepContext,
     work: (pctx: PipelineContext, record: JobRecord) => Promise<T>,
+    justRead?: JobRecord,
   ): Promise<T> {
     const tracker = trackerFor(this.env.JOB_TRACKER, params.jobId);
-    const record = await tracker.snapshot();
+    const record = stepCtx.attempt === 1 && justRead ? justRead : await tracker.snapshot();
     if (!record) throw new NonRetryableError(encodeFailure({ message: `job ${params.jobId} has no record`, code: "not_found" }));
     if (record.cancelRequested) {
       await this.end(tracker, "cancelled");
@@ -166,7 +175,8 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
         () => undefined,
       );
     }, CANCEL_POLL_MS);
-    await tracker.progress(stepCtx.attempt > 1 ? `attempt ${stepCtx.attempt}: calling OpenAI` : "calling OpenAI");
+    // Reported beside the work, not before it: the tracker ignores a notice that lands after the end, and a lost one changes nothing.
+    void tracker.progress(stepCtx.attempt > 1 ? `attempt ${stepCtx.attempt}: calling OpenAI` : "calling OpenAI").catch(() => undefined);
     const beat = setInterval(() => void tracker.heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
     void tracker.heartbeat().catch(() => undefined);
     try {

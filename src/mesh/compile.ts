@@ -90,7 +90,7 @@ export async function compileModel(spec: ModelSpec, deps: CompileDeps, options: 
     : [];
   const rendered = performance.now();
   // WebP encoding runs in the Images binding, outside this isolate: timed apart from our own CPU.
-  const webp = await deps.images.renderPreview(montagePng.bytes, MONTAGE_MAX_EDGE);
+  const webp = await deps.images.renderPreview(montagePng.bytes, { maxEdge: MONTAGE_MAX_EDGE });
   const montage: RenderedPicture = { bytes: webp.bytes, mime: webp.mime, width: webp.width, height: webp.height };
   const encoded = performance.now();
   checkCancelled(deps.signal);

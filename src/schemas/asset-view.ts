@@ -2,7 +2,7 @@ import { z } from "zod";
 import { signedDownloadUrl } from "../http/downloads";
 import type { ContentBlock } from "../results";
 import { toBase64 } from "../encoding";
-import { image } from "../results";
+import { image, text } from "../results";
 import type { Services } from "../services";
 import { kindPrefix, ASSET_KINDS } from "../store/asset-kinds";
 import type { AssetRecord } from "../store/asset-record";
@@ -73,7 +73,14 @@ export async function assetContent(record: AssetRecord, services: Services, mode
   if (mode === "none") return blocks;
   const missing = () => new ToolError(`Asset ${record.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
   if (record.kind === "image" && mode === "preview") {
-    const preview = await services.library.preview(record, bytes, (source) => services.images.renderPreview(source));
+    let preview: Uint8Array | undefined;
+    try {
+      preview = await services.library.preview(record, bytes, (source) => services.images.renderPreview(source));
+    } catch (error) {
+      // The asset is stored and linked; a preview the binding cannot render is no reason to fail the result.
+      if (!(error instanceof ToolError) || error.code !== "upstream_error") throw error;
+      return [...blocks, text(`No preview (${error.message}); the file itself is stored: fetch it with the link.`)];
+    }
     if (!preview) throw missing();
     return [image(preview, "image/webp"), ...blocks];
   }

@@ -75,8 +75,14 @@ export class AssetIndex {
 
   async put(record: AssetRecord): Promise<void> {
     const metadata = summarize(record);
-    await this.kv.put(`asset:${record.sha256}`, JSON.stringify(record), { metadata });
-    await Promise.all(this.recencyKeys(record).map((key) => this.kv.put(key, "", { metadata })));
+    // All at once, each let finish before a failure is reported: the caller's rollback (delete) must
+    // not run while a write it is undoing is still landing.
+    const writes = await Promise.allSettled([
+      this.kv.put(`asset:${record.sha256}`, JSON.stringify(record), { metadata }),
+      ...this.recencyKeys(record).map((key) => this.kv.put(key, "", { metadata })),
+    ]);
+    const failed = writes.find((write) => write.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   async markVerified(record: AssetRecord, at: string): Promise<AssetRecord> {

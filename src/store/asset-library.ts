@@ -30,6 +30,11 @@ export interface NewAsset {
    * someone else names them here). Bytes already stored gain this owner beside the others.
    */
   owner?: AssetOwner;
+  /**
+   * Bytes an upstream model just made: all but surely new, so the lock-free look for an existing
+   * record is skipped (the locked write still finds one if it is there).
+   */
+  justMade?: boolean;
 }
 
 export type VerifyStatus = "ok" | "corrupted" | "missing";
@@ -93,7 +98,7 @@ export class AssetLibrary {
   async put(asset: NewAsset): Promise<{ record: AssetRecord; created: boolean }> {
     const owner = asset.owner ?? this.viewer.owner;
     const sha256 = await sha256Hex(asset.bytes);
-    const existing = await this.index.get(sha256);
+    const existing = asset.justMade ? undefined : await this.index.get(sha256);
     if (existing && !addOwner(existing.owners, owner) && (await this.blobs.exists(this.keyOf(existing)))) {
       return { record: existing, created: false };
     }
@@ -175,7 +180,10 @@ export class AssetLibrary {
    * back what it wrote: the record and its listing entries first, then the blob.
    */
   private async create(sha256: string, asset: NewAsset, owner: AssetOwner): Promise<{ record: AssetRecord; created: boolean }> {
-    const existing = await this.index.get(sha256);
+    const ext = extensionFor(asset.mime);
+    const key = this.keyOf({ kind: asset.kind, sha256, ext });
+    // Both reads at once: new bytes (the usual case here) need the answer to both.
+    const [existing, blobThere] = await Promise.all([this.index.get(sha256), this.blobs.exists(key)]);
     if (existing) {
       await this.blobs.putIfAbsent(this.keyOf(existing), asset.bytes, sha256, existing.mime);
       const owners = addOwner(existing.owners, owner);
@@ -188,7 +196,7 @@ export class AssetLibrary {
       sha256,
       kind: asset.kind,
       mime: asset.mime,
-      ext: extensionFor(asset.mime),
+      ext,
       bytes: asset.bytes.byteLength,
       width: asset.width,
       height: asset.height,
@@ -196,8 +204,8 @@ export class AssetLibrary {
       origin: asset.origin,
       owners: [owner],
     };
-    const key = this.keyOf(record);
-    const wroteBlob = await this.blobs.putIfAbsent(key, asset.bytes, sha256, record.mime);
+    if (!blobThere) await this.blobs.put(key, asset.bytes, sha256, record.mime);
+    const wroteBlob = !blobThere;
     try {
       await this.index.put(record);
     } catch (error) {

@@ -95,16 +95,48 @@ describe("renderPreview", () => {
   });
 
   it("honours a smaller maxEdge", async () => {
-    const preview = await images.renderPreview(await gradientPng(400, 200), 100);
+    const preview = await images.renderPreview(await gradientPng(400, 200), { maxEdge: 100 });
     expect(await decoded(preview.bytes)).toMatchObject({ width: 100, height: 50 });
   });
 
   it("rejects a nonsensical maxEdge", async () => {
-    await toolError(images.renderPreview(await gradientPng(10, 10), 0));
+    await toolError(images.renderPreview(await gradientPng(10, 10), { maxEdge: 0 }));
   });
 
   it("gives a ToolError for bytes that are not an image", async () => {
     expect((await toolError(images.renderPreview(new Uint8Array([1, 2, 3, 4])))).code).toBe("invalid_input");
+  });
+
+  it("says when the binding has taken the whole input, before the render is done", async () => {
+    const source = await gradientPng(1024, 1024);
+    const events: string[] = [];
+    const rendering = images
+      .renderPreview(source, { known: { width: 1024, height: 1024 }, onInputTaken: () => events.push("input taken") })
+      .then((preview) => events.push(`rendered ${preview.width}x${preview.height}`));
+    await rendering;
+    expect(events).toEqual(["input taken", "rendered 512x512"]);
+  });
+});
+
+describe("bytesToStream", () => {
+  it("hands over 256 KiB at a time as the reader asks, and says so after the last", async () => {
+    const bytes = new Uint8Array(600 * 1024).map((_, i) => i % 251);
+    let taken = 0;
+    const reader = bytesToStream(bytes, () => taken++).getReader();
+    const sizes: number[] = [];
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      expect(taken).toBe(0);
+      sizes.push(chunk.value.byteLength);
+    }
+    expect(sizes).toEqual([262144, 262144, 90112]);
+    expect(taken).toBe(1);
+  });
+
+  it("says so too when the reader gives up early", async () => {
+    let taken = 0;
+    const stream = bytesToStream(new Uint8Array(1024 * 1024), () => taken++);
+    await stream.cancel("not needed");
+    expect(taken).toBe(1);
   });
 });
 
