@@ -9,9 +9,15 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface Logger {
   /** Fire and forget: logging never slows down or fails the work it describes. */
   log(level: LogLevel, logger: string, data: Record<string, unknown>): void;
+  /**
+   * The least severe level anyone hears through this logger (null: nobody hears anything);
+   * absent when unknown. Work that has to carry messages somewhere (a job's log, kept for the
+   * callers waiting on it) keeps only these.
+   */
+  readonly level?: LogLevel | null;
 }
 
-export const SILENT_LOGGER: Logger = { log() {} };
+export const SILENT_LOGGER: Logger = { log() {}, level: null };
 
 /** Whether a message at `level` passes a client's `logging/setLevel` threshold. */
 export function passes(level: LogLevel, threshold: LogLevel): boolean {

@@ -137,6 +137,7 @@ export async function startOrJoin(
       deadlineMs: services.config.toolDeadlineMs,
       ...(reservation ? { reservation } : {}),
       library: services.config.library,
+      logLevel: services.log.level,
     };
     // Listed while its Workflow is created: a listing whose Workflow never came is reconciled as failed by get_job.
     await Promise.all([services.jobs.workflow.create({ id, params }), services.jobs.index.add(caller, { id, tool: request.tool }, nowMs)]);

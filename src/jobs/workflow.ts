@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type Workflo
 import { NonRetryableError } from "cloudflare:workflows";
 import { readConfig, type Config } from "../config";
 import { ToolError, type ToolErrorCode } from "../errors";
-import type { LogLevel } from "../log";
+import { passes, type LogLevel } from "../log";
 import type { Caller } from "../identity";
 import type { LibraryMode } from "../store/owners";
 import { createServices } from "../services";
@@ -25,6 +25,12 @@ export interface PaidJobParams {
   reservation?: ReservationRef;
   /** The library mode of the server that started it (LIBRARY), which decides whose cache entries the job writes. */
   library?: LibraryMode;
+  /**
+   * The least severe level the starting caller hears (null: none). The job's log keeps only
+   * those: each kept entry is a write to its tracker and a wake-up for every waiting call.
+   * Absent (instances from before it was passed): everything is kept.
+   */
+  logLevel?: LogLevel | null;
 }
 
 /** Upstream hiccups are worth another attempt; a bad request, a block, a billing limit or a cancel never is. */
@@ -160,11 +166,15 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
       throw new NonRetryableError(encodeFailure({ message: "cancelled", code: "cancelled" }));
     }
     // What the job logs goes to its tracker; the callers waiting on it pass it on at their own levels.
+    const heard = params.logLevel;
     const services = {
       ...createServices(this.env, withLibrary(readConfig(this.env), params.library), params.baseUrl, params.caller),
       log: {
-        log: (level: LogLevel, logger: string, data: Record<string, unknown>) =>
-          void tracker.log({ level, logger, data }).catch(() => undefined),
+        level: heard,
+        log: (level: LogLevel, logger: string, data: Record<string, unknown>) => {
+          if (heard === null || (heard !== undefined && !passes(level, heard))) return;
+          void tracker.log({ level, logger, data }).catch(() => undefined);
+        },
       },
     };
     const controller = new AbortController();

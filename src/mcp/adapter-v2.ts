@@ -2,6 +2,7 @@ import {
   acceptedContent,
   CLIENT_CAPABILITIES_META_KEY,
   inputRequired,
+  LOG_LEVEL_META_KEY,
   McpServer,
   ProtocolError,
   ProtocolErrorCode,
@@ -19,6 +20,7 @@ import { letRunnerValidateArguments } from "./input-validation";
 import { SERVER_INSTRUCTIONS } from "./instructions";
 import { ToolError } from "../errors";
 import type { Logger } from "../log";
+import { isLogLevel } from "./logging";
 
 const CONFIRM_KEY = "confirm";
 const ConfirmAnswer = z.object({ confirm: z.boolean() });
@@ -71,7 +73,9 @@ export function buildServerV2(registry: Registry, services: () => Services): Mcp
       async (args: unknown, ctx: ServerContext) => {
         const progressToken = ctx.mcpReq._meta?.progressToken;
         // The SDK applies the level the request carries in its _meta envelope; none set, nothing is sent.
+        const asked = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
         const log: Logger = {
+          level: isLogLevel(asked) ? asked : null,
           log: (level, logger, data) => void ctx.mcpReq.log(level, data, logger).catch(() => undefined),
         };
         try {

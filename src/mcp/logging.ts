@@ -36,6 +36,7 @@ export interface LogMessageParams {
 /** A logger that sends `notifications/message` for levels at or above `threshold`, dropping send failures. */
 export function notifyingLogger(threshold: LogLevel, send: (params: LogMessageParams) => Promise<void>): Logger {
   return {
+    level: threshold,
     log(level, logger, data) {
       if (!passes(level, threshold)) return;
       send({ level, logger, data }).catch(() => undefined);

@@ -1,7 +1,9 @@
 // Logging and completion, the two protocol features the official conformance suite checks
 // beyond tools, resources and prompts, in both eras.
+import { env } from "cloudflare:workers";
 import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from "@modelcontextprotocol/sdk/types.js";
 import { beforeEach, describe, expect, inject, it } from "vitest";
+import { trackerFor } from "../../src/jobs/job-state";
 import { completeArgument, MAX_COMPLETION_VALUES } from "../../src/mcp/completions";
 import type { Registry } from "../../src/mcp/definitions";
 import { REGISTRY } from "../../src/registry";
@@ -61,6 +63,25 @@ describe("logging (2025 session era)", () => {
     structured(await call(client, "generate_image", { prompt: "a loud harbour, level test" }));
     expect(messages.map((m) => [m.level, m.logger, (m.data as { status?: number }).status])).toEqual([["warning", "openai", 500]]);
     await client.close();
+  });
+
+  it("keeps in a job's log only what its starter hears: each kept entry wakes every waiting call", async () => {
+    const jobLog = async (client: Awaited<ReturnType<typeof connect>>) => {
+      const listed = structured<{ jobs: Array<{ id: string }> }>(await call(client, "list_jobs", { limit: 1 }));
+      const record = await trackerFor(env.JOB_TRACKER, listed.jobs[0]!.id).snapshot();
+      return (record?.logs ?? []).map((entry) => `${entry.level} ${entry.logger}`);
+    };
+    const quiet = await connect();
+    await quiet.setLoggingLevel("warning");
+    structured(await call(quiet, "generate_image", { prompt: "a quiet harbour, job log test" }));
+    expect(await jobLog(quiet)).toEqual([]);
+    const curious = await connect();
+    await curious.setLoggingLevel("debug");
+    structured(await call(curious, "generate_image", { prompt: "a busy harbour, job log test" }));
+    const kept = await jobLog(curious);
+    expect(kept).toContain("info openai");
+    expect(kept).toContain("debug timing");
+    await Promise.all([quiet.close(), curious.close()]);
   });
 
   it("sends only warnings and worse before the client sets a level", async () => {
