@@ -71,7 +71,7 @@ export interface TrackerClient {
   create(job: NewJob): Promise<JobRecord>;
   snapshot(): Promise<JobRecord | null>;
   join(caller: string): Promise<JobRecord | null>;
-  progress(stage: string): Promise<void>;
+  progress(stage: string, options?: { workDone?: boolean }): Promise<void>;
   finish(
     status: "succeeded" | "failed" | "cancelled",
     outcome?: { output?: JobOutput; error?: JobRecord["error"] },
@@ -80,7 +80,6 @@ export interface TrackerClient {
   cancelRequested(): Promise<boolean>;
   heartbeat(): Promise<void>;
   log(entry: JobLogEntry): Promise<void>;
-  workDone(): Promise<void>;
   waitForChange(sinceVersion: number, timeoutMs: number): Promise<JobRecord | null>;
 }
 

@@ -58,10 +58,19 @@ export class JobTracker extends DurableObject<Env> {
   }
 
   /** A step of work happened (an upstream event, a stage); ignored once the job has ended. */
-  async progress(stage: string): Promise<void> {
+  async progress(stage: string, options: { workDone?: boolean } = {}): Promise<void> {
     const record = await this.load();
     if (!record || TERMINAL.has(record.status)) return;
-    await this.save({ ...record, status: "running", steps: record.steps + 1, stage, startedAtMs: record.startedAtMs ?? Date.now() });
+    const now = Date.now();
+    await this.save({
+      ...record,
+      status: "running",
+      steps: record.steps + 1,
+      stage,
+      startedAtMs: record.startedAtMs ?? now,
+      // The step's work has returned: what follows until the outcome is recorded is the job's own overhead.
+      ...(options.workDone ? { workDoneAtMs: now } : {}),
+    });
   }
 
   /** The first outcome wins: a job that was cancelled stays cancelled even if a late step reports success. */
@@ -80,14 +89,6 @@ export class JobTracker extends DurableObject<Env> {
 
   async cancelRequested(): Promise<boolean> {
     return (await this.load())?.cancelRequested ?? false;
-  }
-
-  /** A step's work returned (what follows until the outcome is recorded is the job's own overhead). */
-  async workDone(): Promise<void> {
-    const record = await this.load();
-    if (!record || TERMINAL.has(record.status)) return;
-    this.cached = { ...record, workDoneAtMs: Date.now() };
-    await this.ctx.storage.put(KEY, this.cached);
   }
 
   /** A log entry from the running job, passed on by the callers waiting on it. */

@@ -77,8 +77,11 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
             stepCtx,
             async (pctx, current) => {
               const output = await kind.produce(pctx, current.spec);
-              await this.claimForJoiners(pctx, output, params.jobId);
-              if (!followUp) await this.end(tracker, "succeeded", { output }, current);
+              // Side by side: a joiner told of the end before its claim lands claims the result itself when it reads it.
+              await Promise.all([
+                this.claimForJoiners(pctx, output, params.jobId),
+                followUp ? undefined : this.end(tracker, "succeeded", { output }, current),
+              ]);
               return JSON.stringify(output);
             },
             record,
@@ -115,16 +118,24 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
     return date && /^\d{4}-\d{2}-\d{2}$/.test(date) ? clockOn(date) : systemClock;
   }
 
-  /** Everyone who joined the job so far owns its result beside the starter (later joiners claim it when they read it). */
+  /**
+   * Everyone who joined the job so far owns its result beside the starter (later joiners claim it
+   * when they read it). The result is paid for and stored by now: a claim that fails is left to
+   * the joiner's own read, never a reason to run the step (and pay) again.
+   */
   private async claimForJoiners(pctx: PipelineContext, output: JobOutput, jobId: string): Promise<void> {
-    const record = await trackerFor(this.env.JOB_TRACKER, jobId).snapshot();
-    const starter = pctx.services.library.viewer.owner.id;
-    const joiners = (record?.callers ?? []).filter((id) => id !== starter);
-    if (joiners.length === 0) return;
-    const records = (await Promise.all(output.assetIds.map((id) => pctx.services.library.getStored(id)))).filter(
-      (r): r is NonNullable<typeof r> => r !== undefined,
-    );
-    for (const id of joiners) await pctx.services.library.claim(records, { id });
+    try {
+      const record = await trackerFor(this.env.JOB_TRACKER, jobId).snapshot();
+      const starter = pctx.services.library.viewer.owner.id;
+      const joiners = (record?.callers ?? []).filter((id) => id !== starter);
+      if (joiners.length === 0) return;
+      const records = (await Promise.all(output.assetIds.map((id) => pctx.services.library.getStored(id)))).filter(
+        (r): r is NonNullable<typeof r> => r !== undefined,
+      );
+      for (const id of joiners) await pctx.services.library.claim(records, { id });
+    } catch (error) {
+      console.error(JSON.stringify({ event: "job_claim_for_joiners_failed", job: jobId, error: String(error) }));
+    }
   }
 
   /**
@@ -197,9 +208,8 @@ export class PaidJob extends WorkflowEntrypoint<Env, PaidJobParams> {
           signal,
           charge: this.reservation ? (usd) => this.reservation!.charge(usd) : undefined,
           progress: async (stage) => {
-            await tracker.progress(stage);
             // The last thing a pipeline reports is its stored result: what follows is the job's own overhead.
-            if (stage === "stored" || stage === "answer received") await tracker.workDone();
+            await tracker.progress(stage, { workDone: stage === "stored" || stage === "answer received" });
           },
         },
         record,
