@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { clockOn, systemClock, type Clock } from "./clock";
-import { ToolError } from "./errors";
-import { requireImageModel, requireVisionModel } from "./openai/catalog";
+import type { ToolError } from "./errors";
+import { defaultModelMistake } from "./openai/catalog";
 import type { LibraryMode } from "./store/owners";
 
 /** Body size the Worker accepts on MCP routes; McpAgent itself refuses more than 4 MiB. */
@@ -235,8 +235,8 @@ export function readConfig(env: Env): Config {
   if (Array.isArray(signIn)) throw new ConfigError(signIn);
   const clock = vars.CLOCK_DATE ? clockOn(vars.CLOCK_DATE) : systemClock;
   const modelProblems = [
-    defaultModelProblem("DEFAULT_IMAGE_MODEL", vars.DEFAULT_IMAGE_MODEL, (id) => requireImageModel(id, clock())),
-    defaultModelProblem("DEFAULT_VISION_MODEL", vars.DEFAULT_VISION_MODEL, (id) => requireVisionModel(id, clock())),
+    defaultModelProblem("DEFAULT_IMAGE_MODEL", vars.DEFAULT_IMAGE_MODEL, (id) => defaultModelMistake("image", id, clock())),
+    defaultModelProblem("DEFAULT_VISION_MODEL", vars.DEFAULT_VISION_MODEL, (id) => defaultModelMistake("vision", id, clock())),
   ].filter((problem): problem is string => problem !== undefined);
   if (modelProblems.length > 0) throw new ConfigError(modelProblems);
   return {
@@ -270,17 +270,15 @@ export function readConfig(env: Env): Config {
   };
 }
 
-/** A default model is checked against the catalog on today's date: unknown, shut down, or unable to do its job. */
-function defaultModelProblem(name: string, id: string | undefined, check: (id: string) => unknown): string | undefined {
-  if (id === undefined) return undefined;
-  try {
-    check(id);
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof ToolError)) throw error;
-    // The catalog speaks to a tool caller ("model: …"); here the variable is what to change.
-    return `${name}: ${error.message.replace(/^model: /, "")}`;
-  }
+/**
+ * A default model the catalog does not know, or a vision default that takes no images: a deploy
+ * mistake. One past its shutdown date is not: the server keeps serving, and only calls that
+ * would use it are refused (src/openai/default-models.ts), with a warning on status and /health.
+ */
+function defaultModelProblem(name: string, id: string | undefined, mistake: (id: string) => ToolError | undefined): string | undefined {
+  const error = id === undefined ? undefined : mistake(id);
+  // The catalog speaks to a tool caller ("model: …"); here the variable is what to change.
+  return error && `${name}: ${error.message.replace(/^model: /, "")}`;
 }
 
 /** Whether anyone can sign in through OAuth: a sign-in secret or an upstream provider (team tokens count elsewhere). */

@@ -8,6 +8,7 @@ import { serveUpload } from "./http/uploads";
 import type { Caller } from "./identity";
 import { hostAllowed, originAllowed } from "./http/origin";
 import { checkSessionOwner } from "./http/session-owner";
+import { defaultModelWarnings } from "./openai/default-models";
 import { oauthProvider, resourceMetadataUrl, signInWithdrawn, sseCaller } from "./oauth/provider";
 import { serveSignIn } from "./oauth/sign-in";
 import { createServices } from "./services";
@@ -114,7 +115,11 @@ export default {
       }
       return plain(500, error.message);
     }
-    if (url.pathname === "/health") return Response.json({ ok: true, name: SERVER_NAME, version: SERVER_VERSION });
+    if (url.pathname === "/health") {
+      // Settings that still serve but need an operator (a default model past its shutdown date) are warnings, not failures.
+      const warnings = defaultModelWarnings(config, config.clock());
+      return Response.json({ ok: true, name: SERVER_NAME, version: SERVER_VERSION, warnings });
+    }
 
     if (url.pathname.startsWith("/assets/")) {
       return serveDownload(request, config, createServices(env, config, url.origin).library);

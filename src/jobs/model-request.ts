@@ -5,7 +5,8 @@
  */
 import { ToolError } from "../errors";
 import { ModelSpec } from "../mesh/spec";
-import { DEFAULT_IMAGE_MODEL, DEFAULT_VISION_MODEL, requireVisionModel, type VisionModelSpec } from "../openai/catalog";
+import { requireVisionModel, type VisionModelSpec } from "../openai/catalog";
+import { liveDefaultModel } from "../openai/default-models";
 import { normalizeImageParams, type NormalizedImageParams } from "../openai/image-params";
 import { reasoningEffortFor } from "../openai/reasoning";
 import { countTokens } from "../openai/tokenizer";
@@ -37,7 +38,8 @@ export interface ModelRequestCommon {
 
 /** The planner and critic: must write structured outputs, and see images when anything is to be looked at. */
 function plannerModel(services: Services, id: string | undefined, field: string, seesImages: boolean): VisionModelSpec {
-  const model = requireVisionModel(id ?? services.config.defaultVisionModel ?? DEFAULT_VISION_MODEL, services.config.clock());
+  const now = services.config.clock();
+  const model = requireVisionModel(id ?? liveDefaultModel("vision", services.config, now), now);
   if (!model.structuredOutputs)
     throw new ToolError(`${field}: ${model.id} does not write structured outputs, which planning needs; pick another model.`);
   if (seesImages && !model.acceptsImages) {
@@ -53,7 +55,7 @@ function imageParams(services: Services): NormalizedImageParams {
   return normalizeImageParams(GENERATED_IMAGE, {
     operation: "generate",
     now,
-    defaultModel: services.config.defaultImageModel ?? DEFAULT_IMAGE_MODEL,
+    defaultModel: services.config.defaultImageModel,
   });
 }
 

@@ -1,15 +1,9 @@
 import { z } from "zod";
 import { ToolError } from "../errors";
 import type { Services } from "../services";
-import {
-  DEFAULT_VISION_MODEL,
-  REASONING_EFFORTS,
-  requireVisionModel,
-  type ImageDetail,
-  type ReasoningEffort,
-  type VisionModelSpec,
-} from "../openai/catalog";
+import { REASONING_EFFORTS, requireVisionModel, type ImageDetail, type ReasoningEffort, type VisionModelSpec } from "../openai/catalog";
 import { openaiClient } from "../openai/client";
+import { liveDefaultModel } from "../openai/default-models";
 import { textCostUsd, type TextUsage } from "../openai/cost";
 import { imageTokenEstimate } from "../openai/image-tokens";
 import { outputBudget, reasoningEffortFor } from "../openai/reasoning";
@@ -176,7 +170,8 @@ export async function estimateAnalysis(
     images: ReadonlyArray<{ width: number; height: number }>;
   },
 ): Promise<AnalysisEstimate> {
-  const model = requireVisionModel(request.model ?? services.config.defaultVisionModel ?? DEFAULT_VISION_MODEL, services.config.clock());
+  const now = services.config.clock();
+  const model = requireVisionModel(request.model ?? liveDefaultModel("vision", services.config, now), now);
   if (request.schema && !model.structuredOutputs)
     throw new ToolError(`schema: ${model.id} does not support structured outputs; pick another model.`);
   if (request.maxOutputTokens > model.maxOutputTokens) {

@@ -649,7 +649,9 @@ export function currentVisionModelIds(now: Date): string[] {
   return VISION_MODELS.filter((model) => model.acceptsImages && !isShutDown(model, now)).map((model) => model.id);
 }
 
-const orList = (items: readonly string[]) => (items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`);
+/** "a", "a or b", "a, b or c". */
+export const orList = (items: readonly string[]) =>
+  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 
 function retiredMessage(id: string, retirement: Retirement): string {
   return `Model "${id}" was shut down by OpenAI on ${retirement.shutdownDate}; use ${orList(retirement.replacements)} instead.`;
@@ -661,13 +663,24 @@ export function shutdownNotice(model: { id: string; retirement: Retirement | nul
   return `${model.id} shuts down on ${model.retirement.shutdownDate}; switch to ${orList(model.retirement.replacements)}.`;
 }
 
+const unknownImageModel = (id: string, now: Date) =>
+  new ToolError(`model: unknown image model "${id}". Allowed: ${currentImageModelIds(now).join(", ")}.`, "invalid_input");
+
+const unknownVisionModel = (id: string, now: Date) =>
+  new ToolError(`model: unknown vision model "${id}". Allowed: ${currentVisionModelIds(now).join(", ")}.`, "invalid_input");
+
+function blindVisionModel(model: VisionModelSpec, id: string, now: Date): ToolError {
+  const why = model.imageInputNote ?? `${id} does not take images`;
+  return new ToolError(
+    `model: "${id}" cannot analyse images (${why}). Use one of: ${currentVisionModelIds(now).join(", ")}.`,
+    "unsupported",
+  );
+}
+
 /** The image model to use, or a ToolError naming the choices (unknown) or the replacement (shut down). */
 export function requireImageModel(id: string, now: Date): ImageModelSpec {
   const model = imageModel(id);
-  if (!model) {
-    const choices = currentImageModelIds(now).join(", ");
-    throw new ToolError(`model: unknown image model "${id}". Allowed: ${choices}.`, "invalid_input");
-  }
+  if (!model) throw unknownImageModel(id, now);
   if (model.retirement && isShutDown(model, now)) {
     throw new ToolError(retiredMessage(id, model.retirement), "unsupported");
   }
@@ -677,18 +690,23 @@ export function requireImageModel(id: string, now: Date): ImageModelSpec {
 /** The vision model to use, or a ToolError: unknown, shut down, or not taking images. */
 export function requireVisionModel(id: string, now: Date): VisionModelSpec {
   const model = visionModel(id);
-  const choices = () => currentVisionModelIds(now).join(", ");
-  if (!model) {
-    throw new ToolError(`model: unknown vision model "${id}". Allowed: ${choices()}.`, "invalid_input");
-  }
+  if (!model) throw unknownVisionModel(id, now);
   if (model.retirement && isShutDown(model, now)) {
     throw new ToolError(retiredMessage(id, model.retirement), "unsupported");
   }
-  if (!model.acceptsImages) {
-    const why = model.imageInputNote ?? `${id} does not take images`;
-    throw new ToolError(`model: "${id}" cannot analyse images (${why}). Use one of: ${choices()}.`, "unsupported");
-  }
+  if (!model.acceptsImages) throw blindVisionModel(model, id, now);
   return model;
+}
+
+/**
+ * What makes an id wrong as a default on any date (unknown, or a vision model that takes no
+ * images): a deploy mistake. A shutdown date is not one; the default just stops answering then.
+ */
+export function defaultModelMistake(kind: "image" | "vision", id: string, now: Date): ToolError | undefined {
+  if (kind === "image") return imageModel(id) ? undefined : unknownImageModel(id, now);
+  const model = visionModel(id);
+  if (!model) return unknownVisionModel(id, now);
+  return model.acceptsImages ? undefined : blindVisionModel(model, id, now);
 }
 
 // ---------------------------------------------------------------------------------------------

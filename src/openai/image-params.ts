@@ -5,7 +5,6 @@
  */
 import { ToolError } from "../errors";
 import {
-  DEFAULT_IMAGE_MODEL,
   currentImageModelIds,
   IMAGE_COMPLEXITIES,
   requireImageModel,
@@ -19,6 +18,7 @@ import {
   type InputFidelity,
   type SizePreset,
 } from "./catalog";
+import { liveDefaultModel } from "./default-models";
 import type { Dimensions } from "./image-tokens";
 
 export type ImageOperation = "generate" | "edit";
@@ -40,7 +40,7 @@ export interface ImageParamsInput {
 export interface NormalizeOptions {
   operation: ImageOperation;
   now: Date;
-  /** The deployment's configured default model; DEFAULT_IMAGE_MODEL otherwise. */
+  /** The deployment's configured default model (DEFAULT_IMAGE_MODEL); the catalog's otherwise. */
   defaultModel?: string;
 }
 
@@ -257,7 +257,8 @@ const present = <T>(value: T | null | undefined): T | undefined => (value === nu
 
 /** Validates and fills every default; throws ToolError naming the field, value and allowed values. */
 export function normalizeImageParams(input: ImageParamsInput, options: NormalizeOptions): NormalizedImageParams {
-  const model = requireImageModel(present(input.model) ?? options.defaultModel ?? DEFAULT_IMAGE_MODEL, options.now);
+  const id = present(input.model) ?? liveDefaultModel("image", { defaultImageModel: options.defaultModel }, options.now);
+  const model = requireImageModel(id, options.now);
   if (options.operation === "edit" && !model.edits.supported) {
     throw new ToolError(`model: ${model.id} cannot edit images.`, "unsupported");
   }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/definitions";
-import { DEFAULT_IMAGE_MODEL, DEFAULT_VISION_MODEL } from "../openai/catalog";
+import { defaultModelId, defaultModelWarnings } from "../openai/default-models";
 import { countTokens, encoderIsWarm } from "../openai/tokenizer";
 import { ASSET_KINDS, type AssetKind } from "../store/asset-kinds";
 import { availableModels, ModelsOut } from "../schemas/models.schemas";
@@ -100,6 +100,11 @@ export const serverStatus = defineTool({
       })
       .describe("Your spending today and the ceilings."),
     defaults: z.object({ imageModel: z.string(), visionModel: z.string() }),
+    warnings: z
+      .array(z.string())
+      .describe(
+        "Settings an operator should change: a default model shut down (calls that name no model are refused) or shutting down soon.",
+      ),
     models: ModelsOut.describe("Models that still answer today, with limits, USD per 1M tokens and shutdown dates."),
     assets: z.record(z.enum(ASSET_KINDS), z.object({ count: z.number().int(), bytes: z.number().int() })),
   }),
@@ -118,6 +123,7 @@ export const serverStatus = defineTool({
       { count: number; bytes: number }
     >;
     const today = await services.budget.today();
+    const warnings = defaultModelWarnings(config, config.clock());
     const structured = {
       server: { name: SERVER_NAME, version: SERVER_VERSION, deployEnv: config.deployEnv },
       era: {
@@ -158,17 +164,15 @@ export const serverStatus = defineTool({
         maxCallCostUsd: config.maxCallCostUsd,
         confirmAboveUsd: config.confirmAboveUsd,
       },
-      defaults: {
-        imageModel: config.defaultImageModel ?? DEFAULT_IMAGE_MODEL,
-        visionModel: config.defaultVisionModel ?? DEFAULT_VISION_MODEL,
-      },
+      defaults: { imageModel: defaultModelId("image", config), visionModel: defaultModelId("vision", config) },
+      warnings,
       models: availableModels(config.clock()),
       assets,
     };
     const total = Object.values(assets).reduce((n, a) => n + a.count, 0);
     return {
       structured,
-      summary: `${SERVER_NAME} ${SERVER_VERSION} (${config.deployEnv}); OpenAI ${openaiReady ? "configured" : "NOT configured"}; ${config.openAccess ? "open to this machine (no tokens)" : "team token or OAuth sign-in required"}; ${config.library} library; ${plural(total, "asset")} stored.`,
+      summary: `${SERVER_NAME} ${SERVER_VERSION} (${config.deployEnv}); OpenAI ${openaiReady ? "configured" : "NOT configured"}; ${config.openAccess ? "open to this machine (no tokens)" : "team token or OAuth sign-in required"}; ${config.library} library; ${plural(total, "asset")} stored.${warnings.map((w) => ` Warning: ${w}`).join("")}`,
     };
   },
 });

@@ -2,7 +2,14 @@ import { env } from "cloudflare:workers";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/config";
-import { currentVisionModelIds } from "../../src/openai/catalog";
+import { ledgerFor } from "../../src/budget/ledger-state";
+import { clockOn } from "../../src/clock";
+import { ToolError } from "../../src/errors";
+import { currentImageModelIds, currentVisionModelIds } from "../../src/openai/catalog";
+import { defaultModelWarnings, liveDefaultModel } from "../../src/openai/default-models";
+import { SERVER_NAME, SERVER_VERSION } from "../../src/version";
+import { tokenPseudonym } from "../../src/http/signing";
+import { TOKEN } from "../support/mcp";
 import { openaiClient } from "../../src/openai/client";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { storeAsset, testServices } from "../support/assets";
@@ -52,21 +59,131 @@ describe("default models are checked against the catalog on the server's date", 
     ]);
   });
 
-  it("on 2026-11-25 gpt-image-1.5 is still a valid default; on 2026-12-02 it is refused with its replacement named", () => {
-    expect(configWith({ CLOCK_DATE: "2026-11-25", DEFAULT_IMAGE_MODEL: "gpt-image-1.5" }).defaultImageModel).toBe("gpt-image-1.5");
-    expect(problemsOf({ CLOCK_DATE: "2026-12-02", DEFAULT_IMAGE_MODEL: "gpt-image-1.5" })).toEqual([
-      'DEFAULT_IMAGE_MODEL: Model "gpt-image-1.5" was shut down by OpenAI on 2026-12-01; use gpt-image-2.6-sunburst or gpt-image-2.6-flare instead.',
+  it("an unknown model stays a configuration error after its would-be date too: no /health 200 for a typo", async () => {
+    const response = await workerWith({ CLOCK_DATE: "2026-12-02", DEFAULT_IMAGE_MODEL: "gpt-image-1.6" })("http://localhost/health");
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { problems: string[] }).problems).toEqual([
+      `DEFAULT_IMAGE_MODEL: unknown image model "gpt-image-1.6". Allowed: ${currentImageModelIds(configWith({ CLOCK_DATE: "2026-12-02" }).clock()).join(", ")}.`,
     ]);
   });
 
-  it("on 2026-12-12 gpt-5 is refused as the vision default, on 2027-01-15 gpt-4.1 too", () => {
-    expect(problemsOf({ CLOCK_DATE: "2026-12-12", DEFAULT_VISION_MODEL: "gpt-5" })).toEqual([
-      'DEFAULT_VISION_MODEL: Model "gpt-5" was shut down by OpenAI on 2026-12-11; use gpt-6.1-sol instead.',
+  it("a default past its shutdown date is not a configuration error: the config reads, keeping the setting", () => {
+    expect(configWith({ CLOCK_DATE: "2026-11-25", DEFAULT_IMAGE_MODEL: "gpt-image-1.5" }).defaultImageModel).toBe("gpt-image-1.5");
+    expect(problemsOf({ CLOCK_DATE: "2026-12-02", DEFAULT_IMAGE_MODEL: "gpt-image-1.5" })).toEqual([]);
+    expect(configWith({ CLOCK_DATE: "2026-12-02", DEFAULT_IMAGE_MODEL: "gpt-image-1.5" }).defaultImageModel).toBe("gpt-image-1.5");
+    expect(problemsOf({ CLOCK_DATE: "2026-12-12", DEFAULT_VISION_MODEL: "gpt-5" })).toEqual([]);
+    expect(problemsOf({ CLOCK_DATE: "2027-01-15", DEFAULT_VISION_MODEL: "gpt-4.1" })).toEqual([]);
+  });
+
+  it("a call naming no model is refused with the variable, the shutdown date and the successors; a named model passes", () => {
+    const defaults = { defaultImageModel: "gpt-image-1.5", defaultVisionModel: "gpt-5" };
+    const on = (date: string) => clockOn(date)();
+    expect(liveDefaultModel("image", defaults, on("2026-11-30"))).toBe("gpt-image-1.5");
+    const refusal = (() => {
+      try {
+        liveDefaultModel("image", defaults, on("2026-12-01"));
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(ToolError);
+    expect(refusal).toMatchObject({ message: IMAGE_DEFAULT_REFUSAL, code: "not_configured" });
+    expect(liveDefaultModel("vision", defaults, on("2026-12-10"))).toBe("gpt-5");
+    expect(() => liveDefaultModel("vision", defaults, on("2026-12-11"))).toThrow(
+      'DEFAULT_VISION_MODEL: this server\'s default vision model, gpt-5, was shut down by OpenAI on 2026-12-11, so a call that names no model cannot run. Name a current model in the call where the tool takes one (model: "gpt-6.1-sol"), or ask the operator to set DEFAULT_VISION_MODEL to gpt-6.1-sol.',
+    );
+    // Unset, the catalog's own defaults apply; they have no shutdown date.
+    expect(liveDefaultModel("image", {}, on("2027-06-01"))).toBe("gpt-image-2");
+    expect(liveDefaultModel("vision", {}, on("2027-06-01"))).toBe("gpt-6.1-terra");
+  });
+
+  it("warns before the shutdown and after it, and not at all for a default without one", () => {
+    const defaults = { defaultImageModel: "gpt-image-1.5", defaultVisionModel: "gpt-4.1" };
+    expect(defaultModelWarnings(defaults, clockOn("2026-11-25")())).toEqual([
+      "DEFAULT_IMAGE_MODEL: gpt-image-1.5 shuts down on 2026-12-01; switch to gpt-image-2.6-sunburst or gpt-image-2.6-flare.",
+      "DEFAULT_VISION_MODEL: gpt-4.1 shuts down on 2027-01-14; switch to gpt-6.1-sol.",
     ]);
-    expect(configWith({ CLOCK_DATE: "2026-12-12", DEFAULT_VISION_MODEL: "gpt-4.1" }).defaultVisionModel).toBe("gpt-4.1");
-    expect(problemsOf({ CLOCK_DATE: "2027-01-15", DEFAULT_VISION_MODEL: "gpt-4.1" })).toEqual([
-      expect.stringMatching(/^DEFAULT_VISION_MODEL: Model "gpt-4\.1" was shut down by OpenAI on 2027-01-14; use /),
+    expect(defaultModelWarnings(defaults, clockOn("2026-12-02")())).toEqual([
+      SHUT_DOWN_IMAGE_WARNING,
+      "DEFAULT_VISION_MODEL: gpt-4.1 shuts down on 2027-01-14; switch to gpt-6.1-sol.",
     ]);
+    expect(defaultModelWarnings({}, clockOn("2027-06-01")())).toEqual([]);
+  });
+});
+
+const IMAGE_DEFAULT_REFUSAL =
+  'DEFAULT_IMAGE_MODEL: this server\'s default image model, gpt-image-1.5, was shut down by OpenAI on 2026-12-01, so a call that names no model cannot run. Name a current model in the call where the tool takes one (model: "gpt-image-2.6-sunburst"), or ask the operator to set DEFAULT_IMAGE_MODEL to gpt-image-2.6-sunburst or gpt-image-2.6-flare.';
+
+const SHUT_DOWN_IMAGE_WARNING =
+  "DEFAULT_IMAGE_MODEL: gpt-image-1.5 was shut down by OpenAI on 2026-12-01; calls that name no image model are refused until it is set to gpt-image-2.6-sunburst or gpt-image-2.6-flare.";
+
+describe("a default model past its shutdown date: the server keeps serving", () => {
+  const retired = { CLOCK_DATE: "2026-12-02", DEFAULT_IMAGE_MODEL: "gpt-image-1.5" };
+  const ledger = async () => ledgerFor(env.SPENDING_LEDGER, await tokenPseudonym(TOKEN, configWith({}).signingKey));
+
+  it("/health stays 200 and ok, with the problem as a warning", async () => {
+    const response = await workerWith(retired)("http://localhost/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, name: SERVER_NAME, version: SERVER_VERSION, warnings: [SHUT_DOWN_IMAGE_WARNING] });
+  });
+
+  it("generate_image naming no model is refused with the variable, date and successor: nothing paid, reserved or stored", async () => {
+    const before = { assets: await assetCount(), audit: await (await ledger()).audit(Date.now()) };
+    const result = await callWith(retired, "generate_image", { prompt: "a lighthouse after the shutdown" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(IMAGE_DEFAULT_REFUSAL);
+    expect(await fake.requests()).toEqual([]);
+    expect(await assetCount()).toBe(before.assets);
+    expect(await (await ledger()).audit(Date.now())).toEqual(before.audit);
+  });
+
+  it("edit_image naming no model is refused the same way, before its input is read", async () => {
+    const input = await storeAsset({ bytes: await solidPng(16, 16, [4, 5, 6, 255]) });
+    const before = await assetCount();
+    const result = await callWith(retired, "edit_image", { prompt: "make it red", images: [input.sha256] });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(IMAGE_DEFAULT_REFUSAL);
+    expect(await fake.requests()).toEqual([]);
+    expect(await assetCount()).toBe(before);
+  });
+
+  it("analyze_image naming no model is refused when DEFAULT_VISION_MODEL has shut down", async () => {
+    const image = await storeAsset({ bytes: await solidPng(8, 8, [7, 8, 9, 255]) });
+    const result = await callWith({ CLOCK_DATE: "2026-12-12", DEFAULT_VISION_MODEL: "gpt-5" }, "analyze_image", {
+      images: [image.sha256],
+      question: "What colour is it?",
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'DEFAULT_VISION_MODEL: this server\'s default vision model, gpt-5, was shut down by OpenAI on 2026-12-11, so a call that names no model cannot run. Name a current model in the call where the tool takes one (model: "gpt-6.1-sol"), or ask the operator to set DEFAULT_VISION_MODEL to gpt-6.1-sol.',
+    );
+    expect(await fake.requests()).toEqual([]);
+  });
+
+  it("a call naming a live model works", async () => {
+    const result = await callWith(retired, "generate_image", { prompt: "a lighthouse named after the shutdown", model: "gpt-image-2" });
+    expect(result.isError).toBeFalsy();
+    expect((result.structuredContent as { parameters: { model: string } }).parameters.model).toBe("gpt-image-2");
+    expect((await fake.requests()).filter((r) => r.path === "/v1/images/generations")).toHaveLength(1);
+  });
+
+  it("downloads and tools that never use the model keep working", async () => {
+    const record = await storeAsset({ bytes: await solidPng(8, 8, [10, 20, 30, 255]) });
+    const result = await callWith(retired, "get_asset", { id: record.sha256, return: "none" });
+    expect(result.isError).toBeFalsy();
+    const { downloadUrl } = (result.structuredContent as { asset: { downloadUrl: string } }).asset;
+    const download = await workerWith(retired)(downloadUrl);
+    expect(download.status).toBe(200);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(await solidPng(8, 8, [10, 20, 30, 255]));
+  });
+
+  it("server_status shows the warning, in its summary too", async () => {
+    const result = await callWith(retired, "server_status", {});
+    expect(result.isError).toBeFalsy();
+    const status = result.structuredContent as { defaults: Record<string, string>; warnings: string[] };
+    expect(status.defaults).toEqual({ imageModel: "gpt-image-1.5", visionModel: "gpt-6.1-terra" });
+    expect(status.warnings).toEqual([SHUT_DOWN_IMAGE_WARNING]);
+    expect(textOf(result).split("\n")[0]?.endsWith(` stored. Warning: ${SHUT_DOWN_IMAGE_WARNING}`)).toBe(true);
   });
 });
 
@@ -117,10 +234,10 @@ describe("a bad variable", () => {
     );
   });
 
-  it("leaves /health ok with a valid configuration", async () => {
+  it("leaves /health ok with a valid configuration, and no warnings", async () => {
     const response = await workerWith({})("http://localhost/health");
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ ok: true });
+    expect(await response.json()).toEqual({ ok: true, name: SERVER_NAME, version: SERVER_VERSION, warnings: [] });
   });
 });
 
