@@ -144,28 +144,51 @@ export async function startOrJoin(
     return { id, joined: false };
   };
   if (request.fresh) return start();
-  // In a private library only the same caller's identical requests join: sharing a job would
-  // tell one caller (sharedInFlight, no cost) what another asked for.
-  const joinName = services.config.library === "private" ? `job:${caller}:${request.joinKey}` : `job:${request.joinKey}`;
-  const coordinator = services.coordinator.get(services.coordinator.idFromName(joinName));
+  const coordinator = jobCoordinator(services, request, caller);
   let expected: string | null = null;
   for (let round = 0; round < MAX_JOIN_ROUNDS; round++) {
     const holder = await coordinator.claimJob(id, expected);
     if (holder === id) return start();
-    const record = await trackerOf(services, holder).join(caller);
-    const live = record && !TERMINAL.has(record.status);
-    // Finished just now (after this call missed the cache) and still stored: share it rather than pay again.
-    const justDone = record?.status === "succeeded" && record.output && (await services.cache.get(record.output.hash));
-    if (record && (live || justDone)) {
-      await services.jobs.index.add(caller, { id: holder, tool: request.tool }, nowMs);
-      return { id: holder, joined: true };
-    }
+    if (await joinHolder(services, request, caller, holder, nowMs)) return { id: holder, joined: true };
     expected = holder;
   }
   throw new ToolError(
     "Identical requests kept replacing each other's jobs while this call started one; try again shortly.",
     "upstream_error",
   );
+}
+
+/**
+ * The coordinator holding the job for a request's key. In a private library only the same
+ * caller's identical requests join: sharing a job would tell one caller (sharedInFlight, no
+ * cost) what another asked for.
+ */
+function jobCoordinator(services: Services, request: JobRequest, caller: string) {
+  const joinName = services.config.library === "private" ? `job:${caller}:${request.joinKey}` : `job:${request.joinKey}`;
+  return services.coordinator.get(services.coordinator.idFromName(joinName));
+}
+
+/** Adds the caller to `holder` when that job is still running, or finished just now and still stored; whether it did. */
+async function joinHolder(services: Services, request: JobRequest, caller: string, holder: string, nowMs: number): Promise<boolean> {
+  const record = await trackerOf(services, holder).join(caller);
+  const live = record && !TERMINAL.has(record.status);
+  // Finished just now (after this call missed the cache) and still stored: share it rather than pay again.
+  const justDone = record?.status === "succeeded" && record.output && (await services.cache.get(record.output.hash));
+  if (!record || !(live || justDone)) return false;
+  await services.jobs.index.add(caller, { id: holder, tool: request.tool }, nowMs);
+  return true;
+}
+
+/**
+ * Joins the job already running for this request, if there is one; never starts one. A joiner
+ * pays nothing, so this comes before any quote, question or reservation.
+ */
+export async function joinRunning(services: Services, request: JobRequest): Promise<{ id: string; joined: true } | null> {
+  if (request.fresh) return null;
+  const caller = callerKey(services);
+  const holder = await jobCoordinator(services, request, caller).currentJob();
+  if (holder === null || !(await joinHolder(services, request, caller, holder, Date.now()))) return null;
+  return { id: holder, joined: true };
 }
 
 /** The job as this caller may see it: only jobs it started or joined; anything else is "not found", never "forbidden". */
@@ -290,31 +313,56 @@ export async function answerFor(
   };
 }
 
-/** The paid path of a tool on a cache miss: start or join the job, wait up to `waitSeconds`, answer. */
+/** The paid path of a tool on a cache miss: join the identical running job or start one, wait up to `waitSeconds`, answer. */
 export async function runAsJob(ctx: WaitContext, request: JobRequest, waitSeconds: number): Promise<ToolOutput<Record<string, unknown>>> {
   const { services } = ctx;
+  let joinedEarly: { id: string; joined: true } | null;
+  try {
+    joinedEarly = await joinRunning(services, request);
+  } catch (error) {
+    if (request.stagedUnder) await services.jobs.staging.clear(request.stagedUnder);
+    throw error;
+  }
+  const started = joinedEarly ?? (await startReserved(ctx, request));
+  if ("output" in started) return started.output;
+  const { id, joined } = started;
+  // A joiner's staged inputs are not needed: the job it joined has its own.
+  if (joined && request.stagedUnder) await services.jobs.staging.clear(request.stagedUnder);
+  const record = await waitForJob(ctx, id, waitSeconds * 1000);
+  return answerFor(services, record, joined, { withHandle: false });
+}
+
+/**
+ * Starts the job under the caller's reservation (the ceilings checked, a costly call confirmed),
+ * so no job ever starts unreserved. An identical call may have started the same job meanwhile:
+ * then this call joins it and releases its reservation, or, refused for budget, joins it anyway.
+ */
+async function startReserved(
+  ctx: WaitContext,
+  request: JobRequest,
+): Promise<{ id: string; joined: boolean } | { output: ToolOutput<Record<string, unknown>> }> {
+  const { services } = ctx;
   let reservation: ReservationRef | undefined;
-  let started: { id: string; joined: boolean };
   try {
     if (request.cost) {
       const decision = await reserveSpend(services, ctx.confirm?.bind(ctx), request.tool, request.cost);
       if (decision.kind === "declined") {
         if (request.stagedUnder) await services.jobs.staging.clear(request.stagedUnder);
-        return decision.output;
+        return { output: decision.output };
       }
       reservation = decision.reservation;
     }
-    started = await startOrJoin(services, request, reservation);
+    const started = await startOrJoin(services, request, reservation);
+    // A joiner pays nothing: the job it joined holds its own reservation.
+    if (started.joined && reservation) await services.budget.release(reservation);
+    return started;
   } catch (error) {
-    if (request.stagedUnder) await services.jobs.staging.clear(request.stagedUnder);
     if (reservation) await services.budget.release(reservation);
+    // Refused for budget while an identical call started the job: joining it costs nothing. The refusal stands otherwise.
+    const overBudget = error instanceof ToolError && error.code === "over_budget";
+    const late = overBudget ? await joinRunning(services, request).catch(() => null) : null;
+    if (late) return late;
+    if (request.stagedUnder) await services.jobs.staging.clear(request.stagedUnder);
     throw error;
   }
-  const { id, joined } = started;
-  // A joiner pays nothing: the job it joined holds its own reservation.
-  if (joined && reservation) await services.budget.release(reservation);
-  // A joiner's staged inputs are not needed: the job it joined has its own.
-  if (joined && request.stagedUnder) await ctx.services.jobs.staging.clear(request.stagedUnder);
-  const record = await waitForJob(ctx, id, waitSeconds * 1000);
-  return answerFor(ctx.services, record, joined, { withHandle: false });
 }

@@ -52,6 +52,11 @@ export class RequestCoordinator extends DurableObject<Env> {
     return candidate;
   }
 
+  /** The job now holding this request hash, if any: a read, so a caller may look before it pays to start one. */
+  async currentJob(): Promise<string | null> {
+    return (await this.ctx.storage.get<string>("job")) ?? null;
+  }
+
   async settle(settlement: Settlement): Promise<void> {
     this.leaseUntil = 0;
     const waiters = this.waiters;

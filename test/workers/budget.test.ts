@@ -362,6 +362,97 @@ describe("ceilings", () => {
   });
 });
 
+describe("joining a running identical job costs nothing, even at the ceiling", () => {
+  const args = (prompt: string) => ({ prompt, quality: "low", size: "1024x1024", wait_seconds: 0 });
+  const jobOf = (result: Result) => result.structuredContent?.["job"] as Job;
+  const dailyRefusal = (worst: number, budget: number, reserved: number) =>
+    `This call could cost up to ${usd(worst)}, which would pass your daily budget of $${budget} (DAILY_BUDGET_USD): ${usd(budget - reserved)} is left. Today (${SUITE_DATE} UTC) you have spent $0.0000 and ${usd(reserved)} is reserved by calls still running; the daily budget resets at ${NEXT_MIDNIGHT} (UTC midnight). Ask for less, wait for the reset or for running calls to settle, or ask the operator to raise DAILY_BUDGET_USD.`;
+
+  it("the caller whose running job holds the budget joins it again; a different call is refused with the daily message", async () => {
+    const prompt = "ceiling join AA";
+    const worst = await catalogImageCost(prompt, "low", 1024 * 1024, 1);
+    expect(await catalogImageCost("ceiling join BB", "low", 1024 * 1024, 1)).toBe(worst);
+    // Room for one worst case, not two.
+    const budget = round6(worst * 1.5);
+    const caller = await newCaller({ dailyBudgetUsd: budget });
+    await fake.setDelay(1500);
+    try {
+      const first = await caller.call("generate_image", args(prompt));
+      expect(first.isError).toBeFalsy();
+      const again = await caller.call("generate_image", args(prompt));
+      expect(again.isError).toBeFalsy();
+      expect(jobOf(again).id).toBe(jobOf(first).id);
+      const other = await caller.call("generate_image", args("ceiling join BB"));
+      expect(other.isError).toBe(true);
+      expect(text(other)).toBe(dailyRefusal(worst, budget, worst));
+      expect((await caller.audit()).open.map((r) => r.worstUsd)).toEqual([worst]);
+      const [done, joined] = await Promise.all([first, again].map((r) => finished(caller, r)));
+      expect(joined?.structuredContent?.["images"]).toEqual(done?.structuredContent?.["images"]);
+      expect(await settled(caller)).toEqual({ days: { [SUITE_DATE]: { spentUsd: costOf(done!), settled: 1 } }, open: [] });
+      expect(await generations()).toHaveLength(1);
+    } finally {
+      await fake.setDelay(0);
+    }
+    await caller.close();
+  });
+
+  it("another caller with no budget left joins someone's running identical job (team library): nothing reserved or charged to it", async () => {
+    const prompt = "a lantern shared at the ceiling";
+    const worst = await catalogImageCost(prompt, "low", 1024 * 1024, 1);
+    const starter = await newCaller();
+    const broke = await newCaller({ dailyBudgetUsd: round6(worst / 2) });
+    await fake.setDelay(1500);
+    try {
+      // Alone, the second caller cannot start it.
+      const alone = await broke.call("generate_image", args(`${prompt}, alone`));
+      expect(text(alone)).toBe(dailyRefusal(await catalogImageCost(`${prompt}, alone`, "low", 1024 * 1024, 1), round6(worst / 2), 0));
+      const started = await starter.call("generate_image", args(prompt));
+      const joined = await broke.call("generate_image", args(prompt));
+      expect(joined.isError).toBeFalsy();
+      expect(jobOf(joined).id).toBe(jobOf(started).id);
+      const shared = await finished(broke, joined);
+      expect(shared.structuredContent?.["sharedInFlight"]).toBe(true);
+      expect(costOf(shared)).toBe(0);
+      expect(await broke.audit()).toEqual({ days: {}, open: [] });
+      const paid = await finished(starter, started);
+      expect(spentOn(await settled(starter))).toBe(costOf(paid));
+      expect(await generations()).toHaveLength(1);
+    } finally {
+      await fake.setDelay(0);
+    }
+    await starter.close();
+    await broke.close();
+  });
+
+  it("eight identical calls at once with room for one: one job starts, reserved; the rest join it or get the daily refusal, and later ones join", async () => {
+    const prompt = "eight identical calls at the ceiling";
+    const worst = await catalogImageCost(prompt, "low", 1024 * 1024, 1);
+    const budget = round6(worst * 1.5);
+    const caller = await newCaller({ dailyBudgetUsd: budget });
+    await fake.setDelay(1500);
+    try {
+      const results = await Promise.all(Array.from({ length: 8 }, () => caller.call("generate_image", args(prompt))));
+      const running = results.filter((r) => !r.isError);
+      const refused = results.filter((r) => r.isError);
+      expect(running.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(running.map((r) => jobOf(r).id)).size).toBe(1);
+      for (const r of refused) expect(text(r)).toBe(dailyRefusal(worst, budget, worst));
+      // The one job holds the one reservation while it runs.
+      expect((await caller.audit()).open.map((r) => r.worstUsd)).toEqual([worst]);
+      // Once the job is running, every identical call joins it: none is refused, none reserves.
+      const later = await Promise.all(Array.from({ length: 4 }, () => caller.call("generate_image", args(prompt))));
+      expect(later.map((r) => r.isError ?? false)).toEqual([false, false, false, false]);
+      expect(later.map((r) => jobOf(r).id)).toEqual(Array(4).fill(jobOf(running[0]!).id));
+      const done = await finished(caller, running[0]!);
+      expect(await settled(caller)).toEqual({ days: { [SUITE_DATE]: { spentUsd: costOf(done), settled: 1 } }, open: [] });
+      expect(await generations()).toHaveLength(1);
+    } finally {
+      await fake.setDelay(0);
+    }
+    await caller.close();
+  });
+});
+
 describe("settlement", () => {
   it("settles each paid call with the cost of the usage OpenAI reported, not the worst case", async () => {
     const caller = await poolCaller();
