@@ -133,9 +133,7 @@ export async function buildModel(services: Services, signal: AbortSignal, job: M
 
   const content: ContentBlock[] = [];
   if (job.returnMode !== "none") {
-    const bytes = montageBytes ?? (await services.library.readBytes(montage));
-    if (!bytes) throw new ToolError(`Asset ${montage.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
-    content.push(image(bytes, montage.mime));
+    content.push(image(montageBytes ?? (await services.library.requireBytes(montage)), montage.mime));
   }
   content.push(...(await assetContent(glb, services, job.returnMode === "full" ? "full" : "none")));
   for (const record of [spec, montage, ...viewRecords]) content.push(assetLink(record));

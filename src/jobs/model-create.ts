@@ -356,9 +356,7 @@ export async function presentModel(
   };
   const content: ContentBlock[] = [];
   if (spec.returnMode !== "none") {
-    const bytes = await services.library.readBytes(montage);
-    if (!bytes) throw new ToolError(`Asset ${montage.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
-    content.push(image(bytes, montage.mime));
+    content.push(image(await services.library.requireBytes(montage), montage.mime));
   }
   content.push(...(await assetContent(glb, services, spec.returnMode === "full" ? "full" : "none")));
   for (const record of [specRecord, montage]) content.push(assetLink(record));

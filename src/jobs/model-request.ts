@@ -163,8 +163,7 @@ export async function storedSpecOf(services: Services, record: AssetRecord): Pro
       "not_found",
     );
   }
-  const bytes = await services.library.readBytes(specRecord);
-  if (!bytes) throw new ToolError(`Asset ${specRecord.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
+  const bytes = await services.library.requireBytes(specRecord);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));

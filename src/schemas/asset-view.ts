@@ -6,6 +6,7 @@ import { image, text } from "../results";
 import type { Services } from "../services";
 import { kindPrefix, ASSET_KINDS } from "../store/asset-kinds";
 import type { AssetRecord } from "../store/asset-record";
+import { missingBlob } from "../store/asset-library";
 import { ToolError } from "../errors";
 
 /** How much of an asset's bytes a result carries: a small WebP preview, the full file, or neither. */
@@ -71,7 +72,6 @@ export function assetLink(record: AssetRecord): ContentBlock {
 export async function assetContent(record: AssetRecord, services: Services, mode: ReturnMode, bytes?: Uint8Array): Promise<ContentBlock[]> {
   const blocks: ContentBlock[] = [assetLink(record)];
   if (mode === "none") return blocks;
-  const missing = () => new ToolError(`Asset ${record.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
   if (record.kind === "image" && mode === "preview") {
     let preview: Uint8Array | undefined;
     try {
@@ -81,11 +81,11 @@ export async function assetContent(record: AssetRecord, services: Services, mode
       if (!(error instanceof ToolError) || error.code !== "upstream_error") throw error;
       return [...blocks, text(`No preview (${error.message}); the file itself is stored: fetch it with the link.`)];
     }
-    if (!preview) throw missing();
+    if (!preview) throw missingBlob(record);
     return [image(preview, "image/webp"), ...blocks];
   }
   const data = bytes ?? (await services.library.readBytes(record));
-  if (!data) throw missing();
+  if (!data) throw missingBlob(record);
   if (record.kind === "image") return [image(data, record.mime), ...blocks];
   if (mode === "full" || record.mime === "application/json") {
     const resource =

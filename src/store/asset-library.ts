@@ -13,6 +13,11 @@ const LOCK_LEASE_MS = 30_000;
 /** Waits for other holders before giving up: each wait ends when the holder settles or its lease runs out. */
 const LOCK_ROUNDS = 8;
 
+/** The error for a record that outlived its blob: the caller can check it with verify_asset. */
+export function missingBlob(record: Pick<AssetRecord, "sha256">): ToolError {
+  return new ToolError(`Asset ${record.sha256} has a record but its blob is missing; run verify_asset on it.`, "integrity");
+}
+
 /** Derived previews live under their own prefix: not assets, removed with their asset. */
 export function previewKey(sha256: string): string {
   return `previews/${sha256}.webp`;
@@ -266,6 +271,13 @@ export class AssetLibrary {
 
   async readBytes(record: AssetRecord): Promise<Uint8Array | undefined> {
     return this.blobs.getBytes(this.keyOf(record));
+  }
+
+  /** The bytes of an asset a result must show: a record whose blob is gone is an integrity error, not an empty result. */
+  async requireBytes(record: AssetRecord): Promise<Uint8Array> {
+    const bytes = await this.readBytes(record);
+    if (!bytes) throw missingBlob(record);
+    return bytes;
   }
 
   open(record: AssetRecord, options?: R2GetOptions): Promise<R2ObjectBody | R2Object | null> {

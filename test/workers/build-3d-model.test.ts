@@ -183,6 +183,20 @@ describe("build_3d_model", () => {
     await client.close();
   });
 
+  it("says the montage's blob is missing when the cache answers with a record whose blob is gone", async () => {
+    const client = await connect();
+    // A colour of its own, so no other test's montage shares these bytes and their blob.
+    const spec = { ...BUILD_3D_EXAMPLE, name: "montage about to vanish", materials: [{ name: "oak", color: "#20a0c0" }] };
+    const first = structured<ModelOut>(await call(client, "build_3d_model", { spec }));
+    await env.ASSETS.delete(`images/${first.preview.id}.webp`);
+    const hit = await call(client, "build_3d_model", { spec });
+    expect(hit.isError).toBe(true);
+    expect(textOf(hit)).toBe(`Asset ${first.preview.id} has a record but its blob is missing; run verify_asset on it.`);
+    // Links only: nothing to read, so the cache still answers.
+    expect(structured<ModelOut>(await call(client, "build_3d_model", { spec, return: "none" })).cached).toBe(true);
+    await client.close();
+  });
+
   it("stores each view as its own PNG on request, children of the GLB", async () => {
     const client = await connect();
     // The chest is asymmetric (lock in front, handle on top), so no two views share their pixels and their asset.
