@@ -1,27 +1,15 @@
 // End to end for create_3d_model: the real bundle under `wrangler dev`, pointed at the fake
 // OpenAI, turns a description into a GLB through a job (a short wait returns a handle, get_job
 // delivers), and the GLB downloads through its signed link and passes the Khronos validator.
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { validateBytes } from "gltf-validator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../support/local-stack";
-import { callOk, connectStreamable, sha256Hex } from "./clients";
+import { describe, expect, it } from "vitest";
+import { useStackClient } from "../support/stack-client";
+import { callOk, sha256Hex } from "./clients";
 
 const TOKEN = "e2e-create3d-token-0123456789abcdef";
 const SIGNING_KEY = "e2e-create3d-signing-key-0123456789abcdefghij";
 
-let stack: LocalStack | undefined;
-let client: Client;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ token: TOKEN, signingKey: SIGNING_KEY });
-  client = await connectStreamable(stack.base, TOKEN);
-}, 120_000);
-
-afterAll(async () => {
-  await client?.close().catch(() => undefined);
-  await stack?.stop();
-}, 30_000);
+const e2e = useStackClient({ token: TOKEN, signingKey: SIGNING_KEY });
 
 type Created = {
   model: { id: string; mimeType: string; bytes: number; downloadUrl: string };
@@ -33,8 +21,8 @@ type Created = {
 describe("create_3d_model under wrangler dev", () => {
   it("turns a description into a downloadable, validator-clean GLB, through get_job after a short wait", async () => {
     // Upstream latency the short wait cannot cover: the call must hand back a job.
-    await stack!.control.setDelay(1500);
-    const started = await callOk(client, "create_3d_model", {
+    await e2e.stack.control.setDelay(1500);
+    const started = await callOk(e2e.client, "create_3d_model", {
       description: "a low-poly wooden treasure chest with iron bands",
       refine_passes: 1,
       wait_seconds: 1,
@@ -43,7 +31,7 @@ describe("create_3d_model under wrangler dev", () => {
     expect(job, JSON.stringify(started.structuredContent)).toBeDefined();
     expect(["queued", "running"]).toContain(job!.status);
 
-    const done = (await callOk(client, "get_job", { job_id: job!.id, wait_seconds: 120 })).structuredContent as Created & {
+    const done = (await callOk(e2e.client, "get_job", { job_id: job!.id, wait_seconds: 120 })).structuredContent as Created & {
       job: { status: string };
     };
     expect(done.job.status).toBe("succeeded");
@@ -58,7 +46,7 @@ describe("create_3d_model under wrangler dev", () => {
     expect(sha256Hex(bytes)).toBe(done.model.id);
     const report = await validateBytes(bytes, { format: "glb" });
     expect(report.issues.numErrors).toBe(0);
-    const paths = (await stack!.control.requests()).map((r) => r.path);
+    const paths = (await e2e.stack.control.requests()).map((r) => r.path);
     expect(paths.filter((p) => p === "/v1/images/generations")).toHaveLength(1);
     expect(paths.filter((p) => p === "/v1/responses")).toHaveLength(2);
   }, 180_000);

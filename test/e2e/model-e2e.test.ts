@@ -2,29 +2,17 @@
 // validates the GLB with the Khronos validator (which needs the require shim there, unlike in
 // the vitest pool), renders the montage, and serves the GLB as model/gltf-binary.
 import { WebIO } from "@gltf-transform/core";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BUILD_3D_EXAMPLE } from "../../src/tools/models.tools";
-import { startLocalStack, type LocalStack } from "../support/local-stack";
-import { callOk, connectStreamable, fromBase64, sha256Hex, textOf } from "./clients";
+import { useStackClient } from "../support/stack-client";
+import { callOk, fromBase64, sha256Hex, textOf } from "./clients";
 
 const TOKEN = "e2e-model-token-0123456789abcdef";
 const SIGNING_KEY = "e2e-model-signing-key-0123456789abcdefghijkl";
 
-let stack: LocalStack | undefined;
-let client: Client;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ token: TOKEN, signingKey: SIGNING_KEY });
-  client = await connectStreamable(stack.base, TOKEN);
-}, 120_000);
-
-afterAll(async () => {
-  await client?.close().catch(() => undefined);
-  await stack?.stop();
-}, 30_000);
+const e2e = useStackClient({ token: TOKEN, signingKey: SIGNING_KEY });
 
 type Asset = { id: string; mimeType: string; bytes: number; uri: string; downloadUrl: string; width?: number; height?: number };
 type ModelOut = {
@@ -40,7 +28,7 @@ describe("build_3d_model under wrangler dev", () => {
   let first: ModelOut;
 
   it("compiles, validates and renders the description's example in the real bundle", async () => {
-    const result = await callOk(client, "build_3d_model", { spec: BUILD_3D_EXAMPLE, views: true });
+    const result = await callOk(e2e.client, "build_3d_model", { spec: BUILD_3D_EXAMPLE, views: true });
     first = result.structuredContent as ModelOut;
     expect(first.report.validator).toMatchObject({ errors: 0, version: "2.0.0-dev.3.10" });
     expect(first.report.triangles).toBeGreaterThan(12);
@@ -73,14 +61,14 @@ describe("build_3d_model under wrangler dev", () => {
   });
 
   it("answers the same spec from the cache and refuses a broken one with the part path", async () => {
-    const again = (await callOk(client, "build_3d_model", { spec: BUILD_3D_EXAMPLE, views: true })).structuredContent as ModelOut;
+    const again = (await callOk(e2e.client, "build_3d_model", { spec: BUILD_3D_EXAMPLE, views: true })).structuredContent as ModelOut;
     expect(again.cached).toBe(true);
     expect(again.model.id).toBe(first.model.id);
-    const full = await callOk(client, "build_3d_model", { spec: BUILD_3D_EXAMPLE, views: true, return: "full" });
+    const full = await callOk(e2e.client, "build_3d_model", { spec: BUILD_3D_EXAMPLE, views: true, return: "full" });
     const embedded = full.content.find((b) => b.type === "resource") as { resource: { blob: string; mimeType: string } };
     expect(embedded.resource.mimeType).toBe("model/gltf-binary");
     expect(sha256Hex(fromBase64(embedded.resource.blob))).toBe(first.model.id);
-    const bad = (await client.callTool({
+    const bad = (await e2e.client.callTool({
       name: "build_3d_model",
       arguments: { spec: { parts: [{ id: "slab", parent: null, shape: { type: "box", size: [0, 0, 0] } }] } },
     })) as CallToolResult;
