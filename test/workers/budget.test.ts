@@ -7,13 +7,21 @@ import { ledgerFor, type LedgerAudit } from "../../src/budget/ledger-state";
 import { clockOn } from "../../src/clock";
 import { readConfig, type Config } from "../../src/config";
 import { tokenCaller } from "../../src/identity";
-import { runTool } from "../../src/mcp/run-tool";
-import { REGISTRY } from "../../src/registry";
-import { createServices, type Services } from "../../src/services";
+import { createServices } from "../../src/services";
 import { tokenPseudonym } from "../../src/http/signing";
 import { IMAGE_OUTPUT_TOKENS_1024, imageModel, visionModel } from "../../src/openai/catalog";
 import { FakeOpenAIControl } from "../fake-openai/control";
 import { storeAsset } from "../support/assets";
+import {
+  NEXT_MIDNIGHT,
+  resultText as text,
+  runAs,
+  settledAudit,
+  sleep,
+  type CostAnswers,
+  quoteOf,
+  type ToolResult as Result,
+} from "../support/budget-caller";
 import { BASE, call, connect, connectModern, ModernClient, SECOND_TOKEN, structured, textOf, worker } from "../support/mcp";
 import { solidPng } from "../support/png";
 import { SUITE_DATE } from "../support/suite-date";
@@ -22,29 +30,14 @@ import { workerWith } from "../support/worker-with";
 const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
 beforeEach(() => fake.reset());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const NEXT_MIDNIGHT = "2026-11-26T00:00:00.000Z";
 const gpt2 = imageModel("gpt-image-2")!.prices!;
 
-type Result = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ type: string; text?: string }> };
-type Quote = {
-  worstCaseUsd: number;
-  typicalUsd: number;
-  basis: string[];
-  ceilings: { dailyBudgetUsd: number; maxCallCostUsd: number; confirmAboveUsd: number };
-  today: { day: string; spentUsd: number; reservedUsd: number; leftUsd: number; resetsAt: string };
-  verdict: string;
-};
 type Job = { id: string; status: string };
 
-const text = (result: Result) => result.content.map((block) => block.text ?? `[${block.type}]`).join("\n");
 /** A result's one-line summary (the JSON follows it). */
 const summaryOf = (result: Result) => text(result).split("\n")[0];
 
 let callers = 0;
-
-type Elicitation = { answer: () => "accept" | "decline"; questions: string[] };
-const TOOLS = new Map(REGISTRY.tools.map((tool) => [tool.name, tool]));
 
 /**
  * A caller with a ledger of its own (a new pseudonym) whose calls run through the tool runner
@@ -52,33 +45,19 @@ const TOOLS = new Map(REGISTRY.tools.map((tool) => [tool.name, tool]));
  * by `answer()`. (Test files that connect an MCP client to an imported Worker with changed
  * settings must be few: a second one beside config.test.ts overflows the pool's socket.)
  */
-async function newCaller(changes: Partial<Config> = {}, elicitation?: Elicitation) {
+async function newCaller(changes: Partial<Config> = {}, elicitation?: CostAnswers) {
   const id = `budget-caller-${++callers}-${crypto.randomUUID()}`;
   const servicesWith = (more: Partial<Config>) =>
     createServices(env, { ...readConfig(env), ...changes, ...more }, "http://localhost", tokenCaller(id));
-  const run = async (services: Services, name: string, args: Record<string, unknown>) => {
-    const context = {
-      services,
-      era: "2026-stateless" as const,
-      wantsProgress: false,
-      reportProgress: async () => undefined,
-      confirm: async (question: string) => {
-        if (!elicitation) return "unavailable" as const;
-        elicitation.questions.push(question);
-        return elicitation.answer() === "accept" ? ("confirmed" as const) : ("declined" as const);
-      },
-    };
-    return (await runTool(TOOLS.get(name)!, args, context, new AbortController().signal)) as Result;
-  };
   const services = servicesWith({});
   const ledger = ledgerFor(env.SPENDING_LEDGER, id);
   return {
-    call: (name: string, args: Record<string, unknown>) => run(services, name, args),
+    call: (name: string, args: Record<string, unknown>) => runAs(services, name, args, elicitation),
     /** The ledger as the load run checks it: every day's spending and every open reservation. */
     audit: (): Promise<LedgerAudit> => ledger.audit(Date.now()),
     ledger,
     /** One call as this caller with more settings changed (another day, say). */
-    callWith: (more: Partial<Config>, name: string, args: Record<string, unknown>) => run(servicesWith(more), name, args),
+    callWith: (more: Partial<Config>, name: string, args: Record<string, unknown>) => runAs(servicesWith(more), name, args, elicitation),
     close: async (): Promise<void> => undefined,
   };
 }
@@ -119,14 +98,7 @@ async function finished(caller: Caller, result: Result): Promise<Result> {
   throw new Error("job did not finish");
 }
 
-async function settled(caller: Caller): Promise<LedgerAudit> {
-  for (let round = 0; round < 40; round++) {
-    const audit = await caller.audit();
-    if (audit.open.length === 0) return audit;
-    await sleep(250);
-  }
-  return caller.audit();
-}
+const settled = (caller: Caller): Promise<LedgerAudit> => settledAudit(caller.audit);
 
 const generations = async () => (await fake.requests()).filter((r) => r.path === "/v1/images/generations");
 const costOf = (result: Result) => (result.structuredContent?.["cost"] as { usd: number }).usd;
@@ -172,7 +144,7 @@ describe("estimate: true", () => {
     const result = await caller.call("generate_image", { prompt, n: 2, size: "1536x1024", quality: "high", estimate: true });
     const worst = await catalogImageCost(prompt, "high", 1536 * 1024, 2);
     const typical = await catalogImageCost(prompt, "high", 1536 * 1024, 2, "typical");
-    const quote = structured<{ quote: Quote }>(result as never).quote;
+    const quote = quoteOf(result);
     expect(quote).toEqual({
       worstCaseUsd: worst,
       typicalUsd: typical,
@@ -195,7 +167,7 @@ describe("estimate: true", () => {
   it("bounds auto size and quality by the largest preset at high, and calls medium at 1024x1024 typical", async () => {
     const caller = await newCaller();
     const prompt = "an auto-sized fox";
-    const quote = structured<{ quote: Quote }>((await caller.call("generate_image", { prompt, estimate: true })) as never).quote;
+    const quote = quoteOf(await caller.call("generate_image", { prompt, estimate: true }));
     expect(quote.worstCaseUsd).toBe(await catalogImageCost(prompt, "high", 1536 * 1024, 1));
     expect(quote.typicalUsd).toBe(await catalogImageCost(prompt, "medium", 1024 * 1024, 1, "typical"));
     expect(quote.basis[0]).toBe("gpt-image-2: 1 image at 1536x1024, quality high (6240 output tokens each; auto bounded by the largest)");
@@ -206,16 +178,16 @@ describe("estimate: true", () => {
     const caller = await newCaller();
     const input = await storeAsset({ bytes: await solidPng(1024, 1024, [200, 10, 10, 255]), width: 1024, height: 1024 });
     const prompt = "make it blue";
-    const quote = structured<{ quote: Quote }>(
-      (await caller.call("edit_image", {
+    const quote = quoteOf(
+      await caller.call("edit_image", {
         prompt,
         images: [input.sha256],
         n: 5,
         quality: "high",
         size: "1024x1024",
         estimate: true,
-      })) as never,
-    ).quote;
+      }),
+    );
     // 1024² → short side to 512 → one tile: 65 + 129 image input tokens.
     const expected = round6((await catalogImageCost(prompt, "high", 1024 * 1024, 5)) + (194 * gpt2.imageInput) / 1_000_000);
     expect(quote.worstCaseUsd).toBe(expected);
@@ -235,7 +207,7 @@ describe("estimate: true", () => {
       max_output_tokens: 100,
       estimate: true,
     });
-    const quote = structured<{ quote: Quote }>(result as never).quote;
+    const quote = quoteOf(result);
     const [line] = quote.basis;
     const inputTokens = Number(/(\d+) input tokens/.exec(line!)![1]);
     expect(line).toBe(`gpt-4.1-mini: ${inputTokens} input tokens, up to 100 output tokens (reasoning included)`);
@@ -515,7 +487,7 @@ describe("settlement", () => {
     const caller = await poolCaller();
     const before = spentOn(await settled(caller));
     const args = { prompt: "a verified violet", quality: "low", size: "1024x1024", n: 2, verify: true };
-    const quote = structured<{ quote: Quote }>((await caller.call("generate_image", { ...args, estimate: true })) as never).quote;
+    const quote = quoteOf(await caller.call("generate_image", { ...args, estimate: true }));
     expect(quote.basis[2]).toMatch(/^verify: 2 checks by gpt-6\.1-terra, up to \$0\.\d{4} each$/);
     expect(quote.worstCaseUsd).toBeGreaterThan(await catalogImageCost(args.prompt, "low", 1024 * 1024, 2));
     const done = await finished(caller, await caller.call("generate_image", args));
@@ -530,7 +502,7 @@ describe("settlement", () => {
   it("an image call OpenAI answered without usage settles at its worst case", async () => {
     const caller = await newCaller();
     const args = { prompt: "a bill nobody sent", quality: "low", size: "1024x1024" };
-    const quote = structured<{ quote: Quote }>((await caller.call("generate_image", { ...args, estimate: true })) as never).quote;
+    const quote = quoteOf(await caller.call("generate_image", { ...args, estimate: true }));
     await fake.addFault({ kind: "missing_usage", path: "/v1/images/generations" });
     const done = await finished(caller, await caller.call("generate_image", args));
     expect(done.isError).toBeFalsy();

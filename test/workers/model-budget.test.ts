@@ -11,57 +11,27 @@ import { readConfig, type Config } from "../../src/config";
 import { tokenCaller } from "../../src/identity";
 import { quoteOfModel } from "../../src/jobs/model-create";
 import { prepareCreate, prepareEdit, type ModelRequestCommon } from "../../src/jobs/model-request";
-import { runTool } from "../../src/mcp/run-tool";
-import { REGISTRY } from "../../src/registry";
 import { createServices, type Services } from "../../src/services";
 import { BUILD_3D_EXAMPLE } from "../../src/tools/models.tools";
 import { FakeOpenAIControl } from "../fake-openai/control";
+import { NEXT_MIDNIGHT, resultText as text, runAs, settledAudit, sleep, quoteOf, type CostAnswers } from "../support/budget-caller";
 import { SUITE_DATE } from "../support/suite-date";
 
 const fake = new FakeOpenAIControl(inject("fakeOpenAIUrl"));
 beforeEach(() => fake.reset());
 
-const NEXT_MIDNIGHT = "2026-11-26T00:00:00.000Z";
-const TOOLS = new Map(REGISTRY.tools.map((tool) => [tool.name, tool]));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Result = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ type: string; text?: string }> };
-type Quote = { worstCaseUsd: number; typicalUsd: number; basis: string[]; verdict: string; today: { leftUsd: number } };
 type Made = { usage: { usd: number; calls: number }; cost: { usd: number }; textures: unknown[]; job?: unknown };
-
-const text = (result: Result) => result.content.map((block) => block.text ?? `[${block.type}]`).join("\n");
 
 let callers = 0;
 
-/** A caller with a ledger of its own, running tools with `changes` to the configuration; `answer` replies to cost questions. */
-function newCaller(changes: Partial<Config> = {}, answer?: { reply: "accept" | "decline"; questions: string[] }) {
+/** A caller with a ledger of its own, running tools with `changes` to the configuration; `answers` replies to cost questions. */
+function newCaller(changes: Partial<Config> = {}, answers?: CostAnswers) {
   const id = `model-budget-${++callers}-${crypto.randomUUID()}`;
   const services: Services = createServices(env, { ...readConfig(env), ...changes }, "http://localhost", tokenCaller(id));
   const ledger = ledgerFor(env.SPENDING_LEDGER, id);
-  const call = async (name: string, args: Record<string, unknown>) => {
-    const context = {
-      services,
-      era: "2026-stateless" as const,
-      wantsProgress: false,
-      reportProgress: async () => undefined,
-      confirm: async (question: string) => {
-        if (!answer) return "unavailable" as const;
-        answer.questions.push(question);
-        return answer.reply === "accept" ? ("confirmed" as const) : ("declined" as const);
-      },
-    };
-    return (await runTool(TOOLS.get(name)!, { wait_seconds: 120, ...args }, context, new AbortController().signal)) as Result;
-  };
-  /** The ledger once every reservation has been settled or released (the job closes it as it ends). */
-  const settled = async (): Promise<LedgerAudit> => {
-    for (let round = 0; round < 40; round++) {
-      const audit = await ledger.audit(Date.now());
-      if (audit.open.length === 0) return audit;
-      await sleep(250);
-    }
-    return ledger.audit(Date.now());
-  };
-  return { services, call, audit: () => ledger.audit(Date.now()), settled };
+  const call = (name: string, args: Record<string, unknown>) => runAs(services, name, { wait_seconds: 120, ...args }, answers);
+  const audit = (): Promise<LedgerAudit> => ledger.audit(Date.now());
+  return { services, call, audit, settled: () => settledAudit(audit) };
 }
 
 const common = (description: string, more: Partial<ModelRequestCommon & { concept: boolean; textures: boolean }> = {}) => ({
@@ -85,7 +55,7 @@ describe("create_3d_model and edit_3d_model: estimate: true", () => {
     const expected = await expectedQuote(caller.services, "an estimated anvil", { textures: true });
     const result = await caller.call("create_3d_model", { description: "an estimated anvil", textures: true, estimate: true });
     expect(result.isError, text(result)).toBeFalsy();
-    const quote = result.structuredContent?.["quote"] as Quote;
+    const quote = quoteOf(result);
     expect(quote).toMatchObject({ worstCaseUsd: expected.worstUsd, typicalUsd: expected.typicalUsd, basis: expected.basis });
     expect(quote.typicalUsd).toBeGreaterThan(0);
     expect(quote.typicalUsd).toBeLessThan(quote.worstCaseUsd);
@@ -118,7 +88,7 @@ describe("create_3d_model and edit_3d_model: estimate: true", () => {
       record,
     );
     const result = await caller.call("edit_3d_model", { model: modelId, instruction: "make it taller", estimate: true });
-    const quote = result.structuredContent?.["quote"] as Quote;
+    const quote = quoteOf(result);
     expect(quote).toMatchObject({ worstCaseUsd: spec.estimate.maxCostUsd, typicalUsd: quoteOfModel(spec).typicalUsd });
     expect(await fake.requests()).toEqual([]);
     expect(await caller.audit()).toEqual({ days: {}, open: [] });
@@ -150,7 +120,7 @@ describe("create_3d_model: ceilings and confirmation", () => {
 
   it("asks the user above CONFIRM_ABOVE_USD; a decline costs nothing, a client that cannot ask needs confirm_cost", async () => {
     const questions: string[] = [];
-    const asked = newCaller({ confirmAboveUsd: 0.001 }, { reply: "decline", questions });
+    const asked = newCaller({ confirmAboveUsd: 0.001 }, { answer: () => "decline", questions });
     const quote = await expectedQuote(asked.services, "a confirmed crate", { refinePasses: 0, concept: false });
     const args = { description: "a confirmed crate", refine_passes: 0, concept: false };
     const declined = await asked.call("create_3d_model", args);
