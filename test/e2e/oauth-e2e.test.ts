@@ -11,17 +11,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOidc, type RunningFakeOidc } from "../fake-oidc/server";
 import { startLocalStack, type LocalStack } from "../support/local-stack";
 import {
+  approvedCode,
   authorizeUrl,
   browse,
   CookieJar,
   exchangeCode,
   handleOf,
+  initializeRequest,
   pkce,
   redirectParams,
+  refreshTokens,
   register,
+  revokeToken,
   signInWithTeamToken,
+  startAuthorization,
   submit,
-  tokenRequest,
   type Tokens,
 } from "../support/oauth-flow";
 import { callOk, connectSse, connectStreamable } from "./clients";
@@ -65,16 +69,7 @@ afterAll(async () => {
 
 /** A raw `initialize`, to read the status and challenge an SDK client would only throw. */
 function initialize(token: string): Promise<Response> {
-  return fetch(`${base}/mcp`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
-    }),
-  });
+  return fetch(`${base}/mcp`, initializeRequest(token));
 }
 
 /** The SDK's OAuth client hooks, with "the browser" being the sign-in form submitted over fetch. */
@@ -169,21 +164,13 @@ describe("the official SDK client signs in by itself", () => {
 describe("tokens over the network", () => {
   it("refreshes with rotation, then a revoked token gets 401 with the challenge", async () => {
     const { tokens, clientId } = await signInWithTeamToken(fetch, base, { teamToken: TOKEN, name: "Rotator" });
-    const refreshed = await tokenRequest(fetch, base, {
-      grant_type: "refresh_token",
-      refresh_token: tokens.refresh_token!,
-      client_id: clientId,
-    });
+    const refreshed = await refreshTokens(fetch, base, { refreshToken: tokens.refresh_token!, clientId });
     expect(refreshed.status).toBe(200);
     const next = (await refreshed.json()) as Tokens;
     expect(next.refresh_token).not.toBe(tokens.refresh_token);
     const client = await connectStreamable(base, next.access_token);
     await client.close();
-    const revoke = await fetch(`${base}/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: next.access_token, client_id: clientId }).toString(),
-    });
+    const revoke = await revokeToken(fetch, base, { token: next.access_token, clientId });
     expect(revoke.status).toBe(200);
     const refused = await initialize(next.access_token);
     expect(refused.status).toBe(401);
@@ -204,16 +191,7 @@ describe("tokens over the network", () => {
     const noPkce = await browse(fetch, authorizeUrl(base, { clientId }), new CookieJar());
     expect(redirectParams(noPkce).get("error")).toBe("invalid_request");
 
-    const jar = new CookieJar();
-    const { verifier, challenge } = await pkce();
-    const url = authorizeUrl(base, { clientId, challenge });
-    const answer = await submit(fetch, url, jar, {
-      handle: handleOf(await (await browse(fetch, url, jar)).text()),
-      action: "approve",
-      token: TOKEN,
-      name: "Reuser",
-    });
-    const code = redirectParams(answer).get("code")!;
+    const { code, verifier, jar } = await approvedCode(fetch, base, { teamToken: TOKEN, name: "Reuser", clientId });
     expect((await exchangeCode(fetch, base, { code, verifier, clientId })).status).toBe(200);
     const reused = await exchangeCode(fetch, base, { code, verifier, clientId });
     expect([reused.status, ((await reused.json()) as { error: string }).error]).toEqual([400, "invalid_grant"]);
@@ -226,11 +204,7 @@ describe("tokens over the network", () => {
 
 /** Register, open the page, choose the provider, follow it back; the response at the client's redirect URI. */
 async function signInUpstream(action: "oidc" | "github" = "oidc"): Promise<{ response: Response; verifier: string; clientId: string }> {
-  const jar = new CookieJar();
-  const clientId = await register(fetch, base);
-  const { verifier, challenge } = await pkce();
-  const url = authorizeUrl(base, { clientId, challenge });
-  const page = await browse(fetch, url, jar);
+  const { clientId, verifier, url, page, jar } = await startAuthorization(fetch, base);
   const html = await page.text();
   expect(html).toContain(`<button name="action" value="${action}" formnovalidate>`);
   const toProvider = await submit(fetch, url, jar, { handle: handleOf(html), action });
@@ -331,20 +305,7 @@ describe("expiry", () => {
   it(`answers an access token past its ${ACCESS_TTL_SECONDS} s lifetime with 401`, async () => {
     const wait = early.at + (ACCESS_TTL_SECONDS + 2) * 1000 - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const response = await fetch(`${base}/mcp`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${early.tokens.access_token}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
-      }),
-    });
+    const response = await initialize(early.tokens.access_token);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toContain('error="invalid_token"');
   });

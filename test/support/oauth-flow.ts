@@ -132,17 +132,38 @@ export function redirectParams(response: Response): URLSearchParams {
   return new URL(location).searchParams;
 }
 
-/** The whole flow with the team form: register, open the page, sign in, exchange the code. */
-export async function signInWithTeamToken(
+/** A started authorization: the client, its PKCE verifier, the page's URL and the page as the browser got it. */
+export interface Authorization {
+  clientId: string;
+  verifier: string;
+  url: string;
+  page: Response;
+  jar: CookieJar;
+}
+
+/** Registers a client (unless given), then opens the sign-in page with a fresh PKCE challenge. */
+export async function startAuthorization(
   fetcher: Fetcher,
   base: string,
-  options: { teamToken: string; name: string; jar?: CookieJar; clientId?: string },
-): Promise<{ tokens: Tokens; clientId: string; jar: CookieJar }> {
+  options: { jar?: CookieJar; clientId?: string } = {},
+): Promise<Authorization> {
   const jar = options.jar ?? new CookieJar();
   const clientId = options.clientId ?? (await register(fetcher, base));
   const { verifier, challenge } = await pkce();
   const url = authorizeUrl(base, { clientId, challenge });
-  const page = await browse(fetcher, url, jar);
+  return { clientId, verifier, url, page: await browse(fetcher, url, jar), jar };
+}
+
+/**
+ * Signs in on the team form and approves (or, when the browser is remembered, is sent straight
+ * back): the authorization code the client receives, not yet exchanged.
+ */
+export async function approvedCode(
+  fetcher: Fetcher,
+  base: string,
+  options: { teamToken: string; name: string; jar?: CookieJar; clientId?: string },
+): Promise<{ code: string; verifier: string; clientId: string; jar: CookieJar }> {
+  const { clientId, verifier, url, page, jar } = await startAuthorization(fetcher, base, options);
   let answer = page;
   if (page.status === 200) {
     answer = await submit(fetcher, url, jar, {
@@ -155,7 +176,53 @@ export async function signInWithTeamToken(
   const params = redirectParams(answer);
   const code = params.get("code");
   if (!code) throw new Error(`no code in the redirect: ${params.toString()}`);
+  return { code, verifier, clientId, jar };
+}
+
+/** The whole flow with the team form: register, open the page, sign in, exchange the code. */
+export async function signInWithTeamToken(
+  fetcher: Fetcher,
+  base: string,
+  options: { teamToken: string; name: string; jar?: CookieJar; clientId?: string },
+): Promise<{ tokens: Tokens; clientId: string; jar: CookieJar }> {
+  const { code, verifier, clientId, jar } = await approvedCode(fetcher, base, options);
   const response = await exchangeCode(fetcher, base, { code, verifier, clientId });
   if (response.status !== 200) throw new Error(`token exchange failed: ${response.status} ${await response.text()}`);
   return { tokens: (await response.json()) as Tokens, clientId, jar };
+}
+
+/** A refresh-token grant (the server rotates the refresh token). */
+export function refreshTokens(fetcher: Fetcher, base: string, params: { refreshToken: string; clientId: string }): Promise<Response> {
+  return tokenRequest(fetcher, base, { grant_type: "refresh_token", refresh_token: params.refreshToken, client_id: params.clientId });
+}
+
+/** RFC 7009 revocation at the token endpoint, with a token_type_hint when given. */
+export function revokeToken(
+  fetcher: Fetcher,
+  base: string,
+  params: { token: string; clientId: string; hint?: "access_token" | "refresh_token" },
+): Promise<Response> {
+  return tokenRequest(fetcher, base, {
+    token: params.token,
+    ...(params.hint ? { token_type_hint: params.hint } : {}),
+    client_id: params.clientId,
+  });
+}
+
+/** A raw legacy `initialize` for any fetcher, to read the status and challenge an SDK client would only throw; an empty token sends no Authorization header. */
+export function initializeRequest(token: string): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    }),
+  };
 }

@@ -10,15 +10,19 @@ import { callerOfProps, callerOfUser, type SignedInUser } from "../../src/oauth/
 import { BASE, call, connect, connectModern, SECOND_TOKEN, structured, TOKEN, worker } from "../support/mcp";
 import { workerWith } from "../support/worker-with";
 import {
+  approvedCode,
   authorizeUrl,
   browse,
   CookieJar,
   exchangeCode,
   handleOf,
+  initializeRequest,
   pkce,
   redirectParams,
+  refreshTokens,
   register,
   REDIRECT_URI,
+  revokeToken,
   signInWithTeamToken,
   submit,
   tokenRequest,
@@ -39,29 +43,7 @@ const post = (token: string, body: unknown, headers: Record<string, string> = {}
     body: JSON.stringify(body),
   });
 
-const initialize = (token: string) =>
-  post(token, {
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-  });
-
-/** An `initialize` request for any fetcher; an empty token sends no Authorization header. */
-const initRequest = (token: string): RequestInit => ({
-  method: "POST",
-  headers: {
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-  },
-  body: JSON.stringify({
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-  }),
-});
+const initialize = (token: string) => worker(`${BASE}/mcp`, initializeRequest(token));
 
 describe("discovery", () => {
   it("answers /mcp and /sse without a token with 401 naming the protected resource metadata", async () => {
@@ -138,9 +120,9 @@ describe("the sign-in page", () => {
     const withSecret = workerWith({ SIGN_IN_SECRET: secret });
     const { tokens, jar } = await signInWithTeamToken(withSecret, BASE, { teamToken: secret, name: "Grace" });
     expect(tokens.access_token.split(":")).toHaveLength(3);
-    const initialized = await withSecret(`${BASE}/mcp`, initRequest(tokens.access_token));
+    const initialized = await withSecret(`${BASE}/mcp`, initializeRequest(tokens.access_token));
     expect(initialized.status).toBe(200);
-    expect((await withSecret(`${BASE}/mcp`, initRequest(secret))).status).toBe(401);
+    expect((await withSecret(`${BASE}/mcp`, initializeRequest(secret))).status).toBe(401);
     const cookie = jar.cookies.get("__Host-mcp-sign-in")!;
     expect(cookie).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     // A tampered cookie is no sign-in: the page asks for the token again.
@@ -160,10 +142,10 @@ describe("the sign-in page", () => {
     const secret = "only-sign-in-secret-0123456789";
     const oauthOnly = workerWith({ DEPLOY_ENV: "production", CLOCK_DATE: undefined, MCP_AUTH_TOKENS: undefined, SIGN_IN_SECRET: secret });
     const { tokens } = await signInWithTeamToken(oauthOnly, BASE, { teamToken: secret, name: "Solo" });
-    expect((await oauthOnly(`${BASE}/mcp`, initRequest(tokens.access_token))).status).toBe(200);
-    expect((await oauthOnly(`${BASE}/mcp`, initRequest(TOKEN))).status).toBe(401);
+    expect((await oauthOnly(`${BASE}/mcp`, initializeRequest(tokens.access_token))).status).toBe(200);
+    expect((await oauthOnly(`${BASE}/mcp`, initializeRequest(TOKEN))).status).toBe(401);
     const closed = workerWith({ DEPLOY_ENV: "production", CLOCK_DATE: undefined, MCP_AUTH_TOKENS: undefined });
-    const refused = await closed(`${BASE}/mcp`, initRequest(TOKEN));
+    const refused = await closed(`${BASE}/mcp`, initializeRequest(TOKEN));
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error_description: string }).error_description).toContain(
       "Set MCP_AUTH_TOKENS (team bearer tokens) or SIGN_IN_SECRET",
@@ -301,17 +283,7 @@ describe("the sign-in page", () => {
 
 describe("tokens", () => {
   it("refuses a code without its PKCE verifier, and a code exchanged twice", async () => {
-    const clientId = await register(worker, BASE);
-    const jar = new CookieJar();
-    const { verifier, challenge } = await pkce();
-    const url = authorizeUrl(BASE, { clientId, challenge });
-    const answer = await submit(worker, url, jar, {
-      handle: handleOf(await (await browse(worker, url, jar)).text()),
-      action: "approve",
-      token: TOKEN,
-      name: "Di",
-    });
-    const code = redirectParams(answer).get("code")!;
+    const { code, verifier, clientId } = await approvedCode(worker, BASE, { teamToken: TOKEN, name: "Di" });
     const wrongVerifier = await exchangeCode(worker, BASE, { code, verifier: (await pkce()).verifier, clientId });
     expect(wrongVerifier.status).toBe(400);
     expect(((await wrongVerifier.json()) as { error: string }).error).toBe("invalid_grant");
@@ -330,21 +302,13 @@ describe("tokens", () => {
 
   it("rotates refresh tokens, and a revoked token gets 401 with the challenge", async () => {
     const { tokens, clientId } = await signInWithTeamToken(worker, BASE, { teamToken: TOKEN, name: "Refresher" });
-    const refreshed = await tokenRequest(worker, BASE, {
-      grant_type: "refresh_token",
-      refresh_token: tokens.refresh_token!,
-      client_id: clientId,
-    });
+    const refreshed = await refreshTokens(worker, BASE, { refreshToken: tokens.refresh_token!, clientId });
     expect(refreshed.status).toBe(200);
     const next = (await refreshed.json()) as Tokens;
     expect(next.refresh_token).not.toBe(tokens.refresh_token);
     expect((await initialize(next.access_token)).status).toBe(200);
 
-    const revoked = await worker(`${BASE}/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: next.access_token, token_type_hint: "access_token", client_id: clientId }).toString(),
-    });
+    const revoked = await revokeToken(worker, BASE, { token: next.access_token, clientId, hint: "access_token" });
     expect(revoked.status).toBe(200);
     const refused = await initialize(next.access_token);
     expect(refused.status).toBe(401);
@@ -418,9 +382,9 @@ describe("who the caller is", () => {
   it("ends a team sign-in when the token or secret typed is withdrawn", async () => {
     const first = workerWith({ SIGN_IN_SECRET: "first-sign-in-secret-0123" });
     const { tokens } = await signInWithTeamToken(first, BASE, { teamToken: "first-sign-in-secret-0123", name: "Temp" });
-    expect((await first(`${BASE}/mcp`, initRequest(tokens.access_token))).status).toBe(200);
+    expect((await first(`${BASE}/mcp`, initializeRequest(tokens.access_token))).status).toBe(200);
     const rotated = workerWith({ SIGN_IN_SECRET: "second-sign-in-secret-0123" });
-    const refused = await rotated(`${BASE}/mcp`, initRequest(tokens.access_token));
+    const refused = await rotated(`${BASE}/mcp`, initializeRequest(tokens.access_token));
     expect(refused.status).toBe(401);
     expect(await refused.json()).toEqual({ error: "invalid_token", error_description: SIGN_IN_WITHDRAWN });
     expect(refused.headers.get("www-authenticate")).toContain(`resource_metadata="${METADATA}"`);
