@@ -4,9 +4,9 @@ import { bearerRefusal, bearerToken, INVALID_TOKEN, MISSING_TOKEN } from "./http
 import { limitBody } from "./http/body-limit";
 import { preflight, withCors } from "./http/cors";
 import { serveDownload } from "./http/downloads";
-import { serveUpload } from "./http/uploads";
+import { serveUploadRoute } from "./http/uploads";
 import type { Caller } from "./identity";
-import { hostAllowed, originAllowed } from "./http/origin";
+import { refusedOrigin } from "./http/origin";
 import { checkSessionOwner } from "./http/session-owner";
 import { defaultModelWarnings } from "./openai/default-models";
 import { oauthProvider, resourceMetadataUrl, signInWithdrawn, sseCaller } from "./oauth/provider";
@@ -30,15 +30,6 @@ function plain(status: number, message: string): Response {
 
 function isMcpPath(path: string): boolean {
   return path === "/mcp" || path === "/sse" || path === "/sse/message";
-}
-
-/** Host and Origin checks (DNS rebinding, foreign web pages) in front of every route but downloads and /health. */
-function refusedOrigin(request: Request, config: Config): Response | undefined {
-  if (!hostAllowed(request, config)) return plain(403, "This local server answers only requests addressed to localhost.");
-  if (!originAllowed(request, config)) {
-    return plain(403, `Origin ${request.headers.get("origin")} is not allowed. Add it to ALLOWED_ORIGINS to let that web page connect.`);
-  }
-  return undefined;
 }
 
 /** An admitted MCP request, in either era, for `caller` (null: the open local server). */
@@ -124,9 +115,9 @@ export default {
     if (url.pathname.startsWith("/assets/")) {
       return serveDownload(request, config, createServices(env, config, url.origin).library);
     }
-    if (url.pathname.startsWith("/uploads/")) return serveUpload(request, createServices(env, config, url.origin));
     const refused = refusedOrigin(request, config);
     if (refused) return refused;
+    if (url.pathname.startsWith("/uploads/")) return serveUploadRoute(request, () => createServices(env, config, url.origin));
     if (isMcpPath(url.pathname)) {
       // Browsers send CORS pre-flights without credentials.
       if (request.method === "OPTIONS") return preflight(request);

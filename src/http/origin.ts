@@ -32,6 +32,22 @@ export function hostAllowed(request: Request, config: Config): boolean {
   return LOCAL_HOSTS.has(host) || LOCAL_HOSTS.has(`[${host}]`) || config.allowedOrigins.some((o) => safeHost(o) === host);
 }
 
+/**
+ * The gate in front of every route but downloads and /health: Host (DNS rebinding) and Origin
+ * (foreign web pages). A refusal carries no CORS headers, so a refused page cannot even read it.
+ */
+export function refusedOrigin(request: Request, config: Config): Response | undefined {
+  if (!hostAllowed(request, config)) return plainRefusal("This local server answers only requests addressed to localhost.");
+  if (!originAllowed(request, config)) {
+    return plainRefusal(`Origin ${request.headers.get("origin")} is not allowed. Add it to ALLOWED_ORIGINS to let that web page connect.`);
+  }
+  return undefined;
+}
+
+function plainRefusal(message: string): Response {
+  return new Response(`${message}\n`, { status: 403, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
 function safeHost(origin: string): string | undefined {
   try {
     return new URL(origin).hostname;

@@ -3,9 +3,12 @@
  * is read with a hard bound (the declared size), typed by its magic bytes, checked by the Images
  * binding and stored under its SHA-256; every refusal stores nothing and leaves the link usable
  * until it expires, and a stored upload spends it. No bearer token: the signed link is the
- * permission, given to the caller who created it.
+ * permission, given to the caller who created it. A web page of an origin the deployment allows
+ * may PUT from the browser: the route answers its pre-flight, and every answer carries CORS
+ * headers (the entry has already refused other origins).
  */
 import { ToolError } from "../errors";
+import { uploadPreflight, withUploadCors } from "./cors";
 import { formatBytes, sniffImageType } from "../inputs/image-bytes";
 import { viewOf } from "../schemas/asset-view";
 import type { Services } from "../services";
@@ -20,9 +23,15 @@ function refuse(status: number, message: string, headers: HeadersInit = {}): Res
   return Response.json({ error: message, status }, { status, headers });
 }
 
-export async function serveUpload(request: Request, services: Services): Promise<Response> {
+/** The /uploads/<token> route behind the Origin check: pre-flights answered without touching storage. */
+export async function serveUploadRoute(request: Request, services: () => Services): Promise<Response> {
+  if (request.method === "OPTIONS") return uploadPreflight(request);
+  return withUploadCors(request, await serveUpload(request, services()));
+}
+
+async function serveUpload(request: Request, services: Services): Promise<Response> {
   const { config } = services;
-  if (request.method !== "PUT") return refuse(405, "Upload links take PUT with the file as the body.", { allow: "PUT" });
+  if (request.method !== "PUT") return refuse(405, "Upload links take PUT with the file as the body.", { allow: "PUT, OPTIONS" });
   const token = UPLOAD_PATH.exec(new URL(request.url).pathname)?.[1] ?? "";
   const claims = await readUploadToken(token, config.signingKey);
   if (!claims)

@@ -6,13 +6,14 @@
 import { env } from "cloudflare:workers";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createUploadToken, UPLOAD_TTL_SECONDS } from "../../src/http/upload-tickets";
+import { createUploadToken, readUploadToken, UPLOAD_TTL_SECONDS } from "../../src/http/upload-tickets";
 import { tokenPseudonym } from "../../src/http/signing";
 import { sha256Hex } from "../../src/store/hash";
 import { readConfig } from "../../src/config";
 import { testServices } from "../support/assets";
 import { call, connect, SECOND_TOKEN, structured, textOf, TOKEN, worker } from "../support/mcp";
 import { encodePng, gradientPng } from "../support/png";
+import { workerWith } from "../support/worker-with";
 
 type Upload = { url: string; method: "PUT"; expires_at: string; max_bytes: number; content_type: string; curl: string };
 type Stored = {
@@ -253,6 +254,139 @@ describe("PUT /uploads/<token>", () => {
     const upload = await link({ bytes: 10 });
     const response = await worker(upload.url);
     expect(response.status).toBe(405);
-    expect(response.headers.get("allow")).toBe("PUT");
+    expect(response.headers.get("allow")).toBe("PUT, OPTIONS");
+  });
+});
+
+describe("PUT /uploads/<token> from a browser page on another origin", () => {
+  /** Any localhost origin may call a server that is not deployed (DEPLOY_ENV test here). */
+  const PAGE = "http://localhost:5173";
+  const preflight = (url: string, origin: string, call: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> = worker) =>
+    call(url, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "PUT", "access-control-request-headers": "content-type" },
+    });
+  const putFrom = (origin: string, url: string, body: BodyInit | null, call = worker) =>
+    call(url, { method: "PUT", body, headers: { origin, "content-type": "image/png" } });
+
+  it("answers the pre-flight with PUT, Content-Type and Content-Length, no credentials, and stores or spends nothing", async () => {
+    const png = await freshPng();
+    const upload = await link({ bytes: png.length });
+    const before = await assetCount();
+    const response = await preflight(upload.url, PAGE);
+    expect(response.status).toBe(204);
+    expect(Object.fromEntries(response.headers)).toEqual({
+      "access-control-allow-origin": PAGE,
+      "access-control-allow-methods": "PUT, OPTIONS",
+      "access-control-allow-headers": "Content-Type, Content-Length",
+      "access-control-max-age": "86400",
+      vary: "Origin",
+    });
+    expect(await assetCount()).toBe(before);
+    const stored = await putFrom(PAGE, upload.url, png);
+    expect(stored.status).toBe(201);
+    expect(stored.headers.get("access-control-allow-origin")).toBe(PAGE);
+    expect(stored.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(stored.headers.get("vary")).toBe("Origin");
+    expect(((await stored.json()) as Stored).id).toBe(await sha256Hex(png));
+  });
+
+  it("lets an origin named in ALLOWED_ORIGINS upload, and the id works in other tools", async () => {
+    const app = workerWith({ ALLOWED_ORIGINS: "https://app.example" });
+    const png = await freshPng();
+    const upload = await link({ bytes: png.length });
+    const response = await preflight(upload.url, "https://app.example", app);
+    expect([response.status, response.headers.get("access-control-allow-origin")]).toEqual([204, "https://app.example"]);
+    const stored = await putFrom("https://app.example", upload.url, png, app);
+    expect([stored.status, stored.headers.get("access-control-allow-origin")]).toEqual([201, "https://app.example"]);
+    const { id } = (await stored.json()) as Stored;
+    expect(structured(await call(client, "image_info", { image: id }))).toMatchObject({ stored: true, assetId: id, width: 24, height: 16 });
+  });
+
+  it("refuses an origin the deployment does not allow, pre-flight and PUT, with no CORS headers, storing nothing", async () => {
+    const png = await freshPng();
+    const upload = await link({ bytes: png.length });
+    const before = await assetCount();
+    const message = "Origin https://evil.example is not allowed. Add it to ALLOWED_ORIGINS to let that web page connect.\n";
+    for (const response of [await preflight(upload.url, "https://evil.example"), await putFrom("https://evil.example", upload.url, png)]) {
+      expect(response.status).toBe(403);
+      expect(await response.text()).toBe(message);
+      expect(response.headers.get("access-control-allow-origin")).toBeNull();
+    }
+    // Another deployment's list does not carry over: app.example is refused where it is not listed.
+    expect((await preflight(upload.url, "https://app.example")).status).toBe(403);
+    expect(await assetCount()).toBe(before);
+    // The link was not touched: the uploader (no Origin: curl) still stores with it.
+    expect((await put(upload.url, png)).status).toBe(201);
+  });
+
+  it("refuses a link addressed to a host other than localhost on a local server, as /mcp does", async () => {
+    const upload = await link({ bytes: 100 });
+    const rebound = upload.url.replace("http://localhost/", "http://rebind.example/");
+    const response = await putFrom(PAGE, rebound, await freshPng());
+    expect(response.status).toBe(403);
+    expect(await response.text()).toBe("This local server answers only requests addressed to localhost.\n");
+  });
+
+  it("puts CORS headers on every refusal, so the page can read why: 400, 403, 405, 409, 410, 413, 415", async () => {
+    const readable = async (response: Response) => ({
+      status: response.status,
+      origin: response.headers.get("access-control-allow-origin"),
+      error: ((await response.json()) as { error: string }).error,
+    });
+    const png = await freshPng();
+    const tooSmall = await link({ bytes: png.length - 1 });
+    expect(await readable(await putFrom(PAGE, tooSmall.url, png))).toEqual({
+      status: 413,
+      origin: PAGE,
+      error: `The body is ${png.length} bytes, over the ${png.length - 1} bytes this link was made for. Ask create_upload for a link with the file's exact size in bytes.`,
+    });
+    const spare = await link({ bytes: 1000 });
+    expect(await readable(await putFrom(PAGE, spare.url, new TextEncoder().encode("just some text, not an image")))).toEqual({
+      status: 415,
+      origin: PAGE,
+      error: "The body (28 bytes) is not an image by its leading bytes: upload a PNG, JPEG, WebP, GIF or AVIF file.",
+    });
+    expect(await readable(await putFrom(PAGE, spare.url, new Uint8Array(0)))).toEqual({
+      status: 400,
+      origin: PAGE,
+      error: "The body is empty: send the file's bytes as the PUT body (curl --data-binary @file).",
+    });
+    expect(await readable(await worker(spare.url, { headers: { origin: PAGE } }))).toEqual({
+      status: 405,
+      origin: PAGE,
+      error: "Upload links take PUT with the file as the body.",
+    });
+    expect(await readable(await putFrom(PAGE, "http://localhost/uploads/garbage", png))).toEqual({
+      status: 403,
+      origin: PAGE,
+      error: "This upload link is not one this server signed (forged or altered). Ask for a new one with create_upload.",
+    });
+    const past = Math.floor(readConfig(env).clock().getTime() / 1000) - 1;
+    const expired = await createUploadToken(
+      { exp: past, max: 1000, mime: "image/png", name: "old.png", owner: { id: "someone" } },
+      SIGNING_KEY,
+    );
+    expect(await readable(await putFrom(PAGE, `http://localhost/uploads/${expired.token}`, png))).toEqual({
+      status: 410,
+      origin: PAGE,
+      error: "This upload link has expired (links last 10 minutes). Ask for a new one with create_upload.",
+    });
+    // Another PUT holds the link's claim: 409 until it finishes.
+    const busy = await link({ bytes: png.length });
+    const claims = (await readUploadToken(new URL(busy.url).pathname.slice("/uploads/".length), SIGNING_KEY))!;
+    const ticket = env.REQUEST_COORDINATOR.get(env.REQUEST_COORDINATOR.idFromName(`upload:${claims.id}`));
+    expect(await ticket.claimUpload(120_000)).toBe("claimed");
+    expect(await readable(await putFrom(PAGE, busy.url, png))).toEqual({
+      status: 409,
+      origin: PAGE,
+      error: "An upload through this link is in progress. Wait for it, or ask for a new link with create_upload.",
+    });
+    await ticket.finishUpload(true);
+    expect(await readable(await putFrom(PAGE, busy.url, png))).toEqual({
+      status: 410,
+      origin: PAGE,
+      error: "This upload link was already used: each link stores one file. Ask for a new one with create_upload.",
+    });
   });
 });
