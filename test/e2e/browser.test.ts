@@ -1,13 +1,16 @@
 // A real browser as the MCP client: a page on another origin (as the MCP Inspector's direct mode
 // is) calls the real bundle under `wrangler dev` with fetch, so CORS pre-flights, exposed
-// headers and the Origin check are judged by Chromium itself, in both protocol eras.
+// headers and the Origin check are judged by Chromium itself, in both protocol eras; the page also
+// uploads a file to a create_upload link with fetch PUT, as a web client of the server would.
 // Needs Chromium (Debian's `apt-get install chromium`); without it the suite is skipped and says
 // so, unless REQUIRE_CHROMIUM=1 (CI installs Chromium and sets it), where a missing browser fails.
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodePng } from "../../src/imaging/png-encoder";
 import { authorizeUrl, exchangeCode, pkce, register, type Tokens } from "../support/oauth-flow";
 import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev";
 
@@ -178,6 +181,71 @@ describe.skipIf(!existsSync(CHROMIUM))("a browser page as the client", () => {
     );
     expect(call.status).toBe(200);
     expect(JSON.parse(call.body).result.structuredContent).toMatchObject({ characters: 9 });
+  });
+
+  it("uploads a file with fetch PUT to a create_upload link, and the uploaded id then works in a tool call", async () => {
+    const png = await encodePng({ width: 20, height: 12, alpha: true, rgba: (x, y) => [x * 12, y * 20, 90, 255] });
+    const made = await post(modern("tools/call", "create_upload"), {
+      jsonrpc: "2.0",
+      id: 5,
+      method: "tools/call",
+      params: {
+        name: "create_upload",
+        arguments: { filename: "from-browser.png", mime_type: "image/png", bytes: png.length },
+        _meta: meta,
+      },
+    });
+    expect(made.status).toBe(200);
+    const { upload } = JSON.parse(made.body).result.structuredContent as { upload: { url: string } };
+    // The page sends the bytes itself: Chromium pre-flights the PUT (Content-Type image/png is not
+    // a simple request) and lets the page read the answer only if the server allows its origin.
+    const uploaded = await page.evaluate(
+      async ({ url, bytes }) => {
+        const response = await fetch(url, { method: "PUT", headers: { "content-type": "image/png" }, body: new Uint8Array(bytes) });
+        return { status: response.status, body: await response.text() };
+      },
+      { url: upload.url, bytes: [...png] },
+    );
+    expect(uploaded.status).toBe(201);
+    const stored = JSON.parse(uploaded.body) as { id: string; created: boolean };
+    expect(stored).toMatchObject({ id: createHash("sha256").update(png).digest("hex"), created: true });
+    const info = await post(modern("tools/call", "image_info"), {
+      jsonrpc: "2.0",
+      id: 6,
+      method: "tools/call",
+      params: { name: "image_info", arguments: { image: stored.id }, _meta: meta },
+    });
+    expect(info.status).toBe(200);
+    expect(JSON.parse(info.body).result.structuredContent).toMatchObject({ stored: true, assetId: stored.id, width: 20, height: 12 });
+  });
+
+  it("blocks an upload from a page whose origin is not allowed, and the link stays usable", async () => {
+    const png = await encodePng({ width: 8, height: 8, alpha: true, rgba: (x, y) => [x * 30, 200, y * 30, 255] });
+    const made = await post(modern("tools/call", "create_upload"), {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "create_upload", arguments: { filename: "stranger.png", mime_type: "image/png", bytes: png.length }, _meta: meta },
+    });
+    const { upload } = JSON.parse(made.body).result.structuredContent as { upload: { url: string } };
+    const stranger = await browser!.newPage();
+    await stranger.goto(`${origin(other!)}/`);
+    const outcome = await stranger.evaluate(
+      async ({ url, bytes }) => {
+        try {
+          const response = await fetch(url, { method: "PUT", headers: { "content-type": "image/png" }, body: new Uint8Array(bytes) });
+          return `answered ${response.status}`;
+        } catch (error) {
+          return `blocked: ${(error as Error).name}`;
+        }
+      },
+      { url: upload.url, bytes: [...png] },
+    );
+    await stranger.close();
+    expect(outcome).toBe("blocked: TypeError");
+    // The pre-flight was refused, so no PUT was sent: the uploader can still use the link.
+    const direct = await fetch(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: png });
+    expect(direct.status).toBe(201);
   });
 
   it("is refused from an origin that is not allowed, by a server that answers the allowed page meanwhile", async () => {
