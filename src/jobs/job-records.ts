@@ -1,7 +1,7 @@
 import { ToolError } from "../errors";
 import type { Services } from "../services";
 import type { AssetRecord } from "../store/asset-record";
-import { ENTRY_HINTS, sameIds } from "../store/entry-hints";
+import type { CachedResult } from "../store/request-cache";
 
 /** How a result was obtained: from the cache, by this call's own job, or by joining someone else's. */
 export interface Outcome<R> {
@@ -27,21 +27,24 @@ export async function recordsOf(services: Services, assetIds: string[]): Promise
 /**
  * A cache hit: the entry and every record it names, or undefined (a miss, or something was
  * deleted). In a private library the entry is the caller's own and every record must still
- * be theirs (`library.get` hides the rest), so a hit never answers with another's asset. The
- * records this isolate last saw the entry name are read beside the entry itself; the entry
- * decides, so a changed entry costs one more read and never a wrong answer.
+ * be theirs (`library.get` hides the rest), so a hit never answers with another's asset. An
+ * entry this isolate read or wrote lately is taken from memory and only its records are read
+ * (see EntryMemo); if one of them is gone or hidden, the entry is read from KV after all.
  */
 export async function cachedOutcome<R>(services: Services, hash: string): Promise<Outcome<R> | undefined> {
   const readRecords = (ids: readonly string[]) => Promise.all(ids.map((id) => services.library.get(id)));
-  const hinted = ENTRY_HINTS.get(hash);
-  const [entry, hintedRecords] = await Promise.all([services.cache.get<R>(hash), hinted ? readRecords(hinted) : undefined]);
-  if (entry) ENTRY_HINTS.set(hash, entry.assetIds);
-  else ENTRY_HINTS.delete(hash);
-  const records = !entry
-    ? []
-    : hinted && hintedRecords && sameIds(hinted, entry.assetIds)
-      ? hintedRecords
-      : await readRecords(entry.assetIds);
+  const remembered = services.cache.remembered<R>(hash);
+  let entry: CachedResult<R> | undefined;
+  let records: (AssetRecord | undefined)[] = [];
+  if (remembered) {
+    records = await readRecords(remembered.assetIds);
+    if (records.every(Boolean)) entry = remembered;
+    else services.cache.forget(hash);
+  }
+  if (!entry) {
+    entry = await services.cache.get<R>(hash);
+    records = entry ? await readRecords(entry.assetIds) : [];
+  }
   if (!entry || records.some((r) => !r)) {
     services.log.log("info", "cache", { decision: entry ? "stale: an asset it named is gone" : "miss", request: hash });
     return undefined;

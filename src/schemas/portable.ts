@@ -76,10 +76,20 @@ export function portable<T extends z.ZodObject>(schema: T, io: "input" | "output
   const copy = schema.clone() as T;
   // A clone points back at its original, which the override below leaves unconverted.
   copy._zod.parent = undefined;
-  const json = portableJsonSchema(z.toJSONSchema(schema, { io, target: "draft-2020-12" }) as JsonSchema);
-  copy._zod.toJSONSchema = () => structuredClone(json);
+  const json = deepFreeze(portableJsonSchema(z.toJSONSchema(schema, { io, target: "draft-2020-12" }) as JsonSchema));
+  // A new top level over the same frozen insides (zod edits the top level): the stateless era converts a tool's schemas on every request.
+  copy._zod.toJSONSchema = () => ({ ...json });
   PORTABLE[io].set(schema, copy);
   return copy;
 }
 
 const PORTABLE = { input: new WeakMap<z.ZodObject, z.ZodObject>(), output: new WeakMap<z.ZodObject, z.ZodObject>() };
+
+/** Frozen all the way down: a consumer that tried to change a shared schema would throw, not corrupt it for everyone. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,3 +1,5 @@
+import { ENTRY_MEMO, type EntryMemo } from "./entry-memo";
+
 /** What a cached request resolves to: the assets it made and the result fields that don't change on replay. */
 export interface CachedResult<T = unknown> {
   assetIds: string[];
@@ -21,18 +23,41 @@ export class RequestCache {
     private readonly kv: KVNamespace,
     /** The caller whose entries these are (private library); undefined: the team's shared entries. */
     private readonly scope?: string,
+    /** What this isolate read or wrote lately (see EntryMemo for when it may be trusted). */
+    private readonly memo: EntryMemo = ENTRY_MEMO,
   ) {}
 
   private key(hash: string): string {
     return keyFor(hash, this.scope ?? null);
   }
 
+  /** The entry as this isolate last read or wrote it within the last minute, without a KV read; the records it names must be checked. */
+  remembered<T>(hash: string): CachedResult<T> | undefined {
+    return this.memo.get<T>(this.key(hash), Date.now());
+  }
+
+  /** Drops the remembered entry (a record it names is gone or hidden): the next read asks KV. */
+  forget(hash: string): void {
+    this.memo.delete(this.key(hash));
+  }
+
   async get<T>(hash: string): Promise<CachedResult<T> | undefined> {
-    return (await this.kv.get<CachedResult<T>>(this.key(hash), "json")) ?? undefined;
+    const key = this.key(hash);
+    const text = await this.kv.get(key, "text");
+    if (text === null) {
+      this.memo.delete(key);
+      return undefined;
+    }
+    const entry = JSON.parse(text) as CachedResult<T>;
+    this.memo.set(key, entry, Date.now(), text.length);
+    return entry;
   }
 
   async put<T>(hash: string, entry: CachedResult<T>): Promise<void> {
-    await this.kv.put(this.key(hash), JSON.stringify(entry));
+    const key = this.key(hash);
+    const text = JSON.stringify(entry);
+    await this.kv.put(key, text);
+    this.memo.set(key, entry, Date.now(), text.length);
   }
 
   /** This caller's entry (or the shared one in a team library). */
@@ -48,6 +73,7 @@ export class RequestCache {
   }
 
   private async deleteKey(key: string): Promise<boolean> {
+    this.memo.delete(key);
     const existed = (await this.kv.get(key)) !== null;
     if (existed) await this.kv.delete(key);
     return existed;
