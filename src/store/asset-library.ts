@@ -190,7 +190,10 @@ export class AssetLibrary {
     // Both reads at once: new bytes (the usual case here) need the answer to both.
     const [existing, blobThere] = await Promise.all([this.index.get(sha256), this.blobs.exists(key)]);
     if (existing) {
-      await this.blobs.putIfAbsent(this.keyOf(existing), asset.bytes, sha256, existing.mime);
+      // Heals a missing blob; for the record's usual key the check above has already answered.
+      const existingKey = this.keyOf(existing);
+      if (existingKey !== key) await this.blobs.putIfAbsent(existingKey, asset.bytes, sha256, existing.mime);
+      else if (!blobThere) await this.blobs.put(key, asset.bytes, sha256, existing.mime);
       const owners = addOwner(existing.owners, owner);
       if (!owners) return { record: existing, created: false };
       const updated = { ...existing, owners };
@@ -209,8 +212,8 @@ export class AssetLibrary {
       origin: asset.origin,
       owners: [owner],
     };
-    if (!blobThere) await this.blobs.put(key, asset.bytes, sha256, record.mime);
     const wroteBlob = !blobThere;
+    if (wroteBlob) await this.blobs.put(key, asset.bytes, sha256, record.mime);
     try {
       await this.index.put(record);
     } catch (error) {

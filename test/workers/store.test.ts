@@ -44,6 +44,23 @@ describe("AssetLibrary", () => {
     expect((await env.ASSETS.list({ prefix: "images/" })).objects).toHaveLength(1);
   });
 
+  it("puts back a blob that went missing under its record when the same bytes are stored again", async () => {
+    const { library } = makeLibrary();
+    const data = bytes("blob to heal");
+    const first = await library.put({ bytes: data, kind: "image", mime: "image/png", origin: { tool: "test" } });
+    const key = `images/${first.record.sha256}.png`;
+    await env.ASSETS.delete(key);
+    expect((await library.verify(first.record.sha256)).status).toBe("missing");
+    // justMade skips the lock-free look, so the locked write finds the record and heals it.
+    for (const justMade of [false, true]) {
+      await env.ASSETS.delete(key);
+      const again = await library.put({ bytes: data, kind: "image", mime: "image/png", origin: { tool: "other" }, justMade });
+      expect(again.created).toBe(false);
+      expect(again.record.sha256).toBe(first.record.sha256);
+      expect((await library.verify(first.record.sha256)).status).toBe("ok");
+    }
+  });
+
   it("removes the blob it wrote when the record cannot be written", async () => {
     const failingKv = new Proxy(env.INDEX, {
       get(target, prop) {
